@@ -1,0 +1,333 @@
+// The message envelope: how a billing item travels (persistent JSON body, messageId = billing
+// key, correlationId = billing run id, attempt and last error in headers) and how a delivery
+// turns back into an n8n item with its `_queue` meta object.
+import { createHash, randomUUID } from 'crypto';
+import type { IDataObject } from 'n8n-workflow';
+
+export const HEADERS = {
+	attempt: 'x-billing-attempt',
+	stage: 'x-billing-stage',
+	/** A fresh id per physical publish: the delivery-tag-free identity of a message. */
+	publishId: 'x-billing-publish-id',
+	errorMessage: 'x-billing-error-message',
+	errorNode: 'x-billing-error-node',
+	errorTime: 'x-billing-error-time',
+	retryDelayMs: 'x-billing-retry-delay-ms',
+	parkedReason: 'x-billing-parked-reason',
+	parkedAt: 'x-billing-parked-at',
+	replayedAt: 'x-billing-replayed-at',
+	replayCount: 'x-billing-replay-count',
+} as const;
+
+export const META_KEY = '_queue';
+export const APP_ID = 'n8n-nodes-billing-pipeline';
+export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
+const MAX_ERROR_TEXT = 2000;
+
+export interface ErrorInfo {
+	message: string;
+	node?: string;
+	time?: string;
+}
+
+/** The `_queue` object on every item the trigger emits. */
+export interface QueueMeta extends IDataObject {
+	stage: string;
+	exchange: string;
+	queue: string;
+	messageUid: string;
+	billingKey: string;
+	attempt: number;
+	correlationId: string | null;
+	redelivered: boolean;
+	publishedAt: string | null;
+	lastError: ErrorInfo | null;
+	/** Set on items emitted by a manual (editor) run; those are never forwarded. */
+	sample?: boolean;
+	invalidReason?: string;
+}
+
+/** Properties of an outgoing message, in the shape amqplib's publish options take. */
+export interface PublishProperties {
+	persistent: true;
+	contentType: string;
+	contentEncoding?: string;
+	messageId?: string;
+	correlationId?: string;
+	timestamp: number;
+	appId: string;
+	type?: string;
+	headers: Record<string, string | number | boolean>;
+}
+
+export interface OutgoingMessage {
+	routingKey: string;
+	content: Buffer;
+	properties: PublishProperties;
+	publishId: string;
+}
+
+/** What the transport hands over for a delivery, independent of amqplib's types. */
+export interface IncomingMessage {
+	content: Buffer;
+	properties: {
+		messageId?: string;
+		correlationId?: string;
+		contentType?: string;
+		contentEncoding?: string;
+		timestamp?: number;
+		type?: string;
+		appId?: string;
+		headers?: Record<string, unknown>;
+	};
+	redelivered: boolean;
+}
+
+export class MessageError extends Error {
+	constructor(
+		message: string,
+		readonly field: string,
+	) {
+		super(message);
+		this.name = 'MessageError';
+	}
+}
+
+function truncate(text: string, max = MAX_ERROR_TEXT): string {
+	return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function headerString(value: unknown): string | undefined {
+	if (value === undefined || value === null) return undefined;
+	if (Buffer.isBuffer(value)) return value.toString('utf8');
+	return String(value);
+}
+
+export function readAttempt(headers: Record<string, unknown> | undefined): number {
+	const n = Number(headerString(headers?.[HEADERS.attempt]));
+	return Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
+export function readError(headers: Record<string, unknown> | undefined): ErrorInfo | null {
+	const message = headerString(headers?.[HEADERS.errorMessage]);
+	if (message === undefined) return null;
+	return { message, node: headerString(headers?.[HEADERS.errorNode]), time: headerString(headers?.[HEADERS.errorTime]) };
+}
+
+/** The identity of a delivery that survives redelivery: our publish id, else a content hash. */
+export function messageUid(msg: IncomingMessage): string {
+	const id = headerString(msg.properties.headers?.[HEADERS.publishId]);
+	if (id) return id;
+	const hash = createHash('sha256')
+		.update(String(msg.properties.messageId ?? ''))
+		.update('\0')
+		.update(String(msg.properties.correlationId ?? ''))
+		.update('\0')
+		.update(String(readAttempt(msg.properties.headers)))
+		.update('\0')
+		.update(msg.content)
+		.digest('hex');
+	return `sha256:${hash.slice(0, 32)}`;
+}
+
+export interface BuildOptions {
+	stage: string;
+	routingKey: string;
+	payload: IDataObject;
+	billingKey: string;
+	correlationId?: string | null;
+	attempt: number;
+	error?: ErrorInfo | null;
+	retryDelayMs?: number;
+	parkedReason?: string;
+	extraHeaders?: Record<string, string | number | boolean>;
+}
+
+export function validateBillingKey(value: unknown, field = 'billingKey'): string {
+	if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
+	if (typeof value !== 'string' || value.trim() === '') {
+		throw new MessageError(`Billing key is missing or empty (field "${field}")`, field);
+	}
+	if (value.length > 255) throw new MessageError(`Billing key in "${field}" is longer than 255 characters`, field);
+	return value.trim();
+}
+
+export function buildMessage(opts: BuildOptions): OutgoingMessage {
+	const billingKey = validateBillingKey(opts.billingKey);
+	const publishId = randomUUID();
+	const headers: Record<string, string | number | boolean> = {
+		...(opts.extraHeaders ?? {}),
+		[HEADERS.attempt]: opts.attempt,
+		[HEADERS.stage]: opts.stage,
+		[HEADERS.publishId]: publishId,
+	};
+	if (opts.error) {
+		headers[HEADERS.errorMessage] = truncate(opts.error.message || 'Unknown error');
+		if (opts.error.node) headers[HEADERS.errorNode] = truncate(opts.error.node, 200);
+		headers[HEADERS.errorTime] = opts.error.time ?? new Date().toISOString();
+	}
+	if (opts.retryDelayMs !== undefined) headers[HEADERS.retryDelayMs] = opts.retryDelayMs;
+	if (opts.parkedReason) {
+		headers[HEADERS.parkedReason] = opts.parkedReason;
+		headers[HEADERS.parkedAt] = new Date().toISOString();
+	}
+	const properties: PublishProperties = {
+		persistent: true,
+		contentType: 'application/json',
+		contentEncoding: 'utf-8',
+		messageId: billingKey,
+		timestamp: Math.floor(Date.now() / 1000),
+		appId: APP_ID,
+		type: `billing.${opts.stage}`,
+		headers,
+	};
+	if (opts.correlationId) properties.correlationId = String(opts.correlationId);
+	return { routingKey: opts.routingKey, content: Buffer.from(JSON.stringify(opts.payload)), properties, publishId };
+}
+
+/**
+ * A copy of a delivery for the retry or parking queue: the original bytes and properties, a new
+ * publish id, the new attempt number and the error. Used for messages we cannot or must not
+ * re-encode (failed executions, unparseable bodies).
+ */
+export function copyForRequeue(
+	msg: IncomingMessage,
+	opts: {
+		stage: string;
+		routingKey: string;
+		attempt: number;
+		error: ErrorInfo;
+		retryDelayMs?: number;
+		parkedReason?: string;
+	},
+): OutgoingMessage {
+	const publishId = randomUUID();
+	const headers: Record<string, string | number | boolean> = {};
+	for (const [key, value] of Object.entries(msg.properties.headers ?? {})) {
+		// x-death & co. describe the previous hop; RabbitMQ adds fresh ones when it dead-letters.
+		if (key.startsWith('x-death') || key.startsWith('x-first-death') || key.startsWith('x-last-death')) continue;
+		if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') headers[key] = value;
+		else if (Buffer.isBuffer(value)) headers[key] = value.toString('utf8');
+	}
+	headers[HEADERS.attempt] = opts.attempt;
+	headers[HEADERS.stage] = opts.stage;
+	headers[HEADERS.publishId] = publishId;
+	headers[HEADERS.errorMessage] = truncate(opts.error.message || 'Unknown error');
+	if (opts.error.node) headers[HEADERS.errorNode] = truncate(opts.error.node, 200);
+	else delete headers[HEADERS.errorNode];
+	headers[HEADERS.errorTime] = opts.error.time ?? new Date().toISOString();
+	delete headers[HEADERS.retryDelayMs];
+	delete headers[HEADERS.parkedReason];
+	delete headers[HEADERS.parkedAt];
+	if (opts.retryDelayMs !== undefined) headers[HEADERS.retryDelayMs] = opts.retryDelayMs;
+	if (opts.parkedReason) {
+		headers[HEADERS.parkedReason] = opts.parkedReason;
+		headers[HEADERS.parkedAt] = new Date().toISOString();
+	}
+	const p = msg.properties;
+	const properties: PublishProperties = {
+		persistent: true,
+		contentType: p.contentType ?? 'application/octet-stream',
+		timestamp: p.timestamp ?? Math.floor(Date.now() / 1000),
+		appId: p.appId ?? APP_ID,
+		headers,
+	};
+	if (p.contentEncoding) properties.contentEncoding = p.contentEncoding;
+	if (p.messageId) properties.messageId = p.messageId;
+	if (p.correlationId) properties.correlationId = p.correlationId;
+	if (p.type) properties.type = p.type;
+	return { routingKey: opts.routingKey, content: msg.content, properties, publishId };
+}
+
+export type Decoded =
+	| { ok: true; payload: IDataObject; meta: QueueMeta }
+	| { ok: false; reason: string; meta: QueueMeta };
+
+/** Parses and validates a delivery; invalid ones carry the reason they go to parking. */
+export function decodeMessage(
+	msg: IncomingMessage,
+	ctx: { stage: string; exchange: string; queue: string; maxBytes: number },
+): Decoded {
+	const headers = msg.properties.headers;
+	const meta: QueueMeta = {
+		stage: ctx.stage,
+		exchange: ctx.exchange,
+		queue: ctx.queue,
+		messageUid: messageUid(msg),
+		billingKey: msg.properties.messageId ?? '',
+		attempt: readAttempt(headers),
+		correlationId: msg.properties.correlationId ?? null,
+		redelivered: msg.redelivered,
+		publishedAt: msg.properties.timestamp ? new Date(msg.properties.timestamp * 1000).toISOString() : null,
+		lastError: readError(headers),
+	};
+	const fail = (reason: string): Decoded => ({ ok: false, reason, meta });
+
+	if (msg.content.length > ctx.maxBytes) {
+		return fail(`Message body is ${msg.content.length} bytes, over the ${ctx.maxBytes}-byte limit`);
+	}
+	let payload: unknown;
+	try {
+		payload = JSON.parse(msg.content.toString('utf8'));
+	} catch (error) {
+		return fail(`Message body is not valid JSON: ${(error as Error).message}`);
+	}
+	if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+		return fail(`Message body must be a JSON object, got ${Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload}`);
+	}
+	const body = payload as IDataObject;
+	// Producers outside n8n may carry the key in the body instead of the messageId property.
+	const key = msg.properties.messageId || (typeof body.billingKey === 'string' ? body.billingKey : '');
+	if (!key || !key.trim()) {
+		return fail('Message has no billing key (neither the messageId property nor a "billingKey" field)');
+	}
+	meta.billingKey = key.trim();
+	delete body[META_KEY];
+	return { ok: true, payload: body, meta };
+}
+
+export function toItemJson(payload: IDataObject, meta: QueueMeta): IDataObject {
+	return { ...payload, [META_KEY]: meta };
+}
+
+/** Reads a `_queue` object from an item, if it looks like one the trigger made. */
+export function readQueueMeta(json: IDataObject): Partial<QueueMeta> | undefined {
+	const meta = json[META_KEY];
+	if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return undefined;
+	return meta as Partial<QueueMeta>;
+}
+
+/** The body to send for an item: everything but our meta object (and, optionally, n8n's `error`). */
+export function payloadOf(json: IDataObject, dropKeys: string[] = []): IDataObject {
+	const payload: IDataObject = { ...json };
+	delete payload[META_KEY];
+	for (const key of dropKeys) delete payload[key];
+	return payload;
+}
+
+/** A readable view of a parked message for the "Peek parked" operation. */
+export function describeParked(msg: IncomingMessage, maxPreviewBytes = 64 * 1024): IDataObject {
+	const headers = msg.properties.headers ?? {};
+	const deaths = Array.isArray(headers['x-death']) ? (headers['x-death'] as IDataObject[]) : [];
+	const brokerReason = deaths.length ? headerString(deaths[0].reason) : headerString(headers['x-first-death-reason']);
+	let payload: unknown = null;
+	let raw: string | null = null;
+	try {
+		payload = JSON.parse(msg.content.toString('utf8'));
+	} catch {
+		raw = msg.content.subarray(0, maxPreviewBytes).toString('utf8');
+	}
+	return {
+		billingKey: msg.properties.messageId ?? (payload && typeof payload === 'object' ? ((payload as IDataObject).billingKey ?? null) : null),
+		correlationId: msg.properties.correlationId ?? null,
+		messageUid: messageUid(msg),
+		stage: headerString(headers[HEADERS.stage]) ?? null,
+		attempt: readAttempt(headers),
+		reason: headerString(headers[HEADERS.parkedReason]) ?? (brokerReason ? `broker: ${brokerReason}` : null),
+		parkedAt: headerString(headers[HEADERS.parkedAt]) ?? null,
+		error: readError(headers),
+		payload: payload as IDataObject,
+		raw,
+		bytes: msg.content.length,
+	};
+}

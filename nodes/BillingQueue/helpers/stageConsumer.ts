@@ -1,0 +1,462 @@
+// The Billing Queue Trigger's engine: consume a stage queue with manual acks, hand batches to
+// n8n, and settle every message only after its execution finished:
+//   succeeded  → ack (the workflow forwarded the items itself)
+//   failed     → confirmed copy to the retry queue (attempt + 1) or to parking, then ack
+//   invalid    → confirmed copy to parking with the reason, then ack
+// Nothing is ever nack-requeued, so a failing message cannot spin. When the connection drops,
+// unacked messages return by themselves; the consumer comes back when the connection does,
+// and copies redelivered while (or after) their first execution ran are settled from that
+// execution's outcome instead of being run twice.
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import {
+	acquireConnection,
+	type BrokerChannel,
+	type BrokerSettings,
+	type ConnectionLease,
+	type Delivery,
+} from '../transport';
+import { copyForRequeue, decodeMessage, type ErrorInfo, type OutgoingMessage, type QueueMeta, toItemJson } from './message';
+import type { ExecutionOutcome } from './outcome';
+import { publishConfirmed } from './publishing';
+import { sleep, within } from './timing';
+import {
+	decideRetry,
+	routingKeys,
+	stageQueueName,
+	stageTopology,
+	type TopologyConfig,
+	type TopologySpec,
+} from './topology';
+
+export interface StageConsumerConfig {
+	stage: string;
+	topology: TopologyConfig;
+	/** 1 = one execution per message. */
+	batchSize: number;
+	/** How long a batch waits for more messages after its first one. */
+	batchWindowMs: number;
+	prefetch: number;
+	maxAttempts: number;
+	maxMessageBytes: number;
+	/** Longest wait for an execution to report back before its batch is treated as failed. */
+	executionWaitMs: number;
+	/** On close, how long in-flight batches get to finish. */
+	closeWaitMs: number;
+	/** Name used as the error's node for messages the trigger itself parks. */
+	nodeName: string;
+}
+
+export interface ConsumerLogger {
+	debug(message: string, meta?: object): void;
+	info(message: string, meta?: object): void;
+	warn(message: string, meta?: object): void;
+	error(message: string, meta?: object): void;
+}
+
+export interface StageConsumerHooks {
+	/** Starts one workflow execution with these items and resolves when it finished. */
+	execute(items: INodeExecutionData[]): Promise<ExecutionOutcome>;
+	/** A problem the consumer cannot heal by reconnecting (e.g. conflicting queue settings). */
+	onFatal?(error: Error): void;
+	log: ConsumerLogger;
+}
+
+/** What became of a message: 'handled' means no copy of it may be processed again. */
+type Memo = 'handled' | { failed: ErrorInfo };
+
+interface Entry {
+	delivery: Delivery;
+	payload: IDataObject;
+	meta: QueueMeta;
+}
+
+/** Outcomes of recent messages by identity, for settling redelivered copies. Bounded. */
+class OutcomeMemory {
+	private readonly map = new Map<string, { memo: Promise<Memo>; at: number }>();
+
+	constructor(
+		private readonly max = 20000,
+		private readonly ttlMs = 6 * 3600 * 1000,
+	) {}
+
+	set(uid: string, memo: Promise<Memo>): void {
+		this.map.delete(uid);
+		this.map.set(uid, { memo, at: Date.now() });
+		const cutoff = Date.now() - this.ttlMs;
+		for (const [key, value] of this.map) {
+			if (this.map.size <= this.max && value.at >= cutoff) break;
+			this.map.delete(key);
+		}
+	}
+
+	get(uid: string): Promise<Memo> | undefined {
+		return this.map.get(uid)?.memo;
+	}
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+	let resolve!: (v: T) => void;
+	const promise = new Promise<T>((r) => (resolve = r));
+	return { promise, resolve };
+}
+
+export class StageConsumer {
+	private readonly spec: TopologySpec;
+	private readonly queue: string;
+	private consumerLease?: ConnectionLease;
+	private publisherLease?: ConnectionLease;
+	private channel?: BrokerChannel;
+	private consumerTag?: string;
+	private publishChannel?: Promise<BrokerChannel>;
+	private batch: Entry[] = [];
+	private batchTimer?: NodeJS.Timeout;
+	private readonly inflight = new Set<Promise<unknown>>();
+	private readonly memory = new OutcomeMemory();
+	private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
+	private readonly stop = new AbortController();
+	private setupTimer?: NodeJS.Timeout;
+	private setupRunning?: Promise<void>;
+	private setupAgain = false;
+	private backoffMs = 0;
+	private readonly onConnect = () => this.scheduleSetup(0);
+	/** Counters for logs and tests. */
+	readonly stats = { emitted: 0, acked: 0, retried: 0, parked: 0, duplicatesDropped: 0, setups: 0 };
+
+	constructor(
+		private readonly cfg: StageConsumerConfig,
+		private readonly hooks: StageConsumerHooks,
+	) {
+		this.spec = stageTopology(cfg.topology, cfg.stage);
+		this.queue = stageQueueName(cfg.topology, cfg.stage);
+	}
+
+	/** Connects, declares the topology and starts consuming; throws if that first attempt fails. */
+	async start(settings: BrokerSettings): Promise<void> {
+		if (this.state !== 'new') throw new Error('StageConsumer.start() can only be called once');
+		this.state = 'running';
+		try {
+			this.consumerLease = await acquireConnection(settings, 'consumer');
+			this.publisherLease = await acquireConnection(settings, 'publisher');
+			this.consumerLease.connection.on('connect', this.onConnect);
+			await this.setup();
+		} catch (error) {
+			await this.close();
+			throw error;
+		}
+	}
+
+	get consumerConnectionName(): string | undefined {
+		return this.consumerLease?.connection.name;
+	}
+
+	private async setup(): Promise<void> {
+		if (this.state !== 'running' || (this.channel && !this.channel.closed)) return;
+		const conn = this.consumerLease!.connection;
+		const ch = await conn.openChannel(false);
+		try {
+			await ch.declare(this.spec);
+			await ch.prefetch(this.cfg.prefetch);
+			ch.onClose((error) => this.onChannelClosed(ch, error));
+			this.channel = ch;
+			this.consumerTag = await ch.consume(
+				this.queue,
+				(d) => this.onDelivery(d),
+				() => this.onCancelled(ch),
+			);
+		} catch (error) {
+			ch.forgetDeclared(this.spec);
+			if (this.channel === ch) this.channel = undefined;
+			await ch.close();
+			throw error;
+		}
+		if (this.state !== 'running') {
+			await ch.close();
+			return;
+		}
+		this.backoffMs = 0;
+		this.stats.setups += 1;
+		this.hooks.log.debug(`Billing Queue Trigger consuming "${this.queue}"`, { generation: ch.generation });
+	}
+
+	/** Runs setup() soon; repeated requests collapse into one attempt, failures back off. */
+	private scheduleSetup(delayMs: number): void {
+		if (this.state !== 'running') return;
+		if (this.setupRunning) {
+			this.setupAgain = true;
+			return;
+		}
+		if (this.setupTimer) {
+			if (delayMs > 0) return;
+			clearTimeout(this.setupTimer);
+		}
+		this.setupTimer = setTimeout(() => {
+			this.setupTimer = undefined;
+			this.setupRunning = this.setup()
+				.catch((error: Error) => {
+					this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 1000), 30000);
+					const kind = (error as { kind?: string }).kind;
+					this.hooks.log.warn(`Billing Queue Trigger could not (re)start consuming "${this.queue}": ${error.message}`, {
+						retryInMs: this.backoffMs,
+					});
+					if (kind === 'precondition' && this.hooks.onFatal) this.hooks.onFatal(error);
+					else this.setupAgain = true;
+				})
+				.finally(() => {
+					this.setupRunning = undefined;
+					if (this.setupAgain && this.state === 'running') {
+						this.setupAgain = false;
+						this.scheduleSetup(this.backoffMs);
+					}
+				});
+		}, delayMs);
+	}
+
+	private onChannelClosed(ch: BrokerChannel, error?: Error): void {
+		if (this.channel !== ch) return;
+		this.channel = undefined;
+		this.consumerTag = undefined;
+		// Messages collected but not yet emitted go back to the queue with the channel.
+		this.clearBatch();
+		if (this.state !== 'running') return;
+		this.hooks.log.warn(`Billing Queue Trigger lost its channel on "${this.queue}"${error ? `: ${error.message}` : ''}; resuming`);
+		this.scheduleSetup(Math.max(this.backoffMs, 200));
+	}
+
+	private onCancelled(ch: BrokerChannel): void {
+		// The broker cancelled us (queue deleted or failed over): start over, declaring again.
+		ch.forgetDeclared(this.spec);
+		this.hooks.log.warn(`RabbitMQ cancelled the consumer on "${this.queue}"; re-declaring and resuming`);
+		void ch.close();
+	}
+
+	private clearBatch(): void {
+		if (this.batchTimer) clearTimeout(this.batchTimer);
+		this.batchTimer = undefined;
+		this.batch = [];
+	}
+
+	private track<T>(promise: Promise<T>): void {
+		const p = promise.catch((error: Error) => {
+			this.hooks.log.error(`Billing Queue Trigger: unexpected error on "${this.queue}": ${error.message}`);
+		});
+		this.inflight.add(p);
+		void p.finally(() => this.inflight.delete(p));
+	}
+
+	private onDelivery(delivery: Delivery): void {
+		// While closing we take nothing new; such messages return when the channel closes.
+		if (this.state !== 'running' || delivery.channel !== this.channel) return;
+		const decoded = decodeMessage(delivery, {
+			stage: this.cfg.stage,
+			exchange: this.spec.exchange,
+			queue: this.queue,
+			maxBytes: this.cfg.maxMessageBytes,
+		});
+		const uid = decoded.meta.messageUid;
+		const prior = delivery.redelivered ? this.memory.get(uid) : undefined;
+		if (!decoded.ok) {
+			this.track(this.parkInvalid(delivery, decoded.meta, decoded.reason, prior));
+			return;
+		}
+		if (prior) {
+			this.track(this.settleRedelivered(delivery, decoded.meta, prior));
+			return;
+		}
+		this.batch.push({ delivery, payload: decoded.payload, meta: decoded.meta });
+		if (this.batch.length >= this.cfg.batchSize) {
+			this.flush();
+		} else if (this.batch.length === 1) {
+			this.batchTimer = setTimeout(() => this.flush(), this.cfg.batchWindowMs);
+		}
+	}
+
+	private async parkInvalid(delivery: Delivery, meta: QueueMeta, reason: string, prior?: Promise<Memo>): Promise<void> {
+		if (prior && (await prior) === 'handled') {
+			// Parked already; only the ack was lost with the old channel.
+			this.stats.duplicatesDropped += 1;
+			delivery.channel.ack(delivery);
+			return;
+		}
+		this.hooks.log.warn(`Billing Queue Trigger parks an invalid message from "${this.queue}": ${reason}`);
+		const copy = copyForRequeue(delivery, {
+			stage: this.cfg.stage,
+			routingKey: routingKeys.parked(this.cfg.stage),
+			attempt: meta.attempt,
+			error: { message: reason, node: this.cfg.nodeName, time: new Date().toISOString() },
+			parkedReason: 'invalid-message',
+		});
+		const memo = deferred<Memo>();
+		this.memory.set(meta.messageUid, memo.promise);
+		memo.resolve(await this.copyThenAck(delivery, copy, 'parked'));
+	}
+
+	private flush(): void {
+		const entries = this.batch;
+		this.clearBatch();
+		if (entries.length > 0) this.track(this.runBatch(entries));
+	}
+
+	private async runBatch(entries: Entry[]): Promise<void> {
+		const memos = entries.map((entry) => {
+			const memo = deferred<Memo>();
+			this.memory.set(entry.meta.messageUid, memo.promise);
+			return memo;
+		});
+		const items: INodeExecutionData[] = entries.map((e) => ({ json: toItemJson(e.payload, e.meta) }));
+
+		let outcome: ExecutionOutcome;
+		this.stats.emitted += 1;
+		try {
+			const result = await within(this.hooks.execute(items), this.cfg.executionWaitMs, this.stop.signal);
+			if (result.done) {
+				outcome = result.value;
+			} else if (result.aborted) {
+				// Shutting down with the execution still running: leave the messages unacked so
+				// they return to the queue; we cannot know what the execution will do.
+				this.hooks.log.warn(`Billing Queue Trigger closed while an execution of ${entries.length} message(s) was still running; they return to "${this.queue}"`);
+				memos.forEach((m) => m.resolve({ failed: { message: 'The trigger closed before the execution finished' } }));
+				return;
+			} else {
+				outcome = {
+					ok: false,
+					error: {
+						message: `The execution did not report back within ${Math.round(this.cfg.executionWaitMs / 1000)} s`,
+						node: this.cfg.nodeName,
+						time: new Date().toISOString(),
+					},
+				};
+			}
+		} catch (error) {
+			// emit() itself threw: no execution ran.
+			outcome = {
+				ok: false,
+				error: { message: `Starting the execution failed: ${(error as Error).message}`, node: this.cfg.nodeName, time: new Date().toISOString() },
+			};
+		}
+
+		if (outcome.ok) {
+			entries.forEach((entry, i) => {
+				if (entry.delivery.channel.ack(entry.delivery)) this.stats.acked += 1;
+				// Acked or not (channel gone), the work is done: a redelivered copy is a duplicate.
+				memos[i].resolve('handled');
+			});
+			return;
+		}
+		this.hooks.log.info(`Billing Queue Trigger: execution failed for ${entries.length} message(s) from "${this.queue}": ${outcome.error.message}`);
+		const error = outcome.error;
+		await Promise.all(
+			entries.map(async (entry, i) => {
+				memos[i].resolve(await this.routeFailure(entry.delivery, entry.meta, error));
+			}),
+		);
+	}
+
+	/** A failed message goes to its retry queue with attempt + 1, or to parking at max attempts. */
+	private routeFailure(delivery: Delivery, meta: QueueMeta, error: ErrorInfo): Promise<Memo> {
+		const decision = decideRetry(this.cfg.topology, this.cfg.stage, meta.attempt, this.cfg.maxAttempts);
+		const copy =
+			decision.action === 'retry'
+				? copyForRequeue(delivery, {
+						stage: this.cfg.stage,
+						routingKey: decision.routingKey,
+						attempt: decision.nextAttempt,
+						error,
+						retryDelayMs: decision.delayMs,
+					})
+				: copyForRequeue(delivery, {
+						stage: this.cfg.stage,
+						routingKey: decision.routingKey,
+						attempt: meta.attempt,
+						error,
+						parkedReason: decision.reason,
+					});
+		return this.copyThenAck(delivery, copy, decision.action === 'retry' ? 'retried' : 'parked', error);
+	}
+
+	/**
+	 * Publishes `copy` (confirmed) and then acks the original. Publishing is retried with backoff
+	 * while the original's channel lives; if that channel dies first, the original comes back by
+	 * itself and is settled from the memo returned here.
+	 */
+	private async copyThenAck(delivery: Delivery, copy: OutgoingMessage, counter: 'retried' | 'parked', error?: ErrorInfo): Promise<Memo> {
+		let waitMs = 500;
+		for (;;) {
+			if (delivery.channel.closed || this.stop.signal.aborted) {
+				return { failed: error ?? { message: 'Could not move the message before its channel closed' } };
+			}
+			try {
+				const ch = await this.getPublishChannel();
+				await publishConfirmed(ch, this.spec, copy);
+				this.stats[counter] += 1;
+				delivery.channel.ack(delivery);
+				return 'handled';
+			} catch (err) {
+				this.hooks.log.warn(`Billing Queue Trigger could not move a message to "${copy.routingKey}": ${(err as Error).message}; retrying in ${waitMs} ms`);
+				if (!(await sleep(waitMs, this.stop.signal))) continue;
+				waitMs = Math.min(waitMs * 2, 30000);
+			}
+		}
+	}
+
+	private async settleRedelivered(delivery: Delivery, meta: QueueMeta, prior: Promise<Memo>): Promise<void> {
+		const memo = await prior;
+		if (memo === 'handled') {
+			this.stats.duplicatesDropped += 1;
+			delivery.channel.ack(delivery);
+			this.hooks.log.debug(`Billing Queue Trigger dropped a redelivered copy of ${meta.billingKey} that was already handled`);
+			return;
+		}
+		const next = deferred<Memo>();
+		this.memory.set(meta.messageUid, next.promise);
+		next.resolve(await this.routeFailure(delivery, meta, memo.failed));
+	}
+
+	private getPublishChannel(): Promise<BrokerChannel> {
+		const current = this.publishChannel;
+		if (current) {
+			return current.then(
+				(ch) => (ch.closed ? this.openPublishChannel() : ch),
+				() => this.openPublishChannel(),
+			);
+		}
+		return this.openPublishChannel();
+	}
+
+	private openPublishChannel(): Promise<BrokerChannel> {
+		const opening = this.publisherLease!.connection.openChannel(true);
+		this.publishChannel = opening;
+		opening.catch(() => {
+			if (this.publishChannel === opening) this.publishChannel = undefined;
+		});
+		return opening;
+	}
+
+	/** Stops consuming, lets in-flight batches finish (bounded), closes channels, releases connections. */
+	async close(): Promise<void> {
+		if (this.state === 'closing' || this.state === 'closed') return;
+		this.state = 'closing';
+		if (this.setupTimer) clearTimeout(this.setupTimer);
+		this.setupTimer = undefined;
+		this.consumerLease?.connection.off('connect', this.onConnect);
+		const ch = this.channel;
+		if (ch && this.consumerTag) await ch.cancel(this.consumerTag);
+		this.clearBatch();
+		if (this.setupRunning) await this.setupRunning;
+		if (this.inflight.size > 0) {
+			await within(Promise.allSettled([...this.inflight]), this.cfg.closeWaitMs);
+		}
+		this.stop.abort();
+		// Let aborted loops observe the signal before their channels go.
+		if (this.inflight.size > 0) await within(Promise.allSettled([...this.inflight]), 1000);
+		await ch?.close();
+		if (this.channel && this.channel !== ch) await this.channel.close();
+		this.channel = undefined;
+		const pub = this.publishChannel;
+		this.publishChannel = undefined;
+		if (pub) await pub.then((c) => c.close()).catch(() => undefined);
+		await this.consumerLease?.release();
+		await this.publisherLease?.release();
+		this.state = 'closed';
+		this.hooks.log.debug(`Billing Queue Trigger stopped consuming "${this.queue}"`, { ...this.stats });
+	}
+}

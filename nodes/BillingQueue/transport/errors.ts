@@ -1,0 +1,75 @@
+// Broker failures with a kind the nodes can act on and RabbitMQ's own words kept intact.
+
+export type BrokerErrorKind =
+	| 'connect' // could not open a connection (refused, DNS, TLS, login, vhost)
+	| 'timeout' // gave up waiting for the broker
+	| 'closed' // the channel or connection went away underneath an operation
+	| 'precondition' // a declaration disagreed with an existing queue/exchange (406)
+	| 'not-found' // queue/exchange does not exist (404)
+	| 'unroutable' // a mandatory publish matched no queue
+	| 'nacked' // the broker refused to take responsibility for a message
+	| 'protocol'; // anything else the broker reported
+
+export class BrokerError extends Error {
+	constructor(
+		message: string,
+		readonly kind: BrokerErrorKind,
+		readonly brokerMessage?: string,
+		readonly code?: number | string,
+	) {
+		super(message);
+		this.name = 'BrokerError';
+	}
+}
+
+interface AmqpLikeError extends Error {
+	code?: number | string;
+	classId?: number;
+	methodId?: number;
+}
+
+/** The text RabbitMQ sent, e.g. `PRECONDITION_FAILED - inequivalent arg 'x-queue-type' ...`. */
+function replyText(message: string): string | undefined {
+	const m = /with message "(.*)"\s*$/s.exec(message);
+	return m ? m[1] : undefined;
+}
+
+export function toBrokerError(error: unknown, context: string): BrokerError {
+	if (error instanceof BrokerError) return error;
+	const err = (error instanceof Error ? error : new Error(String(error))) as AmqpLikeError;
+	const text = err.message || String(error);
+	const reply = replyText(text) ?? text;
+	const code = err.code;
+	if (code === 406 || /PRECONDITION_FAILED/.test(text)) {
+		return new BrokerError(`${context}: RabbitMQ refused the declaration (${reply})`, 'precondition', reply, 406);
+	}
+	if (code === 404 || /NOT_FOUND/.test(text)) {
+		return new BrokerError(`${context}: ${reply}`, 'not-found', reply, 404);
+	}
+	if (/ACCESS_REFUSED|ACCESS-REFUSED/.test(text) || code === 403) {
+		return new BrokerError(`${context}: login refused, check user and password (${reply})`, 'connect', reply, 403);
+	}
+	// amqplib reports a refused connection.open (530 NOT_ALLOWED: unknown vhost or no permission)
+	// only as an unexpected frame, without RabbitMQ's text.
+	if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(text)) {
+		return new BrokerError(
+			`${context}: RabbitMQ refused to open the virtual host; it does not exist or the user has no permission for it`,
+			'connect',
+			text,
+			530,
+		);
+	}
+	if (/NOT_ALLOWED|NOT-ALLOWED|vhost/i.test(text) && /530|NOT_ALLOWED|NOT-ALLOWED/.test(text)) {
+		return new BrokerError(`${context}: access to the virtual host was refused (${reply})`, 'connect', reply, 530);
+	}
+	if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET|ETIMEDOUT)$/.test(code)) {
+		return new BrokerError(`${context}: ${text}`, 'connect', text, code);
+	}
+	if (/certificate|self[- ]signed|SSL|TLS|handshake/i.test(text) || (typeof code === 'string' && code.startsWith('ERR_TLS'))) {
+		return new BrokerError(`${context}: ${text}`, 'connect', text, code);
+	}
+	if (/Channel closed|Connection closed|channel ended|IllegalOperationError|CONNECTION_FORCED|CONNECTION-FORCED/i.test(text) || err.name === 'IllegalOperationError') {
+		return new BrokerError(`${context}: ${text}`, 'closed', reply, code);
+	}
+	return new BrokerError(`${context}: ${text}`, 'protocol', reply, code);
+}
