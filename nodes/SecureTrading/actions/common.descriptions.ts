@@ -1,0 +1,74 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+export const timeoutOption: INodeProperties = {
+	displayName: 'Timeout (Ms)',
+	name: 'timeoutMs',
+	type: 'number',
+	default: 60000,
+	typeOptions: { minValue: 100 },
+	description: 'Longest wait for the whole request, as the official libraries (60 s). A request that times out after it was sent is never re-sent blindly.',
+};
+
+export const connectTimeoutOption: INodeProperties = {
+	displayName: 'Connect Timeout (Ms)',
+	name: 'connectTimeoutMs',
+	type: 'number',
+	default: 10000,
+	typeOptions: { minValue: 50 },
+	description: 'Longest wait to open the connection. Only connection failures are retried (nothing was sent yet).',
+};
+
+export const includeInputOption: INodeProperties = {
+	displayName: 'Include Input Data',
+	name: 'includeInputData',
+	type: 'boolean',
+	default: true,
+	description: 'Whether to copy the incoming item under "input" in the output, so later steps keep the billing data',
+};
+
+export const verificationDelayOption: INodeProperties = {
+	displayName: 'Verification Delay (Ms)',
+	name: 'verificationDelayMs',
+	type: 'number',
+	default: 2000,
+	typeOptions: { minValue: 0 },
+	description: 'When the result of a request is unknown (timeout, dropped connection, 5xx, 60010...), how long to wait before asking the gateway what happened',
+};
+
+/** Fields shared by operations that take an amount. */
+export function amountFields(show: Record<string, string[]>): INodeProperties[] {
+	return [
+		{
+			displayName: 'Amount',
+			name: 'amount',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: '10.50',
+			description: 'The amount, in major units ("10.50") or minor units ("1050") as chosen below',
+			displayOptions: { show },
+		},
+		{
+			displayName: 'Amount Unit',
+			name: 'amountUnit',
+			type: 'options',
+			default: 'major',
+			options: [
+				{ name: 'Major Units (e.g. 10.50)', value: 'major' },
+				{ name: 'Minor Units (e.g. 1050)', value: 'minor' },
+			],
+			description: 'How to read the amount. It is sent in minor units of the currency (JPY 0, GBP 2, BHD 3 decimals).',
+			displayOptions: { show },
+		},
+		{
+			displayName: 'Currency',
+			name: 'currency',
+			type: 'string',
+			default: 'GBP',
+			required: true,
+			placeholder: 'GBP',
+			description: 'ISO 4217 currency code',
+			displayOptions: { show },
+		},
+	];
+}

@@ -1,0 +1,147 @@
+// Refund a settled payment, fully or partly. Like the debit, an uncertain result is checked
+// with a query rather than re-sent, and (by default) an identical earlier refund is reused
+// instead of paying the customer twice when the workflow is re-run.
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { formatMinorUnits } from '../../../shared/currency';
+import type { GatewayRequest, GatewayResponse } from '../../transport';
+import { callGateway, queryTransactions, resultItem, sleep, type OperationContext } from '../../helpers/api';
+import { classifyResponse } from '../../helpers/outcome';
+import { amountParam, currencyParam, numberOption, transactionReference } from '../../helpers/params';
+import { amountFields, connectTimeoutOption, includeInputOption, timeoutOption, verificationDelayOption } from '../common.descriptions';
+
+const show = { resource: ['payment'], operation: ['refund'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Transaction Reference',
+		name: 'transactionReference',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: '55-9-35032',
+		description: 'The settled AUTH to refund (sent as parenttransactionreference)',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Refund Type',
+		name: 'refundType',
+		type: 'options',
+		default: 'full',
+		options: [
+			{ name: 'Full', value: 'full', description: 'Refund whatever has not been refunded yet' },
+			{ name: 'Partial', value: 'partial', description: 'Refund the given amount' },
+		],
+		displayOptions: { show },
+	},
+	...amountFields({ ...show, refundType: ['partial'] }),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show },
+		options: [
+			connectTimeoutOption,
+			includeInputOption,
+			{
+				displayName: 'Reuse Earlier Identical Refund',
+				name: 'reuseEarlierRefund',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to return an earlier successful refund of this payment (any refund for a full refund, one of the same amount for a partial refund) instead of refunding again. Turn off to deliberately make a second identical partial refund.',
+			},
+			timeoutOption,
+			verificationDelayOption,
+		],
+	},
+];
+
+export async function execute(ctx: OperationContext): Promise<IDataObject> {
+	const { fns, itemIndex } = ctx;
+	const parent = transactionReference(fns, itemIndex, 'transactionReference', 'Transaction Reference');
+	const refundType = fns.getNodeParameter('refundType', itemIndex, 'full') as string;
+	let amountMinor: number | undefined;
+	let currency: string | undefined;
+	if (refundType === 'partial') {
+		currency = currencyParam(fns, itemIndex);
+		amountMinor = amountParam(fns, itemIndex, currency);
+	}
+	const reuse = fns.getNodeParameter('options.reuseEarlierRefund', itemIndex, true) as boolean;
+	const verificationDelayMs = numberOption(fns, itemIndex, 'verificationDelayMs', 2000, 0);
+	const base: IDataObject = {
+		refundType,
+		...(amountMinor !== undefined && currency ? { amountMinor, amount: formatMinorUnits(amountMinor, currency), currency } : {}),
+		reusedExisting: false,
+	};
+
+	const refundsOf = async (): Promise<GatewayResponse[] | string> => {
+		const query = await queryTransactions(ctx, { parenttransactionreference: [parent] });
+		if (!query.ok) return query.reason;
+		return query.records.filter(
+			(r) => r.requesttypedescription === 'REFUND' && r.parenttransactionreference === parent && r.errorcode === '0',
+		);
+	};
+	const matching = (refunds: GatewayResponse[]) =>
+		refunds.find((r) => amountMinor === undefined || r.baseamount === String(amountMinor));
+
+	let known: string[] = [];
+	if (reuse) {
+		const earlier = await refundsOf();
+		if (typeof earlier === 'string') {
+			return resultItem(
+				{ outcome: 'retryable', retryable: true, reason: `Nothing was refunded: could not check for an earlier refund (${earlier})` },
+				undefined,
+				base,
+			);
+		}
+		const same = matching(earlier);
+		if (same) return resultItem({ ...classifyResponse('REFUND', same), reason: 'refunded earlier; not refunded again' }, same, { ...base, reusedExisting: true });
+		known = earlier.map((r) => String(r.transactionreference));
+	}
+
+	const request: GatewayRequest = {
+		requesttypedescriptions: ['REFUND'],
+		sitereference: ctx.connection.siteReference,
+		parenttransactionreference: parent,
+		...(amountMinor !== undefined ? { baseamount: String(amountMinor), currencyiso3a: currency } : {}),
+	};
+	const result = await callGateway(ctx, request);
+	let doubt: string;
+	let doubtResponse: GatewayResponse | undefined;
+	if (result.ok) {
+		const classification = classifyResponse('REFUND', result.response);
+		if (classification.outcome !== 'unknown') return resultItem(classification, result.response, { ...base, requestreference: result.requestReference });
+		doubt = classification.reason;
+		doubtResponse = result.response;
+	} else if (!result.error.mayHaveBeenProcessed) {
+		return resultItem({ outcome: 'retryable', retryable: true, reason: `Nothing was refunded: ${result.error.message}` }, undefined, {
+			...base,
+			requestreference: result.requestReference,
+		});
+	} else {
+		doubt = result.error.message;
+	}
+
+	// Unknown result: look for a refund that was not there before, never re-send blindly.
+	await sleep(verificationDelayMs);
+	const after = await refundsOf();
+	const extra = { ...base, requestreference: result.requestReference, uncertainResult: doubt };
+	if (typeof after !== 'string') {
+		const fresh = matching(after.filter((r) => !known.includes(String(r.transactionreference))));
+		if (fresh) return resultItem({ ...classifyResponse('REFUND', fresh), reason: `refund confirmed by a transaction query after: ${doubt}` }, fresh, { ...extra, reusedExisting: true });
+	}
+	return resultItem(
+		{
+			outcome: 'unknown',
+			retryable: false,
+			reason:
+				typeof after === 'string'
+					? `${doubt}. Could not check the gateway afterwards (${after}).`
+					: `${doubt}. The gateway shows no new refund for this payment yet; it may still appear.`,
+		},
+		doubtResponse,
+		{ ...extra, verifiedNoRefund: typeof after !== 'string' },
+	);
+}

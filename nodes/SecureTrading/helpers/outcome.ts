@@ -1,0 +1,182 @@
+// Turns a gateway response element into one normalised `outcome` with a readable reason and
+// whether trying again later may succeed. The gateway's own fields stay beside it.
+import type { GatewayResponse } from '../transport';
+
+export type Outcome =
+	/** AUTH: money taken (or an earlier AUTH for the same billing key already took it). */
+	| 'paid'
+	| 'refunded'
+	/** ACCOUNTCHECK passed. */
+	| 'verified'
+	/** TRANSACTIONQUERY answered with records / without. */
+	| 'found'
+	| 'notFound'
+	/** The bank said no; `retryable` says whether a later attempt may succeed. */
+	| 'declined'
+	/** Gateway or network trouble; nothing was charged. */
+	| 'retryable'
+	/** The gateway may or may not have charged; never re-send blindly. */
+	| 'unknown'
+	/** Our request was wrong (30000 and friends); `field` names the culprit. */
+	| 'invalid'
+	/** The operation failed as a whole (continueOnFail items only). */
+	| 'error';
+
+export const SUCCESS_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>(['paid', 'refunded', 'verified', 'found', 'notFound']);
+
+export interface Classification {
+	outcome: Outcome;
+	retryable: boolean;
+	reason: string;
+	field?: string;
+}
+
+/** ISO 8583 acquirer response codes: readable reason and whether a later retry may succeed. */
+export const ACQUIRER_RESPONSES: Readonly<Record<string, { reason: string; retryable: boolean }>> = {
+	'00': { reason: 'approved', retryable: false },
+	'01': { reason: 'refer to card issuer', retryable: false },
+	'02': { reason: 'refer to card issuer (special condition)', retryable: false },
+	'03': { reason: 'invalid merchant', retryable: false },
+	'04': { reason: 'pick up card', retryable: false },
+	'05': { reason: 'do not honour', retryable: false },
+	'06': { reason: 'error at the issuer', retryable: true },
+	'07': { reason: 'pick up card (special condition)', retryable: false },
+	'12': { reason: 'invalid transaction', retryable: false },
+	'13': { reason: 'invalid amount', retryable: false },
+	'14': { reason: 'invalid card number', retryable: false },
+	'15': { reason: 'no such issuer', retryable: false },
+	'19': { reason: 're-enter transaction', retryable: true },
+	'30': { reason: 'format error', retryable: false },
+	'41': { reason: 'lost card', retryable: false },
+	'43': { reason: 'stolen card', retryable: false },
+	'46': { reason: 'closed account', retryable: false },
+	'51': { reason: 'insufficient funds', retryable: true },
+	'54': { reason: 'expired card', retryable: false },
+	'55': { reason: 'incorrect PIN', retryable: false },
+	'57': { reason: 'transaction not permitted to cardholder', retryable: false },
+	'58': { reason: 'transaction not permitted to terminal', retryable: false },
+	'59': { reason: 'suspected fraud', retryable: false },
+	'61': { reason: 'exceeds withdrawal amount limit', retryable: true },
+	'62': { reason: 'restricted card', retryable: false },
+	'63': { reason: 'security violation', retryable: false },
+	'65': { reason: 'exceeds withdrawal frequency limit', retryable: true },
+	'75': { reason: 'PIN tries exceeded', retryable: false },
+	'78': { reason: 'card blocked or not yet activated', retryable: false },
+	'91': { reason: 'issuer unavailable', retryable: true },
+	'92': { reason: 'unable to route to the issuer', retryable: true },
+	'93': { reason: 'transaction cannot be completed (violation of law)', retryable: false },
+	'96': { reason: 'system malfunction', retryable: true },
+	'1A': { reason: 'strong customer authentication required', retryable: false },
+	N7: { reason: 'security code mismatch', retryable: false },
+	R0: { reason: 'stop payment order', retryable: false },
+	R1: { reason: 'revocation of authorisation order', retryable: false },
+	R3: { reason: 'revocation of all authorisations order', retryable: false },
+};
+
+/** The final status is unknown: the card may have been charged. Query before anything else. */
+export const UNKNOWN_RESULT_CODES: ReadonlySet<string> = new Set(['60010', '60034', '70001', '99999']);
+/** Errors about the credential's site or user, not about the item: the whole run is misconfigured. */
+export const CONFIGURATION_CODES: ReadonlySet<string> = new Set(['30001', '30006', '30008']);
+/** Messages that say to try again. */
+const TRY_AGAIN_CODES = new Set(['21000', '79001', '88000', '88888', '90007']);
+/** Our request was malformed or unsupported: fix, do not retry. */
+const INVALID_REQUEST_CODES = new Set(['10205', '10600', '30003', '30007', '30010', '60017', '60018', '60019', '60025', '60037']);
+
+export type RequestKind = 'AUTH' | 'REFUND' | 'ACCOUNTCHECK' | 'TRANSACTIONQUERY';
+
+export function describeAcquirerCode(code: unknown): { reason: string; retryable: boolean } {
+	const key = typeof code === 'string' ? code.trim().toUpperCase() : '';
+	return ACQUIRER_RESPONSES[key] ?? { reason: key ? `declined by the bank (acquirer response code ${key})` : 'declined by the bank', retryable: false };
+}
+
+export function classifyResponse(kind: RequestKind, response: GatewayResponse): Classification {
+	const code = String(response.errorcode ?? '');
+	const message = typeof response.errormessage === 'string' ? response.errormessage : '';
+	const errordata = Array.isArray(response.errordata) ? response.errordata.map(String) : [];
+
+	if (code === '0') {
+		if (kind === 'TRANSACTIONQUERY') {
+			const count = Array.isArray(response.records) ? response.records.length : 0;
+			return count > 0
+				? { outcome: 'found', retryable: false, reason: `${count} transaction${count === 1 ? '' : 's'} found` }
+				: { outcome: 'notFound', retryable: false, reason: 'no matching transactions' };
+		}
+		if (kind === 'REFUND') return { outcome: 'refunded', retryable: false, reason: 'refund accepted' };
+		const settle = String(response.settlestatus ?? '');
+		if (settle === '3') {
+			return { outcome: 'declined', retryable: false, reason: 'cancelled by the gateway after authorisation (settle status 3)' };
+		}
+		if (kind === 'ACCOUNTCHECK') return { outcome: 'verified', retryable: false, reason: 'card verified' };
+		if (settle === '2') {
+			return { outcome: 'unknown', retryable: false, reason: 'authorised but suspended (settle status 2): needs a manual review before it settles' };
+		}
+		return { outcome: 'paid', retryable: false, reason: settle === '100' ? 'paid and settled' : 'authorised, pending settlement' };
+	}
+	if (code === '70000') {
+		const acquirer = describeAcquirerCode(response.acquirerresponsecode);
+		return { outcome: 'declined', retryable: acquirer.retryable, reason: acquirer.reason };
+	}
+	if (code === '71000') return { outcome: 'declined', retryable: false, reason: 'soft decline: strong customer authentication required (customer must be present)' };
+	if (code === '72000') return { outcome: 'declined', retryable: false, reason: 'refer to issuer' };
+	if (code === '30002') return { outcome: 'declined', retryable: false, reason: 'banned card' };
+	if (code === '60022') return { outcome: 'declined', retryable: false, reason: 'unauthenticated (3-D Secure authentication failed)' };
+	if (code === '30000') {
+		const field = errordata[0];
+		return { outcome: 'invalid', retryable: false, reason: `Invalid field${errordata.length ? `: ${errordata.join(', ')}` : ''}`, field };
+	}
+	if (code === '20004') return { outcome: 'invalid', retryable: false, reason: 'Missing parent: the stored card / parent transaction reference was not found', field: 'parenttransactionreference' };
+	if (code === '20007') return { outcome: 'invalid', retryable: false, reason: 'Refund amount too great', field: 'baseamount' };
+	if (code === '20015') return { outcome: 'invalid', retryable: false, reason: 'Cannot override currency in child transaction', field: 'currencyiso3a' };
+	if (code === '20005' || code === '20012') {
+		return { outcome: 'retryable', retryable: true, reason: `${message || 'Refund requires a settled parent'}: try again after the payment has settled` };
+	}
+	if (/^200\d\d$/.test(code)) return { outcome: 'invalid', retryable: false, reason: message || `gateway error ${code}` };
+	if (INVALID_REQUEST_CODES.has(code)) {
+		return { outcome: 'invalid', retryable: false, reason: `${message || `gateway error ${code}`}${errordata.length ? `: ${errordata.join(', ')}` : ''}`, field: errordata[0] };
+	}
+	if (UNKNOWN_RESULT_CODES.has(code)) {
+		return { outcome: 'unknown', retryable: false, reason: `${message || `gateway error ${code}`}: the final status is unknown, the card may have been charged` };
+	}
+	if (/^500\d\d$/.test(code) || TRY_AGAIN_CODES.has(code)) {
+		return { outcome: 'retryable', retryable: true, reason: `${message || `gateway error ${code}`}: gateway could not complete the request` };
+	}
+	return { outcome: 'unknown', retryable: false, reason: `${message || 'unrecognised gateway error'} (errorcode ${code})` };
+}
+
+/** Gateway fields copied to output items. A whitelist, so nothing sensitive can slip through. */
+export const GATEWAY_FIELDS = [
+	'requesttypedescription',
+	'errorcode',
+	'errormessage',
+	'errordata',
+	'transactionreference',
+	'parenttransactionreference',
+	'orderreference',
+	'settlestatus',
+	'settleduedate',
+	'authcode',
+	'acquirerresponsecode',
+	'maskedpan',
+	'paymenttypedescription',
+	'baseamount',
+	'currencyiso3a',
+	'accounttypedescription',
+	'initiationreason',
+	'livestatus',
+	'transactionstartedtimestamp',
+	'issuer',
+	'issuercountryiso2a',
+	'securityresponseaddress',
+	'securityresponsepostcode',
+	'securityresponsesecuritycode',
+] as const;
+
+export function pickGatewayFields(response: GatewayResponse): Record<string, string | string[]> {
+	const out: Record<string, string | string[]> = {};
+	for (const key of GATEWAY_FIELDS) {
+		const value = response[key];
+		if (typeof value === 'string') out[key] = value;
+		else if (key === 'errordata' && Array.isArray(value)) out[key] = value.map(String);
+	}
+	return out;
+}
