@@ -1,0 +1,227 @@
+// Create invoices, never twice. The billing key is the invoice Reference. Per batch of up to 50
+// (fewer when the keys' where clause would pass Xero's ~2 KB query-string limit, see packWhere):
+//  1. ONE lookup (GET /Invoices where Reference=="k1" OR …) for the batch's billing keys; keys that
+//     already have an invoice are returned as they are, not created again — so reruns, redeliveries
+//     and a crash after Xero saved but before we heard back never duplicate;
+//  2. ONE PUT /Invoices (summarizeErrors=false) for the rest, with an Idempotency-Key derived from
+//     the batch content, so our own retries of that call (5xx, timeout) are applied at most once.
+// Created and existing invoices go to output 1; those Xero refused go to output 2 with its messages.
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { AmountError, normaliseCurrency } from '../../../shared/currency';
+import { packWhere, WHERE_MAX_SENT_CHARS, whereString, XeroApiError, type InvoiceWrite, type XeroInvoice } from '../../transport';
+import {
+	addDays,
+	apiError,
+	batchKey,
+	dateField,
+	fieldParam,
+	GUID,
+	inputError,
+	readPath,
+	Results,
+	textField,
+	todayUtc,
+	type OperationContext,
+} from '../../helpers/context';
+import { invoiceJson, readLines } from '../../helpers/invoice';
+import { callOptions, fieldProperty } from '../common.descriptions';
+
+const show = { resource: ['invoice'], operation: ['create'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName:
+			'Before creating, the node looks up the batch\'s billing keys in Xero (as invoice Reference) and returns invoices that already exist instead of creating them again, so re-running is safe',
+		name: 'createNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show },
+	},
+	fieldProperty(show, 'billingKeyField', 'Billing Key Field', 'billingKey', 'Input field with the unique billing key, stored as the invoice Reference'),
+	fieldProperty(show, 'contactIdField', 'Contact ID Field', 'xeroContactId', 'Input field with the Xero ContactID (as set by Ensure Contacts)'),
+	fieldProperty(show, 'currencyField', 'Currency Field', 'currency', 'Input field with the ISO 4217 currency code'),
+	fieldProperty(
+		show,
+		'linesField',
+		'Line Items Field',
+		'lines',
+		'Input field with the list of lines. Each line: description, quantity, and unitAmountMinor (integer minor units) or unitAmount (e.g. "10.50"); optional accountCode and taxType.',
+	),
+	fieldProperty(show, 'dateField', 'Invoice Date Field', '', 'Input field with the invoice date (YYYY-MM-DD); empty or missing means today (UTC)', false),
+	fieldProperty(show, 'dueDateField', 'Due Date Field', '', 'Input field with the due date (YYYY-MM-DD); empty or missing means invoice date plus Due In Days', false),
+	{
+		displayName: 'Due In Days',
+		name: 'dueInDays',
+		type: 'number',
+		default: 14,
+		typeOptions: { minValue: 0 },
+		description: 'Days from the invoice date to the due date when the item has no due date',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Account Code',
+		name: 'accountCode',
+		type: 'string',
+		default: '200',
+		required: true,
+		description: 'Revenue account code for lines that do not name their own',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Tax Type',
+		name: 'taxType',
+		type: 'string',
+		default: '',
+		placeholder: 'OUTPUT2',
+		description: "Xero tax type for lines that do not name their own; empty uses the account's default tax",
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Line Amount Types',
+		name: 'lineAmountTypes',
+		type: 'options',
+		default: 'Exclusive',
+		options: [
+			{ name: 'Tax Exclusive', value: 'Exclusive' },
+			{ name: 'Tax Inclusive', value: 'Inclusive' },
+			{ name: 'No Tax', value: 'NoTax' },
+		],
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Status',
+		name: 'status',
+		type: 'options',
+		default: 'AUTHORISED',
+		options: [
+			{ name: 'Approved (AUTHORISED)', value: 'AUTHORISED' },
+			{ name: 'Awaiting Approval (SUBMITTED)', value: 'SUBMITTED' },
+			{ name: 'Draft', value: 'DRAFT' },
+		],
+		displayOptions: { show },
+	},
+	callOptions(show),
+];
+
+interface Draft {
+	key: string;
+	keyPath: string;
+	write: InvoiceWrite;
+	items: number[];
+}
+
+function created(json: IDataObject, inv: XeroInvoice, wasCreated: boolean, extra: IDataObject = {}): IDataObject {
+	return { ...json, xeroInvoice: invoiceJson(inv, { created: wasCreated, ...extra }) };
+}
+
+export async function execute(ctx: OperationContext): Promise<Results> {
+	const { fns, items, transport } = ctx;
+	const node = fns.getNode();
+	const results = new Results(ctx);
+	const status = fns.getNodeParameter('status', 0, 'AUTHORISED') as InvoiceWrite['status'];
+	const lineAmountTypes = fns.getNodeParameter('lineAmountTypes', 0, 'Exclusive') as InvoiceWrite['lineAmountTypes'];
+
+	// 1. Read and check every item before anything is sent. Items sharing a billing key are one invoice.
+	const drafts = new Map<string, Draft>();
+	items.forEach((item, i) => {
+		try {
+			const json = item.json;
+			const keyPath = fieldParam(fns, 'billingKeyField', i, 'billingKey');
+			const contactPath = fieldParam(fns, 'contactIdField', i, 'xeroContactId');
+			const currencyPath = fieldParam(fns, 'currencyField', i, 'currency');
+			const linesPath = fieldParam(fns, 'linesField', i, 'lines');
+			const key = textField(node, json, keyPath, i, 'Billing key', { max: 255 });
+			const contactId = textField(node, json, contactPath, i, 'Xero contact ID');
+			if (!GUID.test(contactId)) throw inputError(node, i, contactPath, `Xero contact ID "${contactId}" is not a Xero ContactID (a GUID) (field "${contactPath}")`);
+			let currency: string;
+			try {
+				currency = normaliseCurrency(readPath(json, currencyPath), currencyPath);
+			} catch (error) {
+				if (error instanceof AmountError) throw inputError(node, i, currencyPath, error.message);
+				throw error;
+			}
+			const accountCode = (fns.getNodeParameter('accountCode', i, '200') as string).trim();
+			if (!accountCode) throw inputError(node, i, 'accountCode', 'Account Code parameter is empty');
+			const lineItems = readLines(node, readPath(json, linesPath), linesPath, i, currency, {
+				accountCode,
+				taxType: (fns.getNodeParameter('taxType', i, '') as string).trim(),
+			});
+			const date = dateField(node, json, (fns.getNodeParameter('dateField', i, '') as string).trim(), i, 'Invoice date') ?? todayUtc();
+			const dueDays = fns.getNodeParameter('dueInDays', i, 14) as number;
+			if (typeof dueDays !== 'number' || !Number.isInteger(dueDays) || dueDays < 0) throw inputError(node, i, 'dueInDays', 'Due In Days must be a whole number of at least 0');
+			const dueDate = dateField(node, json, (fns.getNodeParameter('dueDateField', i, '') as string).trim(), i, 'Due date') ?? addDays(date, dueDays);
+			if (dueDate < date) throw inputError(node, i, 'dueDate', `Due date ${dueDate} is before the invoice date ${date}`);
+
+			const existing = drafts.get(key);
+			if (existing) {
+				existing.items.push(i);
+				return;
+			}
+			drafts.set(key, {
+				key,
+				keyPath,
+				items: [i],
+				write: { type: 'ACCREC', contactId, reference: key, date, dueDate, status, currency, lineAmountTypes, lineItems },
+			});
+		} catch (error) {
+			results.error(i, error as Error);
+		}
+	});
+
+	const { groups, tooLong } = packWhere([...drafts.values()], (d) => [`Reference==${whereString(d.key)}`], {
+		wrap: (refs) => `Type=="ACCREC" AND (${refs})`,
+		maxEntries: ctx.batchSize,
+	});
+	for (const d of tooLong) {
+		const error = inputError(node, d.items[0], d.keyPath, `Billing key "${d.key}" is too long to look up in Xero (over ${WHERE_MAX_SENT_CHARS} characters once URL-encoded)`);
+		for (const i of d.items) results.error(i, error);
+	}
+	for (let b = 0; b < groups.length; b++) {
+		const { entries: batch, where } = groups[b];
+		const itemIndexes = batch.flatMap((d) => d.items);
+		try {
+			// Lookup + create for this and every later batch: refuse now rather than stop half way.
+			transport.checkDayBudget((groups.length - b) * 2, `creating ${drafts.size} invoice(s)`);
+			// 2. One lookup for the whole batch.
+			const found = new Map<string, XeroInvoice[]>();
+			for (const inv of await transport.findInvoices({ where })) {
+				const list = found.get(inv.reference) ?? [];
+				list.push(inv);
+				found.set(inv.reference, list);
+			}
+			const toCreate = batch.filter((d) => !found.has(d.key));
+			for (const d of batch) {
+				const existing = found.get(d.key);
+				if (!existing) continue;
+				// Prefer a live invoice over a voided one when someone duplicated it by hand.
+				const pick = existing.find((x) => x.status !== 'VOIDED') ?? existing[0];
+				const extra: IDataObject = existing.length > 1 ? { alsoFoundInXero: existing.length - 1 } : {};
+				d.items.forEach((i, n) => results.success(i, created(items[i].json, pick, false, { ...extra, ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) })));
+			}
+			if (!toCreate.length) continue;
+			// The lookup told us the day budget if we did not know it yet: check again before writing.
+			transport.checkDayBudget(1 + (groups.length - b - 1) * 2, `creating ${drafts.size} invoice(s)`);
+
+			// 3. One create call for the rest; the key makes our retries of this call safe.
+			const writes = toCreate.map((d) => d.write);
+			const answers = await transport.createInvoices(writes, batchKey('invoices', writes));
+			answers.forEach((r, k) => {
+				const d = toCreate[k];
+				if (r.ok && r.value.reference !== d.key) {
+					throw new XeroApiError(`Creating invoices: Xero answered out of order (reference "${r.value.reference}" for billing key "${d.key}")`, 'other', 200);
+				}
+				d.items.forEach((i, n) => {
+					if (r.ok) {
+						results.success(i, created(items[i].json, r.value, n === 0, { ...(r.warnings.length ? { warnings: r.warnings } : {}), ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) }));
+					} else {
+						results.rejected(i, { ...items[i].json, error: `Xero refused invoice ${d.key}: ${r.errors.join('; ')}`, xeroErrors: r.errors, billingKey: d.key });
+					}
+				});
+			});
+		} catch (error) {
+			if (!(error instanceof XeroApiError)) throw error;
+			results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
+		}
+	}
+	return results;
+}

@@ -1,0 +1,94 @@
+// Get invoices by billing key (the invoice Reference) or by Xero InvoiceID, one GET per batch (a
+// batch of billing keys is cut short when its where clause would pass Xero's ~2 KB query-string
+// limit; 50 InvoiceIDs always fit). Items whose invoice Xero does not have go to the second output.
+import type { INodeProperties } from 'n8n-workflow';
+import { packWhere, WHERE_MAX_SENT_CHARS, whereString, XeroApiError, type XeroInvoice } from '../../transport';
+import { apiError, chunk, fieldParam, GUID, inputError, Results, textField, type OperationContext } from '../../helpers/context';
+import { invoiceJson } from '../../helpers/invoice';
+import { callOptions, fieldProperty } from '../common.descriptions';
+
+const show = { resource: ['invoice'], operation: ['get'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Find By',
+		name: 'findBy',
+		type: 'options',
+		default: 'billingKey',
+		options: [
+			{ name: 'Billing Key (Invoice Reference)', value: 'billingKey' },
+			{ name: 'Invoice ID', value: 'invoiceId' },
+		],
+		displayOptions: { show },
+	},
+	fieldProperty({ ...show, findBy: ['billingKey'] }, 'billingKeyField', 'Billing Key Field', 'billingKey', 'Input field with the billing key (invoice Reference)'),
+	fieldProperty({ ...show, findBy: ['invoiceId'] }, 'invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID'),
+	callOptions(show),
+];
+
+export async function execute(ctx: OperationContext): Promise<Results> {
+	const { fns, items, transport } = ctx;
+	const node = fns.getNode();
+	const results = new Results(ctx);
+	const findBy = fns.getNodeParameter('findBy', 0, 'billingKey') as 'billingKey' | 'invoiceId';
+	const byValue = new Map<string, number[]>();
+	items.forEach((item, i) => {
+		try {
+			let value: string;
+			if (findBy === 'invoiceId') {
+				const path = fieldParam(fns, 'invoiceIdField', i, 'xeroInvoice.invoiceId');
+				value = textField(node, item.json, path, i, 'Xero invoice ID').toLowerCase();
+				if (!GUID.test(value)) throw inputError(node, i, path, `Xero invoice ID "${value}" is not a Xero InvoiceID (a GUID) (field "${path}")`);
+			} else {
+				value = textField(node, item.json, fieldParam(fns, 'billingKeyField', i, 'billingKey'), i, 'Billing key', { max: 255 });
+			}
+			byValue.set(value, [...(byValue.get(value) ?? []), i]);
+		} catch (error) {
+			results.error(i, error as Error);
+		}
+	});
+
+	let batches: Array<{ values: string[]; where?: string }>;
+	if (findBy === 'invoiceId') batches = chunk([...byValue.keys()], ctx.batchSize).map((values) => ({ values }));
+	else {
+		const { groups, tooLong } = packWhere([...byValue.keys()], (v) => [`Reference==${whereString(v)}`], {
+			wrap: (refs) => `Type=="ACCREC" AND (${refs})`,
+			maxEntries: ctx.batchSize,
+		});
+		for (const v of tooLong) {
+			const [first, ...rest] = byValue.get(v)!;
+			const field = fieldParam(fns, 'billingKeyField', first, 'billingKey');
+			const error = inputError(node, first, field, `Billing key "${v}" is too long to look up in Xero (over ${WHERE_MAX_SENT_CHARS} characters once URL-encoded)`);
+			for (const i of [first, ...rest]) results.error(i, error);
+		}
+		batches = groups.map((g) => ({ values: g.entries, where: g.where }));
+	}
+	for (let b = 0; b < batches.length; b++) {
+		const { values, where } = batches[b];
+		const itemIndexes = values.flatMap((v) => byValue.get(v)!);
+		try {
+			transport.checkDayBudget(batches.length - b, `looking up ${byValue.size} invoice(s)`);
+			const invoices = where === undefined ? await transport.findInvoices({ ids: values, withLineItems: true }) : await transport.findInvoices({ where, withLineItems: true });
+			const match = new Map<string, XeroInvoice[]>();
+			for (const inv of invoices) {
+				const k = findBy === 'invoiceId' ? inv.invoiceId.toLowerCase() : inv.reference;
+				match.set(k, [...(match.get(k) ?? []), inv]);
+			}
+			for (const v of values) {
+				const list = match.get(v);
+				for (const i of byValue.get(v)!) {
+					if (!list) {
+						results.rejected(i, { ...items[i].json, error: findBy === 'invoiceId' ? `Xero has no invoice ${v}` : `Xero has no sales invoice with Reference "${v}"` });
+						continue;
+					}
+					const pick = list.find((x) => x.status !== 'VOIDED') ?? list[0];
+					results.success(i, { ...items[i].json, xeroInvoice: invoiceJson(pick, list.length > 1 ? { alsoFoundInXero: list.length - 1 } : {}) });
+				}
+			}
+		} catch (error) {
+			if (!(error instanceof XeroApiError)) throw error;
+			results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
+		}
+	}
+	return results;
+}

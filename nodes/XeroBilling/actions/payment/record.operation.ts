@@ -1,0 +1,179 @@
+// Record payments against invoices, never twice. Per batch: ONE lookup of the invoices by ID, then
+// ONE PUT /Payments (summarizeErrors=false, idempotency key from the batch) for those that still
+// need it. An invoice that is already PAID, or that already carries a payment with the same
+// gateway transaction reference, is skipped and reported as such (output 1), so reruns and
+// redeliveries never pay an invoice twice.
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { AmountError, formatMinorUnits, fromMinorUnits, normaliseCurrency, toMinorUnits, type AmountMode } from '../../../shared/currency';
+import { XeroApiError, type PaymentWrite, type XeroInvoice } from '../../transport';
+import {
+	apiError,
+	batchKey,
+	chunk,
+	dateField,
+	fieldParam,
+	GUID,
+	inputError,
+	readPath,
+	Results,
+	textField,
+	todayUtc,
+	type OperationContext,
+} from '../../helpers/context';
+import { invoiceJson } from '../../helpers/invoice';
+import { callOptions, fieldProperty } from '../common.descriptions';
+
+const show = { resource: ['payment'], operation: ['record'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Account Code',
+		name: 'accountCode',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: '090',
+		description: 'Code of the bank (or payments-enabled) account the money was received into',
+		displayOptions: { show },
+	},
+	fieldProperty(show, 'invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID'),
+	fieldProperty(show, 'amountField', 'Amount Field', 'amountMinor', 'Input field with the amount received'),
+	{
+		displayName: 'Amount Unit',
+		name: 'amountUnit',
+		type: 'options',
+		default: 'minor',
+		options: [
+			{ name: 'Minor Units (e.g. 1050 = 10.50)', value: 'minor' },
+			{ name: 'Major Units (e.g. 10.50)', value: 'major' },
+		],
+		displayOptions: { show },
+	},
+	fieldProperty(show, 'currencyField', 'Currency Field', 'currency', 'Input field with the ISO 4217 currency of the amount; it must match the invoice'),
+	fieldProperty(show, 'referenceField', 'Transaction Reference Field', 'transactionreference', 'Input field with the payment gateway transaction reference, stored as the payment Reference'),
+	fieldProperty(show, 'paymentDateField', 'Payment Date Field', '', 'Input field with the payment date (YYYY-MM-DD); empty or missing means today (UTC)', false),
+	callOptions(show),
+];
+
+interface Wanted {
+	i: number;
+	invoiceId: string;
+	amountMinor: number;
+	currency: string;
+	reference: string;
+	date: string;
+}
+
+function paymentJson(w: Wanted, extra: IDataObject): IDataObject {
+	return {
+		invoiceId: w.invoiceId,
+		amount: formatMinorUnits(w.amountMinor, w.currency),
+		amountMinor: w.amountMinor,
+		currency: w.currency,
+		reference: w.reference,
+		date: w.date,
+		...extra,
+	};
+}
+
+export async function execute(ctx: OperationContext): Promise<Results> {
+	const { fns, items, transport } = ctx;
+	const node = fns.getNode();
+	const results = new Results(ctx);
+	const wanted: Wanted[] = [];
+	items.forEach((item, i) => {
+		try {
+			const json = item.json;
+			const accountCode = (fns.getNodeParameter('accountCode', i, '') as string).trim();
+			if (!accountCode) throw inputError(node, i, 'accountCode', 'Account Code parameter is empty');
+			const idPath = fieldParam(fns, 'invoiceIdField', i, 'xeroInvoice.invoiceId');
+			const invoiceId = textField(node, json, idPath, i, 'Xero invoice ID').toLowerCase();
+			if (!GUID.test(invoiceId)) throw inputError(node, i, idPath, `Xero invoice ID "${invoiceId}" is not a Xero InvoiceID (a GUID) (field "${idPath}")`);
+			const currencyPath = fieldParam(fns, 'currencyField', i, 'currency');
+			const amountPath = fieldParam(fns, 'amountField', i, 'amountMinor');
+			let currency: string;
+			let amountMinor: number;
+			try {
+				currency = normaliseCurrency(readPath(json, currencyPath), currencyPath);
+				const mode = fns.getNodeParameter('amountUnit', i, 'minor') as AmountMode;
+				amountMinor = toMinorUnits(readPath(json, amountPath), currency, { mode, field: amountPath, allowZero: false });
+			} catch (error) {
+				if (error instanceof AmountError) throw inputError(node, i, error.field, error.message);
+				throw error;
+			}
+			const refPath = fieldParam(fns, 'referenceField', i, 'transactionreference');
+			const reference = textField(node, json, refPath, i, 'Transaction reference', { max: 255 });
+			const date = dateField(node, json, (fns.getNodeParameter('paymentDateField', i, '') as string).trim(), i, 'Payment date') ?? todayUtc();
+			wanted.push({ i, invoiceId, amountMinor, currency, reference, date });
+		} catch (error) {
+			results.error(i, error as Error);
+		}
+	});
+	const accountCode = wanted.length ? (fns.getNodeParameter('accountCode', wanted[0].i, '') as string).trim() : '';
+
+	const batches = chunk(wanted, ctx.batchSize);
+	for (let b = 0; b < batches.length; b++) {
+		const batch = batches[b];
+		const itemIndexes = batch.map((w) => w.i);
+		try {
+			transport.checkDayBudget((batches.length - b) * 2, `recording ${wanted.length} payment(s)`);
+			const ids = [...new Set(batch.map((w) => w.invoiceId))];
+			const invoices = new Map<string, XeroInvoice>();
+			for (const inv of await transport.findInvoices({ ids })) invoices.set(inv.invoiceId.toLowerCase(), inv);
+
+			const toPay: Wanted[] = [];
+			const inBatch = new Set<string>();
+			for (const w of batch) {
+				const inv = invoices.get(w.invoiceId);
+				const json = items[w.i].json;
+				if (!inv) {
+					results.rejected(w.i, { ...json, error: `Xero has no invoice ${w.invoiceId}` });
+					continue;
+				}
+				const recorded = inv.payments.find((p) => p.reference === w.reference);
+				if (recorded) {
+					results.success(w.i, { ...json, xeroPayment: paymentJson(w, { recorded: false, skipped: 'alreadyRecorded', paymentId: recorded.paymentId }), xeroInvoice: invoiceJson(inv) });
+					continue;
+				}
+				if (inBatch.has(`${w.invoiceId}\n${w.reference}`)) {
+					results.success(w.i, { ...json, xeroPayment: paymentJson(w, { recorded: false, skipped: 'duplicateInInput' }), xeroInvoice: invoiceJson(inv) });
+					continue;
+				}
+				if (inv.status === 'PAID' || (inv.status === 'AUTHORISED' && inv.amountDue === 0)) {
+					results.success(w.i, { ...json, xeroPayment: paymentJson(w, { recorded: false, skipped: 'alreadyPaid' }), xeroInvoice: invoiceJson(inv) });
+					continue;
+				}
+				if (inv.status !== 'AUTHORISED') {
+					results.rejected(w.i, { ...json, error: `Invoice ${inv.invoiceNumber || w.invoiceId} is ${inv.status}; payments can only be recorded against approved (AUTHORISED) invoices`, xeroInvoice: invoiceJson(inv) });
+					continue;
+				}
+				if (inv.currency && inv.currency !== w.currency) {
+					results.rejected(w.i, { ...json, error: `Payment currency ${w.currency} does not match invoice ${inv.invoiceNumber} currency ${inv.currency}`, xeroInvoice: invoiceJson(inv) });
+					continue;
+				}
+				inBatch.add(`${w.invoiceId}\n${w.reference}`);
+				toPay.push(w);
+			}
+			if (!toPay.length) continue;
+
+			const writes: PaymentWrite[] = toPay.map((w) => ({
+				invoiceId: w.invoiceId,
+				accountCode,
+				amount: fromMinorUnits(w.amountMinor, w.currency),
+				date: w.date,
+				reference: w.reference,
+			}));
+			const answers = await transport.createPayments(writes, batchKey('payments', writes));
+			answers.forEach((r, k) => {
+				const w = toPay[k];
+				const json = items[w.i].json;
+				if (r.ok) results.success(w.i, { ...json, xeroPayment: paymentJson(w, { recorded: true, paymentId: r.value.paymentId }) });
+				else results.rejected(w.i, { ...json, error: `Xero refused the payment ${w.reference}: ${r.errors.join('; ')}`, xeroErrors: r.errors });
+			});
+		} catch (error) {
+			if (!(error instanceof XeroApiError)) throw error;
+			results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
+		}
+	}
+	return results;
+}
