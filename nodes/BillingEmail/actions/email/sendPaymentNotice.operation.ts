@@ -1,0 +1,67 @@
+import {
+	NodeOperationError,
+	updateDisplayOptions,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeProperties,
+} from 'n8n-workflow';
+import { deliverBillingEmails } from '../../helpers/deliver';
+import type { EmailKind } from '../../templates';
+import { noticeAttachmentFields, optionFields, recipientFields, templateOverrideFields } from './fields';
+
+const NOTICE_KINDS: readonly EmailKind[] = ['paid', 'declined', 'noCardOnFile', 'finalNotice'];
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Notice',
+		name: 'noticeKind',
+		type: 'options',
+		default: 'paid',
+		options: [
+			{ name: 'Paid', value: 'paid', description: 'The card was charged' },
+			{ name: 'Declined', value: 'declined', description: 'The charge was declined; another attempt will follow' },
+			{ name: 'No Card on File', value: 'noCardOnFile', description: 'No stored card; the client must pay another way' },
+			{ name: 'Final Notice', value: 'finalNotice', description: 'Payment failed after all retries' },
+		],
+	},
+	...recipientFields,
+	{
+		displayName: 'Decline Reason',
+		name: 'reason',
+		type: 'string',
+		default: '={{ $json.declineReason }}',
+		displayOptions: { show: { noticeKind: ['declined', 'finalNotice'] } },
+		description: 'Readable reason shown to the client, e.g. insufficient funds. If empty, derived from the acquirer response code.',
+	},
+	{
+		displayName: 'Acquirer Response Code',
+		name: 'acquirerResponseCode',
+		type: 'string',
+		default: '={{ $json.acquirerResponseCode }}',
+		displayOptions: { show: { noticeKind: ['declined', 'finalNotice'] } },
+		description: 'Secure Trading acquirerresponsecode (e.g. 51), used when Decline Reason is empty',
+	},
+	{
+		displayName: 'Attempt',
+		name: 'attempt',
+		type: 'string',
+		default: '={{ $json.attempt }}',
+		displayOptions: { show: { noticeKind: ['declined', 'noCardOnFile'] } },
+		description: 'Charge attempt number (1, 2, ...); part of the Message-ID, so each attempt gets its own notice',
+	},
+	...noticeAttachmentFields,
+	...templateOverrideFields,
+	...optionFields,
+];
+
+export const description = updateDisplayOptions({ show: { operation: ['sendPaymentNotice'] } }, properties);
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	return await deliverBillingEmails.call(this, (itemIndex) => {
+		const kind = this.getNodeParameter('noticeKind', itemIndex) as EmailKind;
+		if (!NOTICE_KINDS.includes(kind)) {
+			throw new NodeOperationError(this.getNode(), `Invalid "Notice" in item ${itemIndex}: "${String(kind)}" is not one of ${NOTICE_KINDS.join(', ')}`, { itemIndex });
+		}
+		return kind;
+	});
+}

@@ -1,0 +1,38 @@
+// Amount and currency handling for the templates, on top of the pipeline's shared rules
+// (nodes/shared/currency.ts), so every stage accepts and refuses the same amounts.
+import { AmountError, formatMinorUnits, normaliseCurrency, toMinorUnits } from '../../shared/currency';
+import { FieldError } from './errors';
+
+function asFieldError<T>(fn: () => T): T {
+	try {
+		return fn();
+	} catch (error) {
+		if (error instanceof AmountError) {
+			// AmountError prefixes its message with the field; FieldError carries it separately.
+			const prefix = `${error.field}: `;
+			throw new FieldError(error.field, error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message);
+		}
+		throw error;
+	}
+}
+
+/** Validates an active ISO 4217 code ("GBP"); unknown codes are refused, not guessed. */
+export function requireCurrency(value: unknown, field: string): string {
+	return asFieldError(() => normaliseCurrency(value, field));
+}
+
+/** Reads an amount into integer minor units: 'minor' takes 1250, 'decimal' takes "12.50". */
+export function parseAmount(raw: unknown, format: 'minor' | 'decimal', currency: string, field: string): number {
+	return asFieldError(() => toMinorUnits(raw, currency, { mode: format === 'decimal' ? 'major' : 'minor', field }));
+}
+
+/** Minor units as a plain decimal string: 1250 → "12.50" (GBP), 1250 → "1250" (JPY). */
+export function minorToDecimal(minor: number, currency: string): string {
+	return asFieldError(() => formatMinorUnits(minor, currency));
+}
+
+/** Locale-aware money text, e.g. "£1,234.50". Formats the exact decimal string, not a float. */
+export function formatMoney(minor: number, currency: string, locale: string): string {
+	const format = new Intl.NumberFormat(locale, { style: 'currency', currency }).format as (value: string | number) => string;
+	return format(minorToDecimal(minor, currency));
+}
