@@ -1,0 +1,101 @@
+// A tiny builder for n8n workflow JSON, so the shipped workflows are written once, stay
+// consistent (same queue setup and credentials on every node) and can be re-generated with
+// test settings. `npm run workflows` writes workflows/*.json; a test checks they are current.
+import { createHash } from 'crypto';
+
+export type Params = Record<string, unknown>;
+
+export interface WfNode {
+	id: string;
+	name: string;
+	type: string;
+	typeVersion: number;
+	position: [number, number];
+	parameters: Params;
+	credentials?: Record<string, { id: string; name: string }>;
+	webhookId?: string;
+	executeOnce?: boolean;
+	alwaysOutputData?: boolean;
+	notesInFlow?: boolean;
+	notes?: string;
+}
+
+export const PKG = 'n8n-nodes-billing-pipeline';
+
+const uuid = (seed: string) => {
+	const h = createHash('sha256').update(seed).digest('hex');
+	return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+export class Workflow {
+	private readonly nodes: WfNode[] = [];
+	private readonly connections: Record<string, { main: Array<Array<{ node: string; type: 'main'; index: number }>> }> = {};
+
+	constructor(
+		readonly id: string,
+		readonly name: string,
+		private readonly meta: Record<string, unknown> = {},
+	) {}
+
+	/** Adds a node at grid cell (col, row); returns its name for wiring. */
+	add(name: string, type: string, typeVersion: number, col: number, row: number, parameters: Params, extra: Partial<WfNode> = {}): string {
+		if (this.nodes.some((n) => n.name === name)) throw new Error(`duplicate node name ${name}`);
+		this.nodes.push({
+			id: uuid(`${this.id}/${name}`),
+			name,
+			type,
+			typeVersion,
+			position: [col * 240, row * 180],
+			parameters,
+			...extra,
+		});
+		return name;
+	}
+
+	note(col: number, row: number, width: number, height: number, content: string, color?: number): void {
+		const name = `Note ${this.nodes.filter((n) => n.type === 'n8n-nodes-base.stickyNote').length + 1}`;
+		this.nodes.push({
+			id: uuid(`${this.id}/${name}`),
+			name,
+			type: 'n8n-nodes-base.stickyNote',
+			typeVersion: 1,
+			position: [col * 240 - 40, row * 180 - 60],
+			parameters: { width, height, content, ...(color ? { color } : {}) },
+		});
+	}
+
+	/** Connects output `fromOutput` of `from` to input `toInput` of `to`. */
+	link(from: string, to: string, fromOutput = 0, toInput = 0): this {
+		const entry = (this.connections[from] ??= { main: [] });
+		while (entry.main.length <= fromOutput) entry.main.push([]);
+		entry.main[fromOutput].push({ node: to, type: 'main', index: toInput });
+		return this;
+	}
+
+	toJSON(): Record<string, unknown> {
+		return {
+			id: this.id,
+			name: this.name,
+			active: false,
+			settings: { executionOrder: 'v1', saveManualExecutions: true, saveDataSuccessExecution: 'all', saveDataErrorExecution: 'all' },
+			tags: [],
+			meta: this.meta,
+			nodes: this.nodes,
+			connections: this.connections,
+			pinData: {},
+		};
+	}
+}
+
+// Conditions for If/Switch (filter parameter, version 2 as n8n 2.x writes it).
+export function condition(leftValue: string, operator: { type: string; operation: string; singleValue?: boolean }, rightValue: unknown = '') {
+	return {
+		options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 },
+		conditions: [{ id: uuid(`${leftValue}/${operator.operation}/${String(rightValue)}`), leftValue, rightValue, operator }],
+		combinator: 'and',
+	};
+}
+
+export const isTrue = (expr: string) => condition(expr, { type: 'boolean', operation: 'true', singleValue: true });
+export const notEmpty = (expr: string) => condition(expr, { type: 'string', operation: 'notEmpty', singleValue: true });
+export const equals = (expr: string, value: string) => condition(expr, { type: 'string', operation: 'equals' }, value);

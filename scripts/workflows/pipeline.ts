@@ -1,0 +1,415 @@
+// The shipped billing pipeline as n8n workflows. One function per workflow; every stage node
+// shares the same queue setup and credential references, so ops never have to keep them in sync
+// by hand. Settings exist so tests can run the very same workflows with short delays.
+import { equals, isTrue, notEmpty, PKG, Workflow } from './builder';
+import type { WfNode } from './builder';
+
+export interface PipelineSettings {
+	exchange: string;
+	queueType: 'quorum' | 'classic';
+	/** Retry delays for technical failures, per attempt. */
+	retryDelays: string;
+	/** Maximum attempts before an item is parked. */
+	maxAttempts: number;
+	/** Dunning: waits between charge attempts after a soft decline (3 and 7 days by default). */
+	dunningDelays: string;
+	batchSize: number;
+	batchWindowMs: number;
+	/** Attach Xero's invoice PDF to the invoice email (one Xero call per invoice). */
+	attachPdf: boolean;
+	/** Xero account code payments are recorded against. */
+	paymentAccountCode: string;
+	/** Xero revenue account code for invoice lines. */
+	salesAccountCode: string;
+	dueInDays: number;
+	/** CRM base URL as an expression body (no braces). */
+	crmBaseUrl: string;
+	/** Cron for the Collect stage: Monday and Thursday, 07:00. */
+	collectCron: string;
+	monitorCron: string;
+}
+
+export const DEFAULT_SETTINGS: PipelineSettings = {
+	exchange: 'billing',
+	queueType: 'quorum',
+	retryDelays: '5s, 30s, 2m, 10m',
+	maxAttempts: 5,
+	dunningDelays: '3d, 7d',
+	batchSize: 50,
+	batchWindowMs: 2000,
+	attachPdf: true,
+	paymentAccountCode: '090',
+	salesAccountCode: '200',
+	dueInDays: 14,
+	crmBaseUrl: "($env.BILLING_CRM_URL ?? 'http://127.0.0.1:4612')",
+	collectCron: '0 7 * * 1,4',
+	monitorCron: '*/15 * * * *',
+};
+
+export const CREDENTIALS = {
+	rabbit: { billingRabbitMqApi: { id: 'bpRabbitMq000001', name: 'Billing RabbitMQ' } },
+	secureTrading: { secureTradingApi: { id: 'bpSecureTrading1', name: 'Secure Trading' } },
+	xero: { xeroCustomConnectionApi: { id: 'bpXeroConnect001', name: 'Xero' } },
+	smtp: { billingSmtp: { id: 'bpBillingSmtp001', name: 'Billing SMTP' } },
+};
+
+export const STAGES = { collect: 'collect', invoice: 'invoice', email: 'email', debit: 'debit', dunning: 'dunning', notify: 'notify', summary: 'summary' };
+
+const T = {
+	trigger: `${PKG}.billingQueueTrigger`,
+	queue: `${PKG}.billingQueue`,
+	xero: `${PKG}.xeroBilling`,
+	st: `${PKG}.secureTrading`,
+	email: `${PKG}.billingEmail`,
+	prepare: `${PKG}.invoicePreparation`,
+};
+
+function helpers(s: PipelineSettings) {
+	const setup = (retryDelays = s.retryDelays) => ({ exchange: s.exchange, queueType: s.queueType, retryDelays });
+	const rabbit = { credentials: CREDENTIALS.rabbit };
+	return {
+		trigger: (wf: Workflow, name: string, stage: string, col: number, row: number, retryDelays?: string, mode: 'batch' | 'single' = 'batch') =>
+			wf.add(name, T.trigger, 1, col, row, {
+				stage,
+				mode,
+				batchSize: s.batchSize,
+				batchWindowMs: s.batchWindowMs,
+				options: { maxAttempts: s.maxAttempts, prefetch: s.batchSize },
+				queueSetup: setup(retryDelays),
+			}, rabbit),
+		publish: (wf: Workflow, name: string, stage: string, col: number, row: number) =>
+			wf.add(name, T.queue, 1, col, row, { resource: 'message', operation: 'publish', stage, queueSetup: setup() }, rabbit),
+		retryOrPark: (wf: Workflow, name: string, col: number, row: number, extra: Record<string, unknown> = {}, retryDelays?: string) =>
+			wf.add(name, T.queue, 1, col, row, {
+				resource: 'message',
+				operation: 'retryOrPark',
+				maxAttempts: s.maxAttempts,
+				...extra,
+				queueSetup: setup(retryDelays),
+			}, rabbit),
+		/** Edit Fields in raw JSON mode: the item becomes the object the expression returns. */
+		shape: (wf: Workflow, name: string, col: number, row: number, expression: string, extra: Partial<WfNode> = {}) =>
+			wf.add(name, 'n8n-nodes-base.set', 3.4, col, row, { mode: 'raw', jsonOutput: `={{ ${expression} }}`, options: {} }, extra),
+		xeroOptions: { maxRateLimitWaitSeconds: 180 },
+	};
+}
+
+const BILLING_KEY_OF_REJECTED = "'REJECTED-' + ($json.error?.clientId ?? 'unknown') + '-' + ($json.error?.leadId ?? $json.error?.row)";
+
+export function collectWorkflow(s: PipelineSettings): Workflow {
+	const h = helpers(s);
+	const wf = new Workflow('bpStage1Collect0', 'Billing · 1 · Collect billable items');
+	wf.note(0, -1.6, 900, 300, [
+		'## 1 · Collect billable items',
+		'Runs Monday and Thursday at 07:00 (and from **Test workflow**, or when a run request is published to the `collect` stage). It reads the leads delivered in the billing period that ended last from the CRM, turns them into one invoice request per client with **Invoice Preparation**, and publishes each to the **invoice** stage.',
+		'',
+		'The billing key is client + period, so running the same period again never bills twice. Rows the CRM got wrong are parked in `collect.parked` with the field and reason; that client is not invoiced until they are fixed.',
+		'',
+		'**Swap the CRM:** replace *Read CRM* with your CRM node (HubSpot, Pipedrive, Postgres…) and map its fields in *Invoice Preparation*.',
+	].join('\n'));
+	const schedule = wf.add('Monday & Thursday 07:00', 'n8n-nodes-base.scheduleTrigger', 1.2, 0, 0, {
+		rule: { interval: [{ field: 'cronExpression', expression: s.collectCron }] },
+	});
+	const manual = wf.add('Run Now', 'n8n-nodes-base.manualTrigger', 1, 0, 1, {});
+	const request = h.trigger(wf, 'Run Requests', STAGES.collect, 0, 2, undefined, 'single');
+	// The period that ended last: Monday 00:00 → Thursday 00:00, or Thursday → Monday (UTC),
+	// unless a run request names one.
+	const period = h.shape(wf, 'Billing Period', 1, 1, [
+		'(() => {',
+		"const today = $now.setZone('UTC').startOf('day');",
+		'const back = Math.min((today.weekday + 6) % 7, (today.weekday + 3) % 7);',
+		'const end = $json.periodEnd ? DateTime.fromISO($json.periodEnd, { zone: "utc" }) : today.minus({ days: back });',
+		'const start = $json.periodStart ? DateTime.fromISO($json.periodStart, { zone: "utc" }) : end.minus({ days: end.weekday === 1 ? 4 : 3 });',
+		"const compact = (d) => d.toFormat('yyyyLLdd');",
+		"return { periodStart: start.toISO(), periodEnd: end.toISO(), billingRunId: 'BR-' + compact(start) + '-' + compact(end) };",
+		'})()',
+	].join(' '));
+	wf.link(schedule, period).link(manual, period).link(request, period);
+	const crm = wf.add('Read CRM', 'n8n-nodes-base.httpRequest', 4.2, 2, 1, {
+		url: `={{ ${s.crmBaseUrl} + '/api/billable-leads' }}`,
+		sendQuery: true,
+		queryParameters: {
+			parameters: [
+				{ name: 'from', value: '={{ $json.periodStart }}' },
+				{ name: 'to', value: '={{ $json.periodEnd }}' },
+				{ name: 'limit', value: '500' },
+			],
+		},
+		options: {
+			pagination: {
+				pagination: {
+					parameters: { parameters: [{ name: 'cursor', value: '={{ $response.body.pagination.nextCursor }}' }] },
+					paginationCompleteWhen: 'other',
+					completeExpression: '={{ !$response.body.pagination.nextCursor }}',
+					limitPagesFetched: true,
+					maxRequests: 1000,
+				},
+			},
+		},
+	}, { executeOnce: true });
+	const rows = wf.add('Lead Rows', 'n8n-nodes-base.splitOut', 1, 3, 1, { fieldToSplitOut: 'data', options: {} });
+	const prepare = wf.add('Invoice Preparation', T.prepare, 1, 4, 1, {
+		periodStart: "={{ $('Billing Period').first().json.periodStart }}",
+		periodEnd: "={{ $('Billing Period').first().json.periodEnd }}",
+		priceIn: 'major',
+		fields: {},
+		options: {},
+	});
+	const stamp = h.shape(wf, 'Stamp Billing Run', 5, 0.5, "{ ...$json, billingRunId: $('Billing Period').first().json.billingRunId, dunningAttempt: 1 }");
+	// A rerun bills only what is not billed yet: keys that already have a Xero invoice stop here
+	// (one Xero call per 50). Everything else goes on; stage 2 is idempotent anyway, so a Xero
+	// outage here only means no filtering, never a lost or duplicated invoice.
+	const known = wf.add('Already Invoiced?', T.xero, 1, 6, 0.5, { resource: 'invoice', operation: 'get', findBy: 'billingKey', options: h.xeroOptions }, { credentials: CREDENTIALS.xero });
+	const already = wf.add('Already Invoiced', 'n8n-nodes-base.noOp', 1, 7, -0.2, {});
+	const fresh = h.shape(wf, 'New Invoice Request', 7, 0.9, '{ ...$json, error: undefined }');
+	const toInvoice = h.publish(wf, 'To Invoice Stage', STAGES.invoice, 8, 0.9);
+	// Runs after the branch above has finished (n8n runs branches top to bottom), so the counts
+	// are final; it does not depend on either path having had items.
+	const summary = h.shape(wf, 'Run Summary', 6, 1.1, [
+		'{',
+		"billingKey: $('Billing Period').first().json.billingRunId,",
+		"billingRunId: $('Billing Period').first().json.billingRunId,",
+		"periodStart: $('Billing Period').first().json.periodStart,",
+		"periodEnd: $('Billing Period').first().json.periodEnd,",
+		"invoiceRequests: $('Stamp Billing Run').all().length,",
+		"alreadyInvoiced: $('Already Invoiced?').all(0).length,",
+		"invoicesPublished: $('Stamp Billing Run').all().length - $('Already Invoiced?').all(0).length,",
+		"rowsRejected: $('Invoice Preparation').all(1).length,",
+		"totalsMinorByCurrency: $('Stamp Billing Run').all().reduce((t, i) => ({ ...t, [i.json.currency]: (t[i.json.currency] ?? 0) + i.json.totalMinor }), {})",
+		'}',
+	].join(' '), { executeOnce: true });
+	const toSummary = h.publish(wf, 'Publish Run Summary', STAGES.summary, 7, 1.1);
+	const rejected = h.shape(wf, 'Rejected Row', 5, 2, `{ ...$json, billingKey: ${BILLING_KEY_OF_REJECTED}, billingRunId: $('Billing Period').first().json.billingRunId }`);
+	const park = h.retryOrPark(wf, 'Park Rejected Row', 6, 2, { stage: STAGES.collect, parkNow: true, errorMessage: '={{ $json.error.message }}', failedNode: 'Invoice Preparation' });
+	wf.link(period, crm).link(crm, rows).link(rows, prepare).link(prepare, stamp, 0).link(stamp, known);
+	wf.link(known, already, 0).link(known, fresh, 1).link(fresh, toInvoice);
+	wf.link(stamp, summary).link(summary, toSummary);
+	wf.link(prepare, rejected, 1).link(rejected, park);
+	return wf;
+}
+
+const switchRules = (rules: Array<{ key: string; conditions: unknown }>, fallback: string) => ({
+	rules: { values: rules.map((r) => ({ conditions: r.conditions, renameOutput: true, outputKey: r.key })) },
+	options: { fallbackOutput: 'extra', renameFallbackOutput: fallback },
+});
+
+export function invoiceWorkflow(s: PipelineSettings): Workflow {
+	const h = helpers(s);
+	const wf = new Workflow('bpStage2Invoices', 'Billing · 2 · Create invoices in Xero');
+	wf.note(0, -1.6, 1000, 260, [
+		'## 2 · Create invoices in Xero',
+		`Takes up to ${s.batchSize} invoice requests at a time from the **invoice** queue, finds or creates the clients' Xero contacts, and creates the invoices in one call per batch. Invoices that already exist for a billing key are returned, never created again, so redeliveries and reruns are safe.`,
+		'',
+		'Created invoices go on to the **email** stage. Xero validation errors are parked at once (they need a fix); rate limits, outages and timeouts are retried with growing delays, then parked.',
+	].join('\n'));
+	const trigger = h.trigger(wf, 'Invoice Requests', STAGES.invoice, 0, 0);
+	const contacts = wf.add('Ensure Contacts', T.xero, 1, 1, 0, { resource: 'contact', operation: 'ensure', options: h.xeroOptions }, { credentials: CREDENTIALS.xero });
+	const create = wf.add('Create Invoices', T.xero, 1, 2, 0, {
+		resource: 'invoice',
+		operation: 'create',
+		accountCode: s.salesAccountCode,
+		dueInDays: s.dueInDays,
+		status: 'AUTHORISED',
+		lineAmountTypes: 'Exclusive',
+		options: h.xeroOptions,
+	}, { credentials: CREDENTIALS.xero });
+	const facts = h.shape(wf, 'Invoice Facts', 3, 0, '{ ...$json, invoiceNumber: $json.xeroInvoice.invoiceNumber, amountMinor: $json.xeroInvoice.totalMinor, dueDate: $json.xeroInvoice.dueDate }');
+	const toEmail = h.publish(wf, 'To Email Stage', STAGES.email, 4, 0);
+	const retry = h.retryOrPark(wf, 'Retry or Park', 3, 1.2, { parkNow: '={{ Array.isArray($json.xeroErrors) && $json.xeroErrors.length > 0 }}' });
+	wf.link(trigger, contacts).link(contacts, create).link(create, facts).link(facts, toEmail);
+	wf.link(contacts, retry, 1).link(create, retry, 1);
+	return wf;
+}
+
+export function emailWorkflow(s: PipelineSettings): Workflow {
+	const h = helpers(s);
+	const wf = new Workflow('bpStage3EmailInv', 'Billing · 3 · Email invoices');
+	wf.note(0, -1.6, 1100, 280, [
+		'## 3 · Email invoices',
+		'Reads each invoice fresh from Xero (one call per batch) and skips invoices already marked *sent*, so a redelivered message does not email the client twice. ' +
+			(s.attachPdf
+				? "Otherwise it fetches Xero's PDF (one call per invoice), emails it, and marks the invoice as sent in Xero."
+				: 'Otherwise it emails the invoice (no PDF: delete *Invoice PDF* to save Xero calls, or add it back) and marks it as sent in Xero.'),
+		'',
+		'Then the invoice goes on to the **debit** stage. Failures are retried with growing delays, then parked.',
+	].join('\n'));
+	const trigger = h.trigger(wf, 'Invoices to Email', STAGES.email, 0, 0);
+	const fresh = wf.add('Invoice in Xero', T.xero, 1, 1, 0, { resource: 'invoice', operation: 'get', findBy: 'invoiceId', options: h.xeroOptions }, { credentials: CREDENTIALS.xero });
+	const already = wf.add('Already Emailed?', 'n8n-nodes-base.if', 2.2, 2, 0, { conditions: isTrue('={{ $json.xeroInvoice.sentToContact === true }}'), options: {} });
+	let beforeEmail = already;
+	let beforeEmailOutput = 1;
+	const retry = h.retryOrPark(wf, 'Retry or Park', 4, 1.3);
+	if (s.attachPdf) {
+		const pdf = wf.add('Invoice PDF', T.xero, 1, 3, 0.6, { resource: 'invoice', operation: 'getPdf', binaryPropertyName: 'data', options: h.xeroOptions }, { credentials: CREDENTIALS.xero });
+		wf.link(already, pdf, 1).link(pdf, retry, 1);
+		beforeEmail = pdf;
+		beforeEmailOutput = 0;
+	}
+	const email = wf.add('Email Invoice', T.email, 1, 4, 0.6, { operation: 'sendInvoice', attachInvoice: s.attachPdf, binaryPropertyName: 'data', templateOverrides: {}, options: {} }, { credentials: CREDENTIALS.smtp });
+	const sent = wf.add('Mark as Sent', T.xero, 1, 5, 0.6, { resource: 'invoice', operation: 'markSent', options: h.xeroOptions }, { credentials: CREDENTIALS.xero });
+	const toDebit = h.publish(wf, 'To Debit Stage', STAGES.debit, 6, 0);
+	wf.link(trigger, fresh).link(fresh, already).link(already, toDebit, 0).link(beforeEmail, email, beforeEmailOutput).link(email, sent).link(sent, toDebit);
+	wf.link(fresh, retry, 1).link(email, retry, 1).link(sent, retry, 1);
+	return wf;
+}
+
+export function debitWorkflow(s: PipelineSettings): Workflow {
+	const h = helpers(s);
+	const maxCharges = s.dunningDelays.split(',').filter((d) => d.trim()).length + 1;
+	const wf = new Workflow('bpStage4DebitCrd', 'Billing · 4 · Debit cards');
+	wf.note(0, -1.6, 1300, 300, [
+		'## 4 · Debit cards (Secure Trading)',
+		'Clients without a stored card go straight to the **notify** stage as *no card on file*. Others are charged through Secure Trading against their stored card, merchant-initiated. The node asks the gateway first whether this billing key was already charged, so a card is **never charged twice**, whatever crashes or redeliveries happen.',
+		'',
+		`Paid: the payment is recorded in Xero and the client is notified. Soft declines (e.g. insufficient funds) are notified and charged again later through the **dunning** stage (${s.dunningDelays}), ${maxCharges} charges in all; after the last the client gets a final notice and the invoice stays open in Xero. Hard declines are notified and never retried. Gateway trouble is retried, then parked.`,
+	].join('\n'));
+	const trigger = h.trigger(wf, 'Invoices to Charge', STAGES.debit, 0, 0);
+	const hasCard = wf.add('Card on File?', 'n8n-nodes-base.if', 2.2, 1, 0, { conditions: notEmpty('={{ $json.cardReference ?? "" }}'), options: {} });
+	const debit = wf.add('Debit Stored Card', T.st, 1, 2, 0, {
+		resource: 'payment',
+		operation: 'debitStoredCard',
+		storedCardReference: '={{ $json.cardReference }}',
+		billingKey: '={{ $json.billingKey }}',
+		amount: '={{ $json.amountMinor }}',
+		amountUnit: 'minor',
+		currency: '={{ $json.currency }}',
+		accountType: 'RECUR',
+		options: {},
+	}, { credentials: CREDENTIALS.secureTrading });
+	const paid = h.shape(wf, 'Paid', 3, -0.3,
+		"{ ...$json.input, notice: 'paid', attempt: $json.input.dunningAttempt ?? 1, transactionreference: $json.transactionreference, payment: { outcome: $json.outcome, reason: $json.reason, transactionreference: $json.transactionreference, authcode: $json.authcode, maskedpan: $json.maskedpan, paymenttypedescription: $json.paymenttypedescription, settlestatus: $json.settlestatus, reusedExisting: $json.reusedExisting } }");
+	const record = wf.add('Record Payment in Xero', T.xero, 1, 4, -0.3, {
+		resource: 'payment',
+		operation: 'record',
+		accountCode: s.paymentAccountCode,
+		amountField: 'amountMinor',
+		amountUnit: 'minor',
+		referenceField: 'transactionreference',
+		options: h.xeroOptions,
+	}, { credentials: CREDENTIALS.xero });
+	const toNotify = h.publish(wf, 'To Notify Stage', STAGES.notify, 7, 0.6);
+	const noCard = h.shape(wf, 'No Card on File', 2, 1.5, "{ ...$json, notice: 'noCardOnFile', attempt: $json.dunningAttempt ?? 1, payment: { outcome: 'noCard', reason: 'no card on file' } }");
+	const result = h.shape(wf, 'Payment Result', 3, 0.8,
+		"{ ...$json.input, attempt: $json.input.dunningAttempt ?? 1, declineReason: $json.reason, acquirerResponseCode: $json.acquirerresponsecode ?? '', payment: { outcome: $json.outcome, retryable: $json.retryable, reason: $json.reason, errorcode: $json.errorcode, errormessage: $json.errormessage, errordata: $json.errordata, acquirerresponsecode: $json.acquirerresponsecode, field: $json.field } }");
+	const route = wf.add('Outcome', 'n8n-nodes-base.switch', 3.2, 4, 0.8, switchRules([
+		{ key: 'Declined', conditions: equals('={{ $json.payment.outcome }}', 'declined') },
+		{ key: 'Invalid', conditions: equals('={{ $json.payment.outcome }}', 'invalid') },
+	], 'Try Again'));
+	const soft = wf.add('Charge Again Later?', 'n8n-nodes-base.if', 2.2, 5, 0.4, {
+		conditions: isTrue(`={{ $json.payment.retryable === true && ($json.dunningAttempt ?? 1) < ${maxCharges} }}`),
+		options: {},
+	});
+	const declinedNotice = h.shape(wf, 'Declined Notice', 6, 0.2, "{ ...$json, notice: 'declined' }");
+	const finalNotice = h.shape(wf, 'Final or Hard Decline', 6, 0.9, "{ ...$json, notice: $json.payment.retryable === true ? 'finalNotice' : 'declined' }");
+	const dunning = h.retryOrPark(wf, 'Schedule Next Charge', 6, -0.5, {
+		stage: STAGES.dunning,
+		attempt: '={{ $json.dunningAttempt ?? 1 }}',
+		maxAttempts: maxCharges,
+		errorMessage: "={{ 'Declined: ' + $json.payment.reason }}",
+		failedNode: 'Debit Stored Card',
+	}, s.dunningDelays);
+	const retry = h.retryOrPark(wf, 'Retry or Park', 5, 1.7, { errorMessage: "={{ $json.payment?.reason ?? $json.error?.message ?? $json.error ?? '' }}" });
+	const parkInvalid = h.retryOrPark(wf, 'Park Invalid Charge', 5, 1.2, { parkNow: true, errorMessage: '={{ $json.payment.reason }}', failedNode: 'Debit Stored Card' });
+	wf.link(trigger, hasCard).link(hasCard, debit, 0).link(hasCard, noCard, 1).link(noCard, toNotify);
+	wf.link(debit, paid, 0).link(paid, record).link(record, toNotify, 0).link(record, retry, 1);
+	wf.link(debit, result, 1).link(result, route);
+	wf.link(route, soft, 0).link(route, parkInvalid, 1).link(route, retry, 2);
+	wf.link(soft, declinedNotice, 0).link(soft, dunning, 0).link(soft, finalNotice, 1);
+	wf.link(declinedNotice, toNotify).link(finalNotice, toNotify);
+	return wf;
+}
+
+export function notifyWorkflow(s: PipelineSettings): Workflow {
+	const h = helpers(s);
+	const wf = new Workflow('bpStage5NotifyPy', 'Billing · 5 · Payment notifications');
+	wf.note(0, -1.6, 900, 240, [
+		'## 5 · Payment notifications',
+		'Emails each client the outcome of the charge: **paid**, **declined** (with the reason, e.g. insufficient funds, and when we will try again), **no card on file**, or the **final notice** after the last dunning attempt. Message-IDs are derived from the billing key, kind and attempt, so a resend is recognisable. Failed sends are retried, then parked.',
+	].join('\n'));
+	const trigger = h.trigger(wf, 'Outcomes to Notify', STAGES.notify, 0, 0);
+	const email = wf.add('Email Payment Notice', T.email, 1, 1, 0, {
+		operation: 'sendPaymentNotice',
+		noticeKind: '={{ $json.notice }}',
+		attachInvoice: false,
+		templateOverrides: {},
+		options: {},
+	}, { credentials: CREDENTIALS.smtp });
+	const done = wf.add('Notified', 'n8n-nodes-base.noOp', 1, 2, -0.3, {});
+	const retry = h.retryOrPark(wf, 'Retry or Park', 2, 0.6);
+	wf.link(trigger, email).link(email, done, 0).link(email, retry, 1);
+	return wf;
+}
+
+export function dunningWorkflow(s: PipelineSettings): Workflow {
+	const h = helpers(s);
+	const wf = new Workflow('bpStage6Dunning0', 'Billing · 6 · Dunning');
+	wf.note(0, -1.6, 900, 260, [
+		'## 6 · Dunning',
+		`Soft declines wait in the **dunning** stage's delay queues (${s.dunningDelays}: change *Retry Delays* here **and** on *Schedule Next Charge* in stage 4, they must match). When a wait is over, the invoice goes back to the **debit** stage for the next charge, with the attempt number, and the client is notified again of the outcome. Hard declines never come here.`,
+	].join('\n'));
+	const trigger = h.trigger(wf, 'Charges Due Again', STAGES.dunning, 0, 0, s.dunningDelays);
+	const next = h.shape(wf, 'Next Charge Attempt', 1, 0, '{ ...$json, dunningAttempt: ($json.dunningAttempt ?? 1) + 1 }');
+	const toDebit = h.publish(wf, 'To Debit Stage', STAGES.debit, 2, 0);
+	wf.link(trigger, next).link(next, toDebit);
+	return wf;
+}
+
+export function monitorWorkflow(s: PipelineSettings): Workflow {
+	const h = helpers(s);
+	const stages = [STAGES.collect, STAGES.invoice, STAGES.email, STAGES.debit, STAGES.dunning, STAGES.notify].join(', ');
+	const wf = new Workflow('bpStage7Monitor0', 'Billing · 7 · Monitor and replay');
+	wf.note(0, -1.6, 1000, 300, [
+		'## 7 · Monitor and replay',
+		'Every 15 minutes: messages ready, retrying and parked per stage, and every parked item with its error (open an execution to see them).',
+		'',
+		'**Replay:** fix the cause (e.g. the client\'s email in the CRM), set the stage and how many in *What to Replay*, then run this workflow from **Replay Parked** (Test workflow). Replayed items start again at attempt 1; billing keys keep the replay from invoicing or charging twice.',
+	].join('\n'));
+	const every = wf.add('Every 15 Minutes', 'n8n-nodes-base.scheduleTrigger', 1.2, 0, 0, { rule: { interval: [{ field: 'cronExpression', expression: s.monitorCron }] } });
+	const stats = wf.add('Queue Statistics', T.queue, 1, 1, 0, { resource: 'stage', operation: 'statistics', stages, queueSetup: { exchange: s.exchange, queueType: s.queueType, retryDelays: s.retryDelays } }, { credentials: CREDENTIALS.rabbit });
+	const peek = wf.add('Parked Items', T.queue, 1, 2, 0, { resource: 'parked', operation: 'peek', stage: '={{ $json.stage }}', maxMessages: 50, queueSetup: { exchange: s.exchange, queueType: s.queueType, retryDelays: s.retryDelays } }, { credentials: CREDENTIALS.rabbit });
+	const manual = wf.add('Replay Parked', 'n8n-nodes-base.manualTrigger', 1, 0, 1.4, {});
+	const what = h.shape(wf, 'What to Replay', 1, 1.4, "{ stage: 'invoice', maxMessages: 10 }");
+	const replay = wf.add('Replay', T.queue, 1, 2, 1.4, { resource: 'parked', operation: 'replay', stage: '={{ $json.stage }}', maxMessages: '={{ $json.maxMessages }}', queueSetup: { exchange: s.exchange, queueType: s.queueType, retryDelays: s.retryDelays } }, { credentials: CREDENTIALS.rabbit });
+	wf.link(every, stats).link(stats, peek).link(manual, what).link(what, replay);
+	return wf;
+}
+
+export function previewWorkflow(): Workflow {
+	const wf = new Workflow('bpPreviewInvoices', 'Billing · 0 · Preview invoices');
+	wf.note(0, -1.6, 620, 200, [
+		'## Preview invoices',
+		'POST CRM rows to `/webhook/billing/preview` as `{ "periodStart", "periodEnd", "rows": [...] }` and get back the invoice requests the pipeline would create: one per client, with its deterministic billing key. Rejected rows (field and reason) show on the second output in the execution log. Nothing is invoiced, charged or emailed.',
+	].join('\n'));
+	const hook = wf.add('Preview Request', 'n8n-nodes-base.webhook', 2, 0, 0, {
+		httpMethod: 'POST',
+		path: 'billing/preview',
+		responseMode: 'lastNode',
+		responseData: 'allEntries',
+		options: {},
+	}, { webhookId: '6f1d5a52-55a7-4f44-9a8e-5b0e0e0a0001' });
+	const rows = wf.add('Rows', 'n8n-nodes-base.splitOut', 1, 1, 0, { fieldToSplitOut: 'body.rows', options: {} });
+	const prepare = wf.add('Invoice Preparation', T.prepare, 1, 2, 0, {
+		periodStart: "={{ $('Preview Request').first().json.body.periodStart }}",
+		periodEnd: "={{ $('Preview Request').first().json.body.periodEnd }}",
+		priceIn: 'major',
+		fields: {},
+		options: {},
+	});
+	wf.link(hook, rows).link(rows, prepare);
+	return wf;
+}
+
+/** Every shipped workflow, keyed by file name. */
+export function buildWorkflows(overrides: Partial<PipelineSettings> = {}): Record<string, Record<string, unknown>> {
+	const s = { ...DEFAULT_SETTINGS, ...overrides };
+	return {
+		'00-preview-invoices.json': previewWorkflow().toJSON(),
+		'01-collect.json': collectWorkflow(s).toJSON(),
+		'02-create-invoices.json': invoiceWorkflow(s).toJSON(),
+		'03-email-invoices.json': emailWorkflow(s).toJSON(),
+		'04-debit-cards.json': debitWorkflow(s).toJSON(),
+		'05-payment-notifications.json': notifyWorkflow(s).toJSON(),
+		'06-dunning.json': dunningWorkflow(s).toJSON(),
+		'07-monitor-and-replay.json': monitorWorkflow(s).toJSON(),
+	};
+}
