@@ -1,0 +1,12 @@
+// Jest globalSetup for the e2e project: pack the package once and install it into a template
+// nodes folder that every test's n8n copies. Workers inherit the environment set here.
+import { existsSync } from 'fs';
+import { packAndInstall } from './package';
+import { N8N_BIN } from './paths';
+
+export default async function globalSetup(): Promise<void> {
+	if (!existsSync(N8N_BIN)) throw new Error(`real n8n missing at ${N8N_BIN}: run \`npm run n8n:install\` first`);
+	const { tarball, nodesTemplate } = packAndInstall();
+	process.env.BILLING_PACKAGE_TARBALL = tarball;
+	process.env.BILLING_NODES_TEMPLATE = nodesTemplate;
+}

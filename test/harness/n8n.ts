@@ -1,0 +1,372 @@
+// A real n8n for end-to-end tests: its own user folder, free ports, our package installed in
+// `.n8n/nodes` from the packed tarball, credentials and workflows imported with the n8n CLI,
+// workflows published with the CLI, executions read back over n8n's REST API.
+import { ChildProcess, execFile, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { parse as parseFlatted } from 'flatted';
+import { CACHE_DIR, N8N_BIN, NODE24_BIN } from './paths';
+
+export const OWNER = { email: 'ops@billing.example', password: 'Billing-Pipeline-1', firstName: 'Billing', lastName: 'Ops' };
+
+export interface CredentialSeed {
+	id: string;
+	name: string;
+	type: string;
+	data: Record<string, unknown>;
+}
+
+export interface N8nOptions {
+	/** A `.n8n/nodes` folder to copy in (from packAndInstall); defaults to BILLING_NODES_TEMPLATE. */
+	nodesTemplate?: string;
+	credentials?: CredentialSeed[];
+	/** Workflow JSON objects (each with an `id`) to import. */
+	workflows?: Array<Record<string, unknown>>;
+	/** Ids of imported workflows to publish (activate). */
+	publish?: string[];
+	/**
+	 * How to publish: with the n8n CLI before start (`publish:workflow`, one CLI boot per
+	 * workflow) or, faster, through the REST call the editor's Publish button makes.
+	 */
+	publishVia?: 'cli' | 'rest';
+	env?: Record<string, string>;
+	/** Editor/API port (default: a free one). */
+	port?: number;
+	/** Reuse an existing user folder (e.g. a second instance on the same database is NOT supported with SQLite). */
+	userFolder?: string;
+}
+
+export interface ExecutionSummary {
+	id: string;
+	workflowId: string;
+	status: string;
+	mode: string;
+	finished: boolean;
+	startedAt: string;
+	stoppedAt?: string;
+}
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+	return await new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as net.AddressInfo;
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+	// Last resort: never leave an n8n (or its task runner) behind.
+	for (const child of running) {
+		try {
+			if (child.pid) process.kill(-child.pid, 'SIGKILL');
+		} catch {}
+	}
+});
+
+export class N8nInstance {
+	readonly userFolder: string;
+	port = 0;
+	brokerPort = 0;
+	private child?: ChildProcess;
+	private cookie?: string;
+	private readonly logFile: string;
+	private extraEnv: Record<string, string>;
+
+	constructor(userFolder: string, env: Record<string, string>) {
+		this.userFolder = userFolder;
+		this.logFile = path.join(userFolder, 'n8n.log');
+		this.extraEnv = env;
+	}
+
+	get url(): string {
+		return `http://127.0.0.1:${this.port}`;
+	}
+
+	env(): NodeJS.ProcessEnv {
+		const base: NodeJS.ProcessEnv = { ...process.env };
+		// Jest's and npm's own variables must not leak into n8n.
+		for (const key of Object.keys(base)) {
+			if (key.startsWith('JEST_') || key.startsWith('npm_') || key === 'NODE_OPTIONS' || key === 'NODE_ENV') delete base[key];
+		}
+		return {
+			...base,
+			PATH: `${path.dirname(NODE24_BIN)}:${process.env.PATH ?? ''}`,
+			N8N_USER_FOLDER: this.userFolder,
+			N8N_PORT: String(this.port),
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_HOST: '127.0.0.1',
+			WEBHOOK_URL: `${this.url}/`,
+			N8N_RUNNERS_BROKER_PORT: String(this.brokerPort),
+			N8N_DIAGNOSTICS_ENABLED: 'false',
+			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+			N8N_PERSONALIZATION_ENABLED: 'false',
+			N8N_TEMPLATES_ENABLED: 'false',
+			N8N_HIRING_BANNER_ENABLED: 'false',
+			N8N_ENCRYPTION_KEY: 'e2e-encryption-key-not-secret',
+			N8N_SECURE_COOKIE: 'false',
+			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+			N8N_REINSTALL_MISSING_PACKAGES: 'false',
+			N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '20',
+			N8N_BLOCK_ENV_ACCESS_IN_NODE: 'false',
+			N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'info',
+			EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
+			EXECUTIONS_DATA_SAVE_ON_ERROR: 'all',
+			...this.extraEnv,
+		};
+	}
+
+	/** Runs an n8n CLI command (import:workflow, publish:workflow, …) against this instance's database. */
+	async cli(args: string[]): Promise<string> {
+		return await new Promise((resolve, reject) => {
+			execFile(NODE24_BIN, [N8N_BIN, ...args], { env: this.env(), cwd: this.userFolder, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+				if (error) reject(new Error(`n8n ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`));
+				else resolve(stdout);
+			});
+		});
+	}
+
+	async importCredentials(credentials: CredentialSeed[]): Promise<void> {
+		if (credentials.length === 0) return;
+		const file = path.join(this.userFolder, 'credentials-import.json');
+		fs.writeFileSync(file, JSON.stringify(credentials));
+		try {
+			await this.cli(['import:credentials', `--input=${file}`]);
+		} finally {
+			fs.rmSync(file, { force: true });
+		}
+	}
+
+	async importWorkflows(workflows: Array<Record<string, unknown>>): Promise<void> {
+		if (workflows.length === 0) return;
+		const dir = fs.mkdtempSync(path.join(this.userFolder, 'workflows-import-'));
+		workflows.forEach((wf, i) => fs.writeFileSync(path.join(dir, `${i}.json`), JSON.stringify(wf)));
+		try {
+			await this.cli(['import:workflow', '--separate', `--input=${dir}`]);
+		} finally {
+			fs.rmSync(dir, { recursive: true, force: true });
+		}
+	}
+
+	/** Workflows published with the CLI; start() waits until n8n has activated their triggers. */
+	readonly published = new Set<string>();
+
+	async publish(workflowIds: string[]): Promise<void> {
+		for (const id of workflowIds) {
+			await this.cli(['publish:workflow', `--id=${id}`]);
+			this.published.add(id);
+		}
+	}
+
+	/** Publishes through the REST call the editor's Publish button makes, then waits for the triggers. */
+	async publishNow(workflowIds: string[]): Promise<void> {
+		for (const id of workflowIds) {
+			const wf = await this.rest<{ versionId: string }>('GET', `/workflows/${id}`);
+			await this.rest('POST', `/workflows/${id}/activate`, { versionId: wf.versionId });
+			this.published.add(id);
+		}
+		await this.waitForPublished(workflowIds);
+	}
+
+	/** n8n 2.x activates published workflows asynchronously after it reports ready. */
+	async waitForPublished(ids: Iterable<string> = this.published, timeoutMs = 60_000): Promise<void> {
+		for (const id of ids) {
+			const deadline = Date.now() + timeoutMs;
+			for (;;) {
+				const st = await this.rest<{ status: string; triggers: Array<{ status: string; errorMessage?: string }> }>('GET', `/workflows/${id}/publication-status`);
+				if (st.status === 'published') break;
+				if (st.status === 'failed' || st.status === 'partial') {
+					throw new Error(`workflow ${id} failed to activate: ${st.triggers.map((t) => t.errorMessage).filter(Boolean).join('; ')}`);
+				}
+				if (Date.now() > deadline) throw new Error(`workflow ${id} still ${st.status} after ${timeoutMs} ms`);
+				await sleep(200);
+			}
+		}
+	}
+
+	async start(timeoutMs = 120_000): Promise<void> {
+		if (this.child) throw new Error('n8n is already running');
+		if (!this.port) this.port = await freePort();
+		if (!this.brokerPort) this.brokerPort = await freePort();
+		const log = fs.openSync(this.logFile, 'a');
+		const child = spawn(NODE24_BIN, [N8N_BIN, 'start'], {
+			env: this.env(),
+			cwd: this.userFolder,
+			stdio: ['ignore', log, log],
+			detached: true, // own process group, so stop/kill also reach the task runner
+		});
+		fs.closeSync(log);
+		this.child = child;
+		running.add(child);
+		child.once('exit', () => running.delete(child));
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			if (child.exitCode !== null) throw new Error(`n8n exited during start (code ${child.exitCode}):\n${this.logs(60)}`);
+			if (Date.now() > deadline) throw new Error(`n8n did not become ready in ${timeoutMs} ms:\n${this.logs(60)}`);
+			const ready = await fetch(`${this.url}/healthz/readiness`).then((r) => r.ok, () => false);
+			if (ready) break;
+			await sleep(250);
+		}
+		await this.waitForPublished();
+	}
+
+	/** Graceful stop (SIGTERM to the process group), waiting for n8n to finish running executions. */
+	async stop(timeoutMs = 40_000): Promise<void> {
+		await this.signal('SIGTERM', timeoutMs);
+	}
+
+	/** Crash: SIGKILL the whole process group, as a power cut or OOM kill would. */
+	async kill(): Promise<void> {
+		await this.signal('SIGKILL', 10_000);
+	}
+
+	private async signal(sig: NodeJS.Signals, timeoutMs: number): Promise<void> {
+		const child = this.child;
+		if (!child || !child.pid) return;
+		this.child = undefined;
+		this.cookie = undefined;
+		if (child.exitCode !== null || child.signalCode !== null) return;
+		const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+		try {
+			process.kill(-child.pid, sig);
+		} catch {}
+		let timer: NodeJS.Timeout | undefined;
+		const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+		const outcome = await Promise.race([exited, timedOut]);
+		clearTimeout(timer);
+		if (outcome === 'timeout') {
+			try {
+				process.kill(-child.pid, 'SIGKILL');
+			} catch {}
+			await exited;
+		}
+		// Stragglers in the group (the task runner) go too.
+		try {
+			process.kill(-child.pid, 'SIGKILL');
+		} catch {}
+	}
+
+	get pid(): number | undefined {
+		return this.child?.pid;
+	}
+
+	logs(lastLines = 200): string {
+		if (!fs.existsSync(this.logFile)) return '';
+		return fs.readFileSync(this.logFile, 'utf8').split('\n').slice(-lastLines).join('\n');
+	}
+
+	/** Creates the owner account on first use, then logs in; returns the auth cookie. */
+	async login(): Promise<string> {
+		if (this.cookie) return this.cookie;
+		const setup = await fetch(`${this.url}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(OWNER),
+		});
+		let res = setup;
+		if (!setup.ok) {
+			res = await fetch(`${this.url}/rest/login`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ emailOrLdapLoginId: OWNER.email, password: OWNER.password }),
+			});
+		}
+		if (!res.ok) throw new Error(`n8n login failed: ${res.status} ${await res.text()}`);
+		const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
+		if (!cookie) throw new Error('n8n login returned no cookie');
+		this.cookie = cookie;
+		return cookie;
+	}
+
+	/** GET any n8n path (e.g. the editor's /types/nodes.json) as the logged-in owner. */
+	async getAsOwner<T = unknown>(urlPath: string): Promise<T> {
+		const res = await fetch(`${this.url}${urlPath}`, { headers: { cookie: await this.login() } });
+		if (!res.ok) throw new Error(`n8n GET ${urlPath} → ${res.status}`);
+		return (await res.json()) as T;
+	}
+
+	/** Calls n8n's internal REST API as the owner. */
+	async rest<T = unknown>(method: string, urlPath: string, body?: unknown): Promise<T> {
+		const cookie = await this.login();
+		const res = await fetch(`${this.url}/rest${urlPath}`, {
+			method,
+			headers: { cookie, 'content-type': 'application/json', 'browser-id': 'e2e' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const text = await res.text();
+		if (!res.ok) throw new Error(`n8n ${method} /rest${urlPath} → ${res.status}: ${text.slice(0, 500)}`);
+		return (text ? (JSON.parse(text) as { data: T }).data : undefined) as T;
+	}
+
+	async executions(workflowId?: string): Promise<ExecutionSummary[]> {
+		const filter = workflowId ? `?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}&limit=1000` : '?limit=1000';
+		const data = await this.rest<{ results: ExecutionSummary[] }>('GET', `/executions${filter}`);
+		return data.results;
+	}
+
+	/** One execution with its run data (n8n stores it in `flatted` form). */
+	async execution(id: string): Promise<{ summary: ExecutionSummary; runData: Record<string, Array<Record<string, any>>>; error?: unknown }> {
+		const data = await this.rest<ExecutionSummary & { data: string }>('GET', `/executions/${id}`);
+		const parsed = parseFlatted(data.data) as { resultData: { runData: Record<string, Array<Record<string, any>>>; error?: unknown } };
+		return { summary: data, runData: parsed.resultData.runData, error: parsed.resultData.error };
+	}
+
+	/** Output items of `nodeName` in an execution, by output index. */
+	async nodeOutput(executionId: string, nodeName: string, runIndex = 0): Promise<Array<Array<{ json: Record<string, any> }>>> {
+		const { runData } = await this.execution(executionId);
+		const run = runData[nodeName]?.[runIndex];
+		if (!run) throw new Error(`node "${nodeName}" did not run in execution ${executionId}`);
+		return (run.data?.main ?? []) as Array<Array<{ json: Record<string, any> }>>;
+	}
+
+	async waitForExecutions(workflowId: string, count: number, timeoutMs = 60_000): Promise<ExecutionSummary[]> {
+		const deadline = Date.now() + timeoutMs;
+		let last: ExecutionSummary[] = [];
+		while (Date.now() < deadline) {
+			last = (await this.executions(workflowId)).filter((e) => e.stoppedAt || e.finished);
+			if (last.length >= count) return last;
+			await sleep(500);
+		}
+		throw new Error(`expected ${count} finished executions of ${workflowId}, saw ${last.length}`);
+	}
+
+	async dispose(): Promise<void> {
+		await this.stop();
+		if (!process.env.KEEP_N8N_TEST_FOLDERS) fs.rmSync(this.userFolder, { recursive: true, force: true });
+	}
+}
+
+/** Prepares a user folder, installs the package, imports and publishes, then starts n8n. */
+export async function startN8n(options: N8nOptions = {}): Promise<N8nInstance> {
+	const nodesTemplate = options.nodesTemplate ?? process.env.BILLING_NODES_TEMPLATE;
+	if (!nodesTemplate) throw new Error('no packed package: the e2e globalSetup sets BILLING_NODES_TEMPLATE');
+	if (!fs.existsSync(N8N_BIN)) throw new Error(`n8n is not installed at ${N8N_BIN}: run \`npm run n8n:install\``);
+	const root = path.join(CACHE_DIR, 'instances');
+	fs.mkdirSync(root, { recursive: true });
+	const userFolder = options.userFolder ?? fs.mkdtempSync(path.join(root, `${os.hostname()}-`));
+	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
+	if (!fs.existsSync(nodesDir)) fs.cpSync(nodesTemplate, nodesDir, { recursive: true });
+
+	const instance = new N8nInstance(userFolder, options.env ?? {});
+	instance.port = options.port ?? (await freePort());
+	instance.brokerPort = await freePort();
+	await instance.importCredentials(options.credentials ?? []);
+	await instance.importWorkflows(options.workflows ?? []);
+	if (options.publishVia === 'cli') await instance.publish(options.publish ?? []);
+	await instance.start();
+	if (options.publishVia !== 'cli' && options.publish?.length) await instance.publishNow(options.publish);
+	return instance;
+}
+
+export function loadWorkflow(file: string): Record<string, unknown> {
+	return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,202 @@
+// Runs the shipped pipeline for tests, the demo and the chaos run: the sandbox, a real n8n with
+// every stage workflow published, run requests on the collect queue, and a ledger read from the
+// sandbox's own records (never from the pipeline's) that says where every client ended up.
+import * as amqp from 'amqplib';
+import { execFile } from 'child_process';
+import { billingKey } from '../../nodes/InvoicePreparation/helpers/billingKey';
+import { buildWorkflows, DEFAULT_SETTINGS } from '../../scripts/workflows/pipeline';
+import type { PipelineSettings } from '../../scripts/workflows/pipeline';
+import { startBillingSandbox } from '../../sandbox';
+import type { BillingSandbox, BillingSandboxOptions, ExpectedOutcome } from '../../sandbox';
+import { N8nInstance, sleep, startN8n } from './n8n';
+
+export const AMQP_URL = process.env.BILLING_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+export interface ClientLedger {
+	clientId: string;
+	expected: ExpectedOutcome;
+	billingKey: string;
+	invoices: number;
+	invoiceStatus: string | null;
+	charges: number;
+	declinedAuths: number;
+	payments: number;
+	/** Emails received by kind (invoice, paid, declined, noCardOnFile, finalNotice), counted by distinct Message-ID. */
+	emails: Record<string, number>;
+	duplicateEmails: number;
+}
+
+export interface PipelineRun {
+	sandbox: BillingSandbox;
+	n8n: N8nInstance;
+	settings: PipelineSettings;
+	requestRun(): Promise<void>;
+	/** Publishes one item to a stage's queue, as an upstream stage would. */
+	publish(stage: string, item: Record<string, unknown>): Promise<void>;
+	ledger(): ClientLedger[];
+	/** Polls until `done(ledger)` holds; throws with the last ledger on timeout. */
+	waitFor(what: string, done: (ledger: ClientLedger[]) => boolean, timeoutMs?: number): Promise<ClientLedger[]>;
+	/** Messages left in the pipeline's queues, by queue name. */
+	queueDepths(): Promise<Record<string, number>>;
+	stop(): Promise<void>;
+}
+
+const STAGE_NAMES = ['collect', 'invoice', 'email', 'debit', 'dunning', 'notify', 'summary'];
+
+function emailKind(messageId: string): { kind: string; key: string } | null {
+	// <billing.<kind>[.a<attempt>].k-<billingKey>@domain>
+	const m = /^<?billing\.([A-Za-z]+)(?:\.a(\d+))?\.k-([^@]+)@/.exec(messageId);
+	return m ? { kind: m[1], key: m[3] } : null;
+}
+
+export function ledgerOf(sandbox: BillingSandbox): ClientLedger[] {
+	const { from, to } = sandbox.period;
+	const messages = sandbox.smtp.messages();
+	const auths = sandbox.secureTrading.transactions().filter((t) => t.fields.requesttypedescription === 'AUTH');
+	const payments = sandbox.xero.payments();
+	return sandbox.scenario.map((client) => {
+		const key = billingKey(client.clientId, new Date(from).toISOString(), new Date(to).toISOString());
+		const invoices = sandbox.xero.invoicesByReference(key);
+		const invoiceIds = new Set(invoices.map((i) => i.InvoiceID));
+		const emails: Record<string, number> = {};
+		const seen = new Set<string>();
+		let duplicateEmails = 0;
+		for (const msg of messages) {
+			const parsed = emailKind(String(msg.messageId ?? ''));
+			if (!parsed || parsed.key !== key) continue;
+			if (seen.has(String(msg.messageId))) {
+				duplicateEmails++;
+				continue;
+			}
+			seen.add(String(msg.messageId));
+			emails[parsed.kind] = (emails[parsed.kind] ?? 0) + 1;
+		}
+		return {
+			clientId: client.clientId,
+			expected: client.expected,
+			billingKey: key,
+			invoices: invoices.length,
+			invoiceStatus: invoices.length === 1 ? String(invoices[0].Status) : null,
+			charges: auths.filter((t) => t.charged && t.fields.orderreference === key).length,
+			declinedAuths: auths.filter((t) => !t.charged && t.fields.orderreference === key && t.fields.errorcode === '70000').length,
+			payments: payments.filter((p) => invoiceIds.has((p.Invoice as { InvoiceID?: string } | undefined)?.InvoiceID)).length,
+			emails,
+			duplicateEmails,
+		};
+	});
+}
+
+/** What "done" means for each expected outcome, judged on the sandbox's records. */
+export function isSettled(c: ClientLedger, maxCharges: number): boolean {
+	const e = c.emails;
+	switch (c.expected) {
+		case 'paid':
+			return c.invoices === 1 && c.invoiceStatus === 'PAID' && c.charges === 1 && c.payments === 1 && e.invoice === 1 && e.paid === 1;
+		case 'no-card':
+			return c.invoices === 1 && c.charges === 0 && e.invoice === 1 && e.noCardOnFile === 1;
+		case 'declined-hard':
+			return c.invoices === 1 && c.invoiceStatus === 'AUTHORISED' && c.charges === 0 && c.declinedAuths === 1 && e.invoice === 1 && e.declined === 1;
+		case 'declined-soft':
+			return (
+				c.invoices === 1 && c.invoiceStatus === 'AUTHORISED' && c.charges === 0 && c.declinedAuths === maxCharges &&
+				e.invoice === 1 && e.declined === maxCharges - 1 && e.finalNotice === 1
+			);
+		case 'rejected':
+			return c.invoices === 0 && c.charges === 0 && Object.keys(e).length === 0;
+	}
+}
+
+export async function startPipeline(opts: { sandbox?: BillingSandboxOptions; settings?: Partial<PipelineSettings>; nodesTemplate?: string; port?: number } = {}): Promise<PipelineRun> {
+	const sandbox = await startBillingSandbox(opts.sandbox);
+	const settings: PipelineSettings = {
+		...DEFAULT_SETTINGS,
+		exchange: `billing-e2e-${process.pid}-${Date.now().toString(36)}`,
+		crmBaseUrl: `'${sandbox.crm.url}'`,
+		...opts.settings,
+	};
+	const workflows = Object.values(buildWorkflows(settings));
+	let n8n: N8nInstance;
+	try {
+		n8n = await startN8n({
+			nodesTemplate: opts.nodesTemplate,
+			port: opts.port,
+			credentials: sandbox.credentials(),
+			workflows,
+			publish: workflows.map((w) => w.id as string),
+		});
+	} catch (error) {
+		await sandbox.close();
+		throw error;
+	}
+
+	const queueNames = async (): Promise<string[]> =>
+		await new Promise((resolve, reject) =>
+			execFile('rabbitmqctl', ['-q', 'list_queues', 'name', '--no-table-headers'], (err, out) =>
+				err ? reject(err) : resolve(out.split('\n').map((l) => l.trim()).filter((q) => q.startsWith(`${settings.exchange}.`))),
+			),
+		);
+
+	const run: PipelineRun = {
+		sandbox,
+		n8n,
+		settings,
+		async requestRun() {
+			const key = `RUN-${new Date(sandbox.period.from).toISOString().slice(0, 10)}-${Date.now()}`;
+			await run.publish('collect', { billingKey: key, periodStart: sandbox.period.from, periodEnd: sandbox.period.to });
+		},
+		async publish(stage, item) {
+			const conn = await amqp.connect(AMQP_URL);
+			try {
+				const ch = await conn.createConfirmChannel();
+				const key = String(item.billingKey);
+				ch.publish(settings.exchange, stage, Buffer.from(JSON.stringify(item)), {
+					persistent: true,
+					messageId: key,
+					contentType: 'application/json',
+					headers: { 'x-billing-attempt': 1, 'x-billing-stage': stage },
+				});
+				await ch.waitForConfirms();
+			} finally {
+				await conn.close();
+			}
+		},
+		ledger: () => ledgerOf(sandbox),
+		async waitFor(what, done, timeoutMs = 180_000) {
+			const deadline = Date.now() + timeoutMs;
+			let last = ledgerOf(sandbox);
+			while (Date.now() < deadline) {
+				last = ledgerOf(sandbox);
+				if (done(last)) return last;
+				await sleep(500);
+			}
+			throw new Error(`timed out waiting for ${what}:\n${JSON.stringify(last, null, 1)}\n--- n8n log ---\n${n8n.logs(40)}`);
+		},
+		async queueDepths() {
+			const conn = await amqp.connect(AMQP_URL);
+			try {
+				const ch = await conn.createChannel();
+				const depths: Record<string, number> = {};
+				for (const q of await queueNames()) depths[q] = (await ch.checkQueue(q)).messageCount;
+				return depths;
+			} finally {
+				await conn.close();
+			}
+		},
+		async stop() {
+			await n8n.dispose();
+			await sandbox.close();
+			// Remove this run's queues and exchange so the broker stays clean.
+			const conn = await amqp.connect(AMQP_URL);
+			try {
+				const ch = await conn.createChannel();
+				for (const q of await queueNames()) await ch.deleteQueue(q);
+				await ch.deleteExchange(settings.exchange);
+			} finally {
+				await conn.close();
+			}
+		},
+	};
+	return run;
+}
+
+export { STAGE_NAMES };

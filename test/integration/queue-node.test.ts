@@ -1,0 +1,298 @@
+// Billing Queue node (action) against the real RabbitMQ: publish with confirms, bad input,
+// broker errors, retry/park, replay of parked messages, statistics, and the credential test.
+import { createServer } from 'net';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { BillingQueue } from '../../nodes/BillingQueue/BillingQueue.node';
+import { closeAllConnections, pooledConnections } from '../../nodes/BillingQueue/transport';
+import { BROKER_CREDENTIALS, billingQueue, body, closeConnectionPid, connectionPid, header, Probe, setupFor, sleep, unique, waitFor } from './queue-harness';
+
+const exchange = unique('bq-node');
+const setup = setupFor(exchange, '300ms, 600ms');
+const slowSetup = setupFor(exchange, '1m, 2m');
+const ALL_DELAYS = '300ms, 600ms, 1m, 2m';
+const stages: string[] = [];
+let probe: Probe;
+
+function stageName(prefix: string): string {
+	const s = unique(prefix);
+	stages.push(s);
+	return s;
+}
+
+const fromTrigger = (stage: string, billingKey: string, attempt = 1, extra: IDataObject = {}): INodeExecutionData => ({
+	json: {
+		billingKey,
+		customer: 'ACME Ltd',
+		amountMinor: 12345,
+		...extra,
+		_queue: { stage, exchange, queue: `${exchange}.${stage}`, messageUid: 'm-1', billingKey, attempt, correlationId: 'run-9', redelivered: false, publishedAt: null, lastError: null },
+	},
+});
+
+beforeAll(async () => {
+	probe = await Probe.open();
+});
+
+afterAll(async () => {
+	await closeAllConnections();
+	await probe.cleanup(exchange, stages, ALL_DELAYS);
+	await probe.close();
+});
+
+describe('Billing Queue node: Publish to Stage', () => {
+	test('publishes persistent JSON with billing key, run id and attempt; an item is forwarded once confirmed', async () => {
+		const from = stageName('invoice');
+		const to = stageName('email');
+		const out = await billingQueue(
+			{ resource: 'message', operation: 'publish', stage: to, billingKey: 'INV-1', billingRunId: 'run-7', queueSetup: setup as never },
+			[{ json: { billingKey: 'INV-1', amountMinor: 500 } }, fromTrigger(from, 'INV-2', 4), fromTrigger(to, 'INV-3', 3)],
+		);
+		expect(out).toHaveLength(3);
+		expect(out.map((o) => o.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		const fwd = out.map((o) => o.json._forwarded as IDataObject);
+		expect(fwd.map((f) => f.billingKey)).toEqual(['INV-1', 'INV-2', 'INV-3']);
+		// The attempt count belongs to a stage: kept when re-publishing to the same stage only.
+		expect(fwd.map((f) => f.attempt)).toEqual([1, 1, 3]);
+		expect(fwd.every((f) => typeof f.confirmedAt === 'string' && f.queue === `${exchange}.${to}`)).toBe(true);
+		expect(out[1].json).not.toHaveProperty('_queue');
+
+		const msgs = await probe.drain(`${exchange}.${to}`);
+		expect(msgs.map((m) => m.properties.messageId)).toEqual(['INV-1', 'INV-2', 'INV-3']);
+		expect(msgs.map((m) => m.properties.correlationId)).toEqual(['run-7', 'run-9', 'run-9']);
+		expect(msgs.map((m) => header(m, 'x-billing-attempt'))).toEqual([1, 1, 3]);
+		expect(msgs.map((m) => header(m, 'x-billing-publish-id'))).toEqual(fwd.map((f) => f.messageUid));
+		for (const m of msgs) {
+			expect(m.properties.deliveryMode).toBe(2);
+			expect(m.properties.contentType).toBe('application/json');
+			expect(header(m, 'x-billing-stage')).toBe(to);
+			expect(body(m)).not.toHaveProperty('_queue');
+		}
+		expect(body(msgs[1])).toEqual({ billingKey: 'INV-2', customer: 'ACME Ltd', amountMinor: 12345 });
+	});
+
+	test('bad input fails before anything is sent, naming the field and the item; continueOnFail keeps going', async () => {
+		const to = stageName('badinput');
+		const params = { resource: 'message', operation: 'publish', stage: to, billingKey: '', billingRunId: '', queueSetup: setup as never };
+		const good = fromTrigger(to, 'OK-1');
+		const noKey: INodeExecutionData = { json: { customer: 'no key' } };
+
+		const error = await billingQueue(params, [good, noKey]).catch((e) => e);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error.message).toBe('Billing key is missing or empty (field "Billing Key") (item 1)');
+		expect((await probe.count(`${exchange}.${to}`)) ?? 0).toBe(0);
+
+		const out = await billingQueue(params, [good, noKey], true);
+		expect(out[0].json._forwarded).toMatchObject({ billingKey: 'OK-1' });
+		expect(out[1]).toEqual({ json: { error: 'Billing key is missing or empty (field "Billing Key") (item 1)', errorDescription: 'Check the parameter "Billing Key".' }, pairedItem: { item: 1 } });
+		expect((await probe.drain(`${exchange}.${to}`)).map((m) => m.properties.messageId)).toEqual(['OK-1']);
+
+		await expect(billingQueue({ ...params, stage: 'in voice' }, [good])).rejects.toThrow(/Invalid stage name "in voice" in "Target Stage"/);
+		await expect(billingQueue({ ...params, queueSetup: { ...setup, retryDelays: '5x' } as never }, [good])).rejects.toThrow(
+			/Invalid delay "5x" in "Queue Setup → Retry Delays"/,
+		);
+	});
+
+	test('broker errors surface as NodeApiError with RabbitMQ’s own message', async () => {
+		const to = stageName('conflict');
+		await billingQueue({ resource: 'parked', operation: 'peek', stage: to, queueSetup: { ...setup, queueType: 'classic' } as never });
+		const conflict = await billingQueue(
+			{ resource: 'message', operation: 'publish', stage: to, billingKey: '', billingRunId: '', queueSetup: setup as never },
+			[fromTrigger(to, 'C-1')],
+		).catch((e) => e);
+		expect(conflict).toBeInstanceOf(NodeApiError);
+		expect(conflict.message).toMatch(new RegExp(`queue "${exchange}.${to}" already exists with different settings`));
+		expect(conflict.message).toMatch(/RabbitMQ said: PRECONDITION_FAILED - inequivalent arg '/);
+		await probe.deleteQueues([`${exchange}.${to}`, `${exchange}.${to}.parked`, `${exchange}.${to}.retry.300ms`, `${exchange}.${to}.retry.600ms`]);
+
+		const { runNode } = await import('../helpers/run-node');
+		const refused = await runNode(new BillingQueue(), {
+			parameters: { resource: 'stage', operation: 'statistics', stages: 'x', queueSetup: setup as never },
+			credentials: { billingRabbitMqApi: { ...BROKER_CREDENTIALS, password: 'wrong-password' } },
+		}).catch((e) => e);
+		expect(refused).toBeInstanceOf(NodeApiError);
+		expect(refused.message).toMatch(/login refused/);
+		expect(refused.description).toMatch(/ACCESS_REFUSED/);
+	});
+});
+
+describe('Billing Queue node: pooled connection', () => {
+	test('one pooled connection per credential; after the broker drops it, the next execution reconnects and publishes', async () => {
+		const to = stageName('heal');
+		const params = { resource: 'message', operation: 'publish', stage: to, billingKey: '', billingRunId: '', queueSetup: setup as never };
+		await billingQueue(params, [fromTrigger(to, 'H-1')]);
+		await billingQueue(params, [fromTrigger(to, 'H-2')]);
+		const pooled = pooledConnections().filter((c) => c.role === 'publisher');
+		expect(pooled).toHaveLength(1); // reused between executions, lingering idle
+		expect(pooled[0].leases).toBe(0);
+
+		await closeConnectionPid(await connectionPid(pooled[0].name));
+		const out = await billingQueue(params, [fromTrigger(to, 'H-3')]);
+		expect(out[0].json._forwarded).toMatchObject({ billingKey: 'H-3' });
+		expect(pooledConnections().filter((c) => c.role === 'publisher')).toEqual([
+			expect.objectContaining({ name: pooled[0].name, connected: true, generation: pooled[0].generation + 1 }),
+		]);
+		expect((await probe.drain(`${exchange}.${to}`)).map((m) => m.properties.messageId)).toEqual(['H-1', 'H-2', 'H-3']);
+	});
+});
+
+describe('Billing Queue node: Retry or Park', () => {
+	test('retry goes through the delay queue back into the stage with attempt + 1 and the error', async () => {
+		const stage = stageName('debit');
+		const t0 = Date.now();
+		const out = await billingQueue(
+			{ resource: 'message', operation: 'retryOrPark', stage, errorMessage: 'Gateway timeout', failedNode: 'Charge Card', parkNow: false, maxAttempts: 3, billingKey: '', billingRunId: '', queueSetup: setup as never },
+			[fromTrigger(stage, 'D-1', 1, { error: 'Gateway timeout' }), fromTrigger(stage, 'D-2', 2)],
+		);
+		expect(out.map((o) => o.json._retry)).toEqual([
+			expect.objectContaining({ action: 'retry', attempt: 1, nextAttempt: 2, delayMs: 300, queue: `${exchange}.${stage}.retry.300ms` }),
+			expect.objectContaining({ action: 'retry', attempt: 2, nextAttempt: 3, delayMs: 600, queue: `${exchange}.${stage}.retry.600ms` }),
+		]);
+		expect(out[0].json).not.toHaveProperty('error');
+		// Both wait in their delay queue, then dead-letter back into the stage queue.
+		expect(await probe.count(`${exchange}.${stage}.retry.300ms`)).toBe(1);
+		expect(await probe.count(`${exchange}.${stage}.retry.600ms`)).toBe(1);
+		await waitFor('back in stage', async () => (await probe.count(`${exchange}.${stage}`)) === 2, 5000, 20);
+		expect(Date.now() - t0).toBeGreaterThanOrEqual(580);
+		const msgs = await probe.drain(`${exchange}.${stage}`);
+		expect(msgs.map((m) => [m.properties.messageId, header(m, 'x-billing-attempt')])).toEqual([
+			['D-1', 2],
+			['D-2', 3],
+		]);
+		expect(msgs.map((m) => header(m, 'x-billing-error-message'))).toEqual(['Gateway timeout', 'Gateway timeout']);
+		expect(header(msgs[0], 'x-billing-error-node')).toBe('Charge Card');
+		expect(body(msgs[0])).toEqual({ billingKey: 'D-1', customer: 'ACME Ltd', amountMinor: 12345 });
+		expect((msgs[0].properties.headers?.['x-death'] as unknown as IDataObject[])[0]).toMatchObject({ reason: 'expired' });
+	});
+
+	test('an explicit attempt walks its own schedule (dunning), whatever attempt the item arrived with', async () => {
+		const stage = stageName('dunning');
+		const out = await billingQueue(
+			{ resource: 'message', operation: 'retryOrPark', stage, errorMessage: 'insufficient funds', failedNode: 'Debit', parkNow: false, attempt: 2, maxAttempts: 3, billingKey: '', billingRunId: '', queueSetup: setup as never },
+			[fromTrigger(stage, 'DN-1', 4)],
+		);
+		expect(out[0].json._retry).toEqual(expect.objectContaining({ action: 'retry', attempt: 2, nextAttempt: 3, delayMs: 600 }));
+		await waitFor('back in stage', async () => (await probe.count(`${exchange}.${stage}`)) === 1, 5000, 20);
+		const [msg] = await probe.drain(`${exchange}.${stage}`);
+		expect(header(msg, 'x-billing-attempt')).toBe(3);
+
+		await expect(
+			billingQueue(
+				{ resource: 'message', operation: 'retryOrPark', stage, errorMessage: 'x', failedNode: 'n', parkNow: false, attempt: -1, maxAttempts: 3, billingKey: '', billingRunId: '', queueSetup: setup as never },
+				[fromTrigger(stage, 'DN-2', 1)],
+			),
+		).rejects.toThrow(/"attempt" must be a whole number/);
+	});
+
+	test('parks at max attempts, and at once with Park Now; sample items from a manual run are skipped', async () => {
+		const stage = stageName('park');
+		const params = { resource: 'message', operation: 'retryOrPark', stage, errorMessage: 'Card reported stolen', failedNode: 'Charge Card', maxAttempts: 3, billingKey: '', billingRunId: '', queueSetup: setup as never };
+		const sample = fromTrigger(stage, 'P-S');
+		(sample.json._queue as IDataObject).sample = true;
+		const out = await billingQueue({ ...params, parkNow: false }, [fromTrigger(stage, 'P-1', 3), sample]);
+		expect(out[0].json._retry).toMatchObject({ action: 'parked', reason: 'max-attempts', attempt: 3 });
+		expect((out[1].json._retry as IDataObject).skipped).toMatch(/manual run/);
+		const now = await billingQueue({ ...params, parkNow: true }, [fromTrigger(stage, 'P-2', 1)]);
+		expect(now[0].json._retry).toMatchObject({ action: 'parked', reason: 'park-now', attempt: 1 });
+
+		const parked = await billingQueue({ resource: 'parked', operation: 'peek', stage, maxMessages: 10, queueSetup: setup as never });
+		expect(parked.map((p) => [p.json.billingKey, p.json.reason, p.json.attempt])).toEqual([
+			['P-1', 'max-attempts', 3],
+			['P-2', 'park-now', 1],
+		]);
+		expect(parked[0].json.error).toMatchObject({ message: 'Card reported stolen', node: 'Charge Card' });
+		expect(parked[0].json.payload).toEqual({ billingKey: 'P-1', customer: 'ACME Ltd', amountMinor: 12345 });
+		expect(await probe.count(`${exchange}.${stage}.parked`)).toBe(2);
+		expect(await probe.count(`${exchange}.${stage}`)).toBe(0);
+		expect(await probe.drain(`${exchange}.${stage}.parked`)).toHaveLength(2);
+	});
+});
+
+describe('Billing Queue node: parked messages and statistics', () => {
+	test('replay moves valid parked messages back (attempt 1) and leaves unreadable ones in place', async () => {
+		const stage = stageName('replay');
+		await billingQueue(
+			{ resource: 'message', operation: 'retryOrPark', stage, errorMessage: 'Xero 500', failedNode: 'Xero', parkNow: true, maxAttempts: 5, billingKey: '', billingRunId: '', queueSetup: setup as never },
+			[fromTrigger(stage, 'R-1', 4), fromTrigger(stage, 'R-2', 2)],
+		);
+		await probe.publish(exchange, `${stage}.parked`, 'garbage{', { messageId: 'R-bad' });
+		const out = await billingQueue({ resource: 'parked', operation: 'replay', stage, maxMessages: 10, queueSetup: setup as never });
+		expect(out.map((o) => [o.json.billingKey, o.json.replayed])).toEqual([
+			['R-1', true],
+			['R-2', true],
+			['R-bad', false],
+		]);
+		expect(out[0].json).toMatchObject({ previousAttempt: 4, previousError: { message: 'Xero 500', node: 'Xero' }, correlationId: 'run-9' });
+		expect(out[2].json.reason).toMatch(/not valid JSON/);
+
+		const back = await probe.drain(`${exchange}.${stage}`);
+		expect(back.map((m) => [m.properties.messageId, header(m, 'x-billing-attempt'), header(m, 'x-billing-replay-count')])).toEqual([
+			['R-1', 1, 1],
+			['R-2', 1, 1],
+		]);
+		expect(back.every((m) => header(m, 'x-billing-error-message') === undefined)).toBe(true);
+		const left = await probe.drain(`${exchange}.${stage}.parked`);
+		expect(left.map((m) => m.content.toString())).toEqual(['garbage{']);
+	});
+
+	test('statistics: ready, consumers, retrying per delay queue and parked; missing stages are reported, not created', async () => {
+		const stage = stageName('stats');
+		const missing = stageName('nothere');
+		await billingQueue(
+			{ resource: 'message', operation: 'publish', stage, billingKey: '', billingRunId: '', queueSetup: slowSetup as never },
+			[fromTrigger('x', 'S-1'), fromTrigger('x', 'S-2')],
+		);
+		await billingQueue(
+			{ resource: 'message', operation: 'retryOrPark', stage, errorMessage: 'e', failedNode: 'n', parkNow: false, maxAttempts: 5, billingKey: '', billingRunId: '', queueSetup: slowSetup as never },
+			[fromTrigger(stage, 'S-3', 1), fromTrigger(stage, 'S-4', 2), fromTrigger(stage, 'S-5', 2)],
+		);
+		await billingQueue(
+			{ resource: 'message', operation: 'retryOrPark', stage, errorMessage: 'e', failedNode: 'n', parkNow: true, maxAttempts: 5, billingKey: '', billingRunId: '', queueSetup: slowSetup as never },
+			[fromTrigger(stage, 'S-6', 1)],
+		);
+		const out = await billingQueue({ resource: 'stage', operation: 'statistics', stages: `${stage}, ${missing}`, queueSetup: slowSetup as never });
+		expect(out.map((o) => o.json)).toEqual([
+			{ stage, exchange, queue: `${exchange}.${stage}`, exists: true, ready: 2, consumers: 0, unacknowledged: null, retrying: 3, retryQueues: { '1m': 1, '2m': 2 }, parked: 1 },
+			{ stage: missing, exchange, queue: `${exchange}.${missing}`, exists: false, ready: 0, consumers: 0, unacknowledged: null, retrying: 0, retryQueues: { '1m': 0, '2m': 0 }, parked: 0 },
+		]);
+		expect(await probe.count(`${exchange}.${missing}`)).toBeNull();
+		// Account for everything: 2 ready, 3 retrying, 1 parked.
+		expect(await probe.drain(`${exchange}.${stage}`)).toHaveLength(2);
+		expect((await probe.drain(`${exchange}.${stage}.retry.1m`)).length + (await probe.drain(`${exchange}.${stage}.retry.2m`)).length).toBe(3);
+		expect(await probe.drain(`${exchange}.${stage}.parked`)).toHaveLength(1);
+	});
+});
+
+describe('Billing RabbitMQ credential test', () => {
+	const test$ = new BillingQueue().methods.credentialTest.billingRabbitMqConnectionTest;
+	const check = (data: IDataObject) =>
+		test$.call({} as never, { id: 'c1', name: 'Billing RabbitMQ', type: 'billingRabbitMqApi', data } as never);
+
+	test('connects and closes with good credentials', async () => {
+		const result = await check(BROKER_CREDENTIALS);
+		expect(result.status).toBe('OK');
+		expect(result.message).toMatch(/^Connected to RabbitMQ 3\.\d+\.\d+ at amqp:\/\/127\.0\.0\.1:5672\/$/);
+	});
+
+	test('reports a refused login, an unknown vhost and a closed port clearly', async () => {
+		const badPassword = await check({ ...BROKER_CREDENTIALS, password: 'nope' });
+		expect(badPassword.status).toBe('Error');
+		expect(badPassword.message).toMatch(/login refused, check user and password.*ACCESS_REFUSED/);
+
+		const badVhost = await check({ ...BROKER_CREDENTIALS, vhost: unique('no-such-vhost') });
+		expect(badVhost.status).toBe('Error');
+		expect(badVhost.message).toMatch(/RabbitMQ refused to open the virtual host; it does not exist or the user has no permission for it/);
+
+		const server = createServer();
+		await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+		const port = (server.address() as { port: number }).port;
+		await new Promise<void>((r) => server.close(() => r()));
+		const closed = await check({ ...BROKER_CREDENTIALS, port });
+		expect(closed.status).toBe('Error');
+		expect(closed.message).toMatch(new RegExp(`Could not connect to RabbitMQ at amqp://127.0.0.1:${port}/.*ECONNREFUSED`));
+
+		const empty = await check({ ...BROKER_CREDENTIALS, hostname: '' });
+		expect(empty).toEqual({ status: 'Error', message: 'Credential field "Host" is empty' });
+		await sleep(10);
+	});
+});

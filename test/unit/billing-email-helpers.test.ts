@@ -1,0 +1,164 @@
+import { formatDate } from '../../nodes/BillingEmail/helpers/dates';
+import { readableDeclineReason } from '../../nodes/BillingEmail/helpers/declineReasons';
+import { FieldError } from '../../nodes/BillingEmail/helpers/errors';
+import { billingMessageId } from '../../nodes/BillingEmail/helpers/messageId';
+import { formatMoney, minorToDecimal, parseAmount, requireCurrency } from '../../nodes/BillingEmail/helpers/money';
+import { renderTemplate } from '../../nodes/BillingEmail/helpers/render';
+import { smtpSettingsFromCredentials } from '../../nodes/BillingEmail/helpers/settings';
+import { assertHeaderSafe, escapeHtml, isEmailAddress, parseAddressList, parseMailbox } from '../../nodes/BillingEmail/helpers/text';
+import { defaultTemplates, PLACEHOLDERS } from '../../nodes/BillingEmail/templates';
+import { SmtpSendError } from '../../nodes/BillingEmail/transport';
+
+const fieldError = (fn: () => unknown): FieldError => {
+	try {
+		fn();
+	} catch (error) {
+		if (error instanceof FieldError) return error;
+		throw error;
+	}
+	throw new Error('expected a FieldError');
+};
+
+describe('text helpers', () => {
+	it('escapes HTML', () => {
+		expect(escapeHtml(`<a href="x">Tom & 'Jerry'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;');
+	});
+
+	it('refuses line breaks and controls in header values, keeps Unicode and RTL text', () => {
+		for (const bad of ['a\r\nBcc: x@y.z', 'a\nb', 'a\rb', 'a\u0000b', 'a\u2028b']) {
+			expect(fieldError(() => assertHeaderSafe(bad, 'Subject')).field).toBe('Subject');
+		}
+		expect(assertHeaderSafe('Zoë 株式会社 \u202Eabc\tdef', 'Subject')).toBe('Zoë 株式会社 \u202Eabc\tdef');
+	});
+
+	it('validates addresses', () => {
+		for (const good of ['a@b.example', 'first.last+tag@sub.domain.co.uk', 'zoë@bücher.example']) expect(isEmailAddress(good)).toBe(true);
+		for (const bad of ['', 'plain', '@b.example', 'a@', 'a@b', 'a..b@c.example', 'a b@c.example', 'a@-b.example', 'a@b.123', `${'x'.repeat(65)}@b.example`]) {
+			expect(isEmailAddress(bad)).toBe(false);
+		}
+		expect(parseAddressList(' a@b.example; c@d.example ,', 'To', true)).toEqual(['a@b.example', 'c@d.example']);
+		expect(fieldError(() => parseAddressList('a@b.example, nope', 'To', true)).message).toBe('"nope" is not a valid email address');
+		expect(parseMailbox('"Acme, Accounts" <acc@acme.example>', 'From')).toEqual({ name: 'Acme, Accounts', address: 'acc@acme.example' });
+		expect(parseMailbox('acc@acme.example', 'From')).toEqual({ name: '', address: 'acc@acme.example' });
+	});
+});
+
+describe('money helpers (on nodes/shared/currency)', () => {
+	it('reads minor units and decimals exactly, per currency exponent', () => {
+		expect(parseAmount('123450', 'minor', 'GBP', 'Amount')).toBe(123450);
+		expect(parseAmount(1250, 'minor', 'GBP', 'Amount')).toBe(1250);
+		expect(parseAmount('1234.5', 'decimal', 'GBP', 'Amount')).toBe(123450);
+		expect(parseAmount('1234', 'decimal', 'JPY', 'Amount')).toBe(1234);
+		expect(parseAmount('1.234', 'decimal', 'KWD', 'Amount')).toBe(1234);
+		const tooPrecise = fieldError(() => parseAmount('10.005', 'decimal', 'GBP', 'Amount'));
+		expect(tooPrecise.field).toBe('Amount');
+		expect(tooPrecise.message).toMatch(/more than 2 decimal places/);
+		expect(fieldError(() => parseAmount('12.50', 'minor', 'GBP', 'Amount')).message).toMatch(/whole number of minor units/);
+		expect(fieldError(() => parseAmount('-1', 'minor', 'GBP', 'Amount')).message).toMatch(/negative/);
+		expect(fieldError(() => parseAmount('ten', 'decimal', 'GBP', 'Amount')).message).toMatch(/not a valid amount/);
+		expect(fieldError(() => parseAmount('90071992547409931', 'minor', 'GBP', 'Amount')).message).toMatch(/too large/);
+		expect(minorToDecimal(123450, 'GBP')).toBe('1234.50');
+		expect(minorToDecimal(5, 'JPY')).toBe('5');
+	});
+
+	it('formats for people in the chosen locale', () => {
+		expect(formatMoney(123450, 'GBP', 'en-GB')).toBe('£1,234.50');
+		expect(formatMoney(5, 'EUR', 'en-GB')).toBe('€0.05');
+		expect(formatMoney(1234, 'JPY', 'en-GB')).toBe('JP¥1,234');
+		expect(formatMoney(1234, 'KWD', 'en-GB').replace(/\s/g, ' ')).toBe('KWD 1.234');
+		expect(formatMoney(123450, 'EUR', 'de-DE').replace(/\s/g, ' ')).toBe('1.234,50 €');
+	});
+
+	it('accepts only active ISO 4217 codes', () => {
+		expect(requireCurrency(' GBP ', 'Currency')).toBe('GBP');
+		for (const bad of ['EURO', 'XYZ', '', 12]) expect(fieldError(() => requireCurrency(bad, 'Currency')).field).toBe('Currency');
+	});
+});
+
+describe('dates, reasons, Message-IDs', () => {
+	it('formats due dates without shifting the day', () => {
+		expect(formatDate('2025-04-15', 'en-GB', 'Due Date')).toBe('15 April 2025');
+		expect(formatDate('2025-04-15T23:30:00Z', 'en-GB', 'Due Date')).toBe('15 April 2025');
+		expect(formatDate('/Date(1744675200000+0000)/', 'en-GB', 'Due Date')).toBe('15 April 2025');
+		expect(formatDate('2025-04-15', 'en-US', 'Due Date')).toBe('April 15, 2025');
+		expect(fieldError(() => formatDate('15/04/2025x', 'en-GB', 'Due Date')).message).toMatch(/not a date/);
+	});
+
+	it('maps acquirer codes to readable reasons', () => {
+		expect(readableDeclineReason('51')).toBe('insufficient funds');
+		expect(readableDeclineReason('5')).toBe(readableDeclineReason('05'));
+		expect(readableDeclineReason('999')).toMatch(/did not authorise/);
+	});
+
+	it('derives Message-IDs from billing key, kind and (for dunning) attempt', () => {
+		expect(billingMessageId('C1-2025', 'invoice', 'b.example')).toBe('<billing.invoice.k-C1-2025@b.example>');
+		expect(billingMessageId('C1-2025', 'invoice', 'b.example', 3)).toBe('<billing.invoice.k-C1-2025@b.example>');
+		expect(billingMessageId('C1-2025', 'declined', 'b.example', 3)).toBe('<billing.declined.a3.k-C1-2025@b.example>');
+		expect(billingMessageId('C1-2025', 'declined', 'b.example', 4)).not.toBe(billingMessageId('C1-2025', 'declined', 'b.example', 3));
+		const hashed = billingMessageId('a b/c', 'paid', 'b.example');
+		expect(hashed).toMatch(/^<billing\.paid\.h-[0-9a-f]{40}@b\.example>$/);
+		expect(billingMessageId('a b/c', 'paid', 'b.example')).toBe(hashed);
+	});
+});
+
+describe('templates', () => {
+	const values = {
+		clientName: '<Ünïcode & Co>',
+		invoiceNumber: 'INV-1',
+		amount: '£1.00',
+		amountValue: '1.00',
+		currency: 'GBP',
+		dueDate: '1 May 2025',
+		reason: 'insufficient funds',
+		billingKey: 'K1',
+		attempt: '2',
+		senderName: 'Acme',
+		recipientEmail: 'a@b.example',
+	};
+
+	it('ships a readable default for every kind that uses only known placeholders', () => {
+		for (const [kind, template] of Object.entries(defaultTemplates)) {
+			const subject = renderTemplate(template.subject, values, 'header', 'subject');
+			const html = renderTemplate(template.html, values, 'html', 'HTML body');
+			const text = renderTemplate(template.text, values, 'text', 'text body');
+			expect(subject.length).toBeGreaterThan(10);
+			expect(html).toContain('&lt;Ünïcode &amp; Co&gt;');
+			expect(html).not.toContain('{{');
+			expect(text).toContain('<Ünïcode & Co>');
+			expect(text).not.toMatch(/<\/?[a-z]+>/);
+			expect(`${kind}:${html}`).toMatch(/<!DOCTYPE html>/);
+		}
+		expect(PLACEHOLDERS).toContain('reason');
+	});
+
+	it('refuses unknown placeholders and empty values, naming the field', () => {
+		expect(fieldError(() => renderTemplate('{{nope}}', values, 'text', 'subject')).message).toMatch(/unknown placeholder \{\{nope\}\}/);
+		const empty = fieldError(() => renderTemplate('Due {{ dueDate }}', { ...values, dueDate: '' }, 'text', 'subject', { dueDate: 'Due Date' }));
+		expect(empty.field).toBe('Due Date');
+		expect(empty.message).toBe('is empty, but the subject uses {{dueDate}}');
+		expect(fieldError(() => renderTemplate('Hi {{clientName}}', { ...values, clientName: 'a\r\nb' }, 'header', 'subject', { clientName: 'Client Name' })).field).toBe(
+			'Client Name',
+		);
+	});
+});
+
+describe('settings and SMTP errors', () => {
+	it('reads the credential and names bad fields', () => {
+		expect(smtpSettingsFromCredentials({ host: ' smtp.example ', port: 465, tlsMode: 'implicit', user: 'u', password: 'p', allowUnauthorizedCerts: true })).toEqual({
+			host: 'smtp.example',
+			port: 465,
+			tlsMode: 'implicit',
+			user: 'u',
+			password: 'p',
+			allowUnauthorizedCerts: true,
+		});
+		expect(() => smtpSettingsFromCredentials({ host: 'h', port: 25, tlsMode: 'ssl' })).toThrow(/TLS Mode "ssl"/);
+	});
+
+	it('classifies SMTP failures as temporary or permanent', () => {
+		expect(new SmtpSendError({ message: 'x', responseCode: 451 }).temporary).toBe(true);
+		expect(new SmtpSendError({ message: 'x', responseCode: 550 }).temporary).toBe(false);
+		expect(new SmtpSendError({ message: 'x', code: 'ECONNECTION' }).temporary).toBe(true);
+		expect(new SmtpSendError({ message: 'x', code: 'EAUTH', responseCode: 535 }).temporary).toBe(false);
+	});
+});

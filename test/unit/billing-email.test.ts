@@ -1,0 +1,364 @@
+import { createHash, randomBytes } from 'crypto';
+import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { BillingEmail } from '../../nodes/BillingEmail/BillingEmail.node';
+import { closeAllTransports, openTransportCount, setIdleCloseDelay } from '../../nodes/BillingEmail/transport';
+import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp';
+import { runNode } from '../helpers/run-node';
+
+const node = new BillingEmail();
+const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n% test invoice\n'), randomBytes(2048)]);
+
+function credentialsFor(sink: SmtpSink, extra: ICredentialDataDecryptedObject = {}): Record<string, ICredentialDataDecryptedObject> {
+	return {
+		billingSmtp: {
+			host: sink.host,
+			port: sink.port,
+			tlsMode: 'none',
+			user: '',
+			password: '',
+			from: 'Acme Accounts <accounts@billing.example>',
+			allowUnauthorizedCerts: false,
+			...extra,
+		},
+	};
+}
+
+// Field values straight from the item, as the default expressions would give them.
+const fieldParams: INodeParameters = {
+	recipientEmail: '',
+	clientName: '',
+	billingKey: '',
+	invoiceNumber: '',
+	amount: '',
+	amountFormat: 'minor',
+	currency: '',
+	dueDate: '',
+};
+
+interface Row {
+	billingEmail: string;
+	clientName: string;
+	billingKey: string;
+	invoiceNumber: string;
+	amountMinor: string;
+	currency: string;
+	dueDate: string;
+}
+
+const row = (n: number, extra: Partial<Row> = {}): Row => ({
+	billingEmail: `client${n}@client.example`,
+	clientName: `Client ${n} Ltd`,
+	billingKey: `C000${n}-20250301-20250401`,
+	invoiceNumber: `INV-00${n}`,
+	amountMinor: '123450',
+	currency: 'GBP',
+	dueDate: '2025-04-15',
+	...extra,
+});
+
+/** runNode evaluates no expressions, so per-item values are resolved here, one item at a time. */
+async function run(
+	sink: SmtpSink,
+	rows: Row[],
+	parameters: INodeParameters,
+	opts: { binary?: boolean; continueOnFail?: boolean; credentials?: ICredentialDataDecryptedObject } = {},
+): Promise<INodeExecutionData[][]> {
+	const sent: INodeExecutionData[] = [];
+	const failed: INodeExecutionData[] = [];
+	for (const [index, r] of rows.entries()) {
+		const item: INodeExecutionData = { json: { ...r, index } };
+		if (opts.binary) {
+			item.binary = { data: { data: pdf.toString('base64'), mimeType: 'application/pdf', fileName: `${r.invoiceNumber}.pdf` } };
+		}
+		const [ok, bad] = await runNode(node, {
+			parameters: {
+				...fieldParams,
+				recipientEmail: r.billingEmail,
+				clientName: r.clientName,
+				billingKey: r.billingKey,
+				invoiceNumber: r.invoiceNumber,
+				amount: r.amountMinor,
+				currency: r.currency,
+				dueDate: r.dueDate,
+				...parameters,
+			},
+			items: [item],
+			credentials: credentialsFor(sink, opts.credentials),
+			continueOnFail: opts.continueOnFail,
+		});
+		sent.push(...ok);
+		failed.push(...bad);
+	}
+	return [sent, failed];
+}
+
+describe('Billing Email node against the SMTP sink', () => {
+	let sink: SmtpSink;
+	beforeAll(async () => {
+		sink = await startSmtpSink();
+	});
+	afterAll(async () => {
+		closeAllTransports();
+		await sink.close();
+	});
+	beforeEach(() => sink.clear());
+
+	it('sends an invoice with HTML and text parts, the PDF attached and a deterministic Message-ID', async () => {
+		const [sent, failed] = await run(sink, [row(1)], { operation: 'sendInvoice', attachInvoice: true, binaryPropertyName: 'data' }, { binary: true });
+		expect(failed).toEqual([]);
+		expect(sent).toHaveLength(1);
+		const delivery = sent[0].json.emailDelivery as Record<string, any>;
+		expect(delivery).toMatchObject({
+			status: 'sent',
+			kind: 'invoice',
+			messageId: '<billing.invoice.k-C0001-20250301-20250401@billing.example>',
+			accepted: ['client1@client.example'],
+			rejected: [],
+			attachment: { fileName: 'INV-001.pdf', contentType: 'application/pdf', size: pdf.length },
+		});
+		expect(delivery.response).toMatch(/^250 /);
+		expect(sent[0].pairedItem).toEqual({ item: 0 });
+		expect(sent[0].json.invoiceNumber).toBe('INV-001');
+
+		const mail = sink.byMessageId(delivery.messageId as string)!;
+		expect(mail).toBeDefined();
+		expect(mail.from).toEqual({ address: 'accounts@billing.example', name: 'Acme Accounts' });
+		expect(mail.to).toEqual([{ address: 'client1@client.example', name: 'Client 1 Ltd' }]);
+		expect(mail.subject).toBe('Invoice INV-001: £1,234.50 due 15 April 2025');
+		expect(mail.html).toContain('<strong>£1,234.50</strong>');
+		expect(mail.html).toContain('Dear Client 1 Ltd,');
+		expect(mail.text).toContain('Please find attached invoice INV-001 for £1,234.50, due on 15 April 2025.');
+		expect(mail.text).not.toContain('<');
+		expect(mail.headers['x-billing-key']).toBe('C0001-20250301-20250401');
+		expect(mail.headers['auto-submitted']).toBe('auto-generated');
+		expect(mail.attachments).toHaveLength(1);
+		expect(mail.attachments[0]).toMatchObject({
+			filename: 'INV-001.pdf',
+			contentType: 'application/pdf',
+			sha256: createHash('sha256').update(pdf).digest('hex'),
+		});
+	});
+
+	it('sends without attachment when the item has no PDF, unless one is required', async () => {
+		const [sent] = await run(sink, [row(2)], { operation: 'sendInvoice', attachInvoice: true });
+		expect((sent[0].json.emailDelivery as any).attachment).toBeNull();
+		expect(sink.messages()[0].attachments).toEqual([]);
+		await expect(
+			run(sink, [row(2)], { operation: 'sendInvoice', attachInvoice: true, options: { requireAttachment: true } }),
+		).rejects.toThrow(/Invalid "Invoice PDF Binary Property" in item 0: .*no binary property "data"/);
+	});
+
+	it('keeps hostile names as text in HTML and refuses header injection', async () => {
+		const hostile = '<script>alert("x")</script> & <b>Bold</b> Co';
+		const [sent] = await run(sink, [row(3, { clientName: hostile })], { operation: 'sendInvoice' });
+		const mail = sink.byMessageId((sent[0].json.emailDelivery as any).messageId)!;
+		expect(mail.html).not.toContain('<script>');
+		expect(mail.html).toContain('Dear &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;Bold&lt;/b&gt; Co,');
+		expect(mail.text).toContain(`Dear ${hostile},`);
+		expect(mail.to[0].name).toBe(hostile);
+
+		sink.clear();
+		const injection = 'Acme Ltd\r\nBcc: attacker@evil.example';
+		await expect(run(sink, [row(4, { clientName: injection })], { operation: 'sendInvoice' })).rejects.toThrow(
+			/Invalid "Client Name" in item 0: .*line break/,
+		);
+		await expect(
+			run(sink, [row(4, { billingEmail: 'victim@client.example\r\nBcc: attacker@evil.example' })], { operation: 'sendInvoice' }),
+		).rejects.toThrow(/Invalid "Recipient Email" in item 0/);
+		await expect(
+			run(sink, [row(4)], { operation: 'sendInvoice', templateOverrides: { subject: 'Invoice\r\nBcc: attacker@evil.example' } }),
+		).rejects.toThrow(/Invalid "subject"/);
+		expect(sink.messages()).toHaveLength(0);
+		expect(sink.byRecipient('attacker@evil.example')).toHaveLength(0);
+	});
+
+	it('names the item and field for bad addresses, currency and amounts; continueOnFail routes them to output 2', async () => {
+		await expect(run(sink, [row(5, { billingEmail: 'accounts.at.example' })], { operation: 'sendInvoice' })).rejects.toThrow(
+			'Invalid "Recipient Email" in item 0: Recipient Email "accounts.at.example" is not a valid email address',
+		);
+		await expect(run(sink, [row(5, { currency: 'EURO' })], { operation: 'sendInvoice' })).rejects.toThrow(/Invalid "Currency" in item 0/);
+		await expect(run(sink, [row(5, { amountMinor: '-2500' })], { operation: 'sendInvoice' })).rejects.toThrow(/Invalid "Amount".*negative/);
+		await expect(run(sink, [row(5, { billingEmail: '' })], { operation: 'sendInvoice' })).rejects.toThrow(/Recipient Email is empty/);
+
+		// With continueOnFail the invalid item goes to output 2 instead of stopping the run.
+		const bad = row(7, { billingEmail: 'broken' });
+		const [sent, failed] = await runNode(node, {
+			parameters: { ...fieldParams, operation: 'sendInvoice', recipientEmail: bad.billingEmail, clientName: bad.clientName, billingKey: bad.billingKey, invoiceNumber: bad.invoiceNumber, amount: bad.amountMinor, currency: bad.currency, dueDate: bad.dueDate },
+			items: [{ json: { ...bad } }],
+			credentials: credentialsFor(sink),
+			continueOnFail: true,
+		});
+		expect(sent).toEqual([]);
+		expect(failed).toHaveLength(1);
+		expect(failed[0].pairedItem).toEqual({ item: 0 });
+		expect(failed[0].json.error).toMatch(/Invalid "Recipient Email" in item 0/);
+		expect((failed[0].json.emailDelivery as any).status).toBe('invalid');
+		expect(sink.messages()).toHaveLength(0);
+	});
+
+	it('renders payment notices: paid, declined with a readable reason, no card, final notice', async () => {
+		const base = { operation: 'sendPaymentNotice' };
+		const [paid] = await run(sink, [row(1)], { ...base, noticeKind: 'paid' });
+		const [declined] = await run(sink, [row(1)], { ...base, noticeKind: 'declined', reason: '', acquirerResponseCode: '51', attempt: '2' });
+		const [noCard] = await run(sink, [row(1)], { ...base, noticeKind: 'noCardOnFile', attempt: '1' });
+		const [final] = await run(sink, [row(1)], { ...base, noticeKind: 'finalNotice', reason: '', acquirerResponseCode: '' });
+		const ids = [paid, declined, noCard, final].map((out) => (out[0].json.emailDelivery as any).messageId);
+		expect(ids).toEqual([
+			'<billing.paid.k-C0001-20250301-20250401@billing.example>',
+			'<billing.declined.a2.k-C0001-20250301-20250401@billing.example>',
+			'<billing.noCardOnFile.a1.k-C0001-20250301-20250401@billing.example>',
+			'<billing.finalNotice.k-C0001-20250301-20250401@billing.example>',
+		]);
+		const [paidMail, declinedMail, noCardMail, finalMail] = ids.map((id) => sink.byMessageId(id)!);
+		expect(paidMail.subject).toBe('Payment received for invoice INV-001, thank you');
+		expect(paidMail.text).toContain('We have received your payment of £1,234.50 for invoice INV-001.');
+		expect(declinedMail.subject).toBe('Payment for invoice INV-001 was declined');
+		expect(declinedMail.html).toContain('declined: <strong>insufficient funds</strong>');
+		expect(declinedMail.text).toContain('(attempt 2)');
+		expect(declinedMail.headers['x-billing-attempt']).toBe('2');
+		expect(noCardMail.text).toContain('We do not hold a payment card for your account');
+		expect(finalMail.subject).toBe('Final notice: payment for invoice INV-001 has failed');
+		// Notices thread under the invoice email.
+		expect(declinedMail.headers['in-reply-to']).toBe('<billing.invoice.k-C0001-20250301-20250401@billing.example>');
+
+		await expect(run(sink, [row(1)], { ...base, noticeKind: 'declined', reason: '', acquirerResponseCode: '', attempt: '1' })).rejects.toThrow(
+			/Invalid "Decline Reason" in item 0: .*the HTML body uses \{\{reason\}\}|Invalid "Decline Reason" in item 0: .*uses \{\{reason\}\}/,
+		);
+		await expect(run(sink, [row(1)], { ...base, noticeKind: 'declined', reason: 'x', attempt: 'zero' })).rejects.toThrow(/Invalid "Attempt" in item 0/);
+	});
+
+	it('gives a resend the same Message-ID, so the duplicate is recognisable', async () => {
+		const [first] = await run(sink, [row(9)], { operation: 'sendInvoice' });
+		const [second] = await run(sink, [row(9)], { operation: 'sendInvoice' });
+		const id = (first[0].json.emailDelivery as any).messageId;
+		expect((second[0].json.emailDelivery as any).messageId).toBe(id);
+		expect(sink.countByMessageId(id)).toBe(2);
+		expect(sink.duplicates()).toEqual({ [id]: 2 });
+		// A billing key with unusual characters is hashed, still deterministically.
+		const [odd] = await run(sink, [row(9, { billingKey: 'client/with spaces@2025' })], { operation: 'sendInvoice' });
+		expect((odd[0].json.emailDelivery as any).messageId).toMatch(/^<billing\.invoice\.h-[0-9a-f]{40}@billing\.example>$/);
+	});
+
+	it('applies template overrides and refuses unknown or empty placeholders', async () => {
+		const [sent] = await run(sink, [row(1)], {
+			operation: 'sendInvoice',
+			templateOverrides: { subject: '{{clientName}}: invoice {{invoiceNumber}} ({{amountValue}} {{currency}})', html: '<p>Hi {{clientName}}</p>', text: 'Hi {{clientName}}' },
+			options: { locale: 'de-DE' },
+		});
+		const mail = sink.byMessageId((sent[0].json.emailDelivery as any).messageId)!;
+		expect(mail.subject).toBe('Client 1 Ltd: invoice INV-001 (1234.50 GBP)');
+		expect(mail.html).toContain('<p>Hi Client 1 Ltd</p>');
+		expect(mail.text?.trim()).toBe('Hi Client 1 Ltd');
+		await expect(run(sink, [row(1)], { operation: 'sendInvoice', templateOverrides: { subject: 'Hello {{nickname}}' } })).rejects.toThrow(
+			/subject uses unknown placeholder \{\{nickname\}\}/,
+		);
+		await expect(run(sink, [row(1, { dueDate: '' })], { operation: 'sendInvoice' })).rejects.toThrow(
+			/Invalid "Due Date" in item 0: Due Date is empty, but the subject uses \{\{dueDate\}\}/,
+		);
+	});
+
+	it('routes a temporary SMTP refusal to the second output with the server reply', async () => {
+		sink.refuseNext(1, { code: 451, message: 'Greylisted, try again later' });
+		const items: INodeExecutionData[] = [{ json: { n: 1 } }, { json: { n: 2 } }];
+		// Same fields for both items; different billing keys would need expressions.
+		const [sent, failed] = await runNode(node, {
+			parameters: { ...fieldParams, operation: 'sendInvoice', recipientEmail: 'c@client.example', clientName: 'C', billingKey: 'K1', invoiceNumber: 'INV-9', amount: '100', currency: 'USD', dueDate: '2025-05-01', options: { concurrency: 1 } },
+			items,
+			credentials: credentialsFor(sink),
+		});
+		expect(failed).toHaveLength(1);
+		expect(sent).toHaveLength(1);
+		expect(failed[0].pairedItem).toEqual({ item: 0 });
+		expect(sent[0].pairedItem).toEqual({ item: 1 });
+		expect(failed[0].json.n).toBe(1);
+		expect(failed[0].json.emailDelivery).toMatchObject({
+			status: 'failed',
+			temporary: true,
+			messageId: '<billing.invoice.k-K1@billing.example>',
+			error: { responseCode: 451, command: 'DATA' },
+		});
+		expect((failed[0].json.emailDelivery as any).error.response).toMatch(/Greylisted/);
+		expect(sink.stats()).toMatchObject({ received: 1, refused: 1 });
+	});
+
+	it('reuses the pooled transport across executions and closes it when idle', async () => {
+		closeAllTransports();
+		sink.clear();
+		await run(sink, [row(1)], { operation: 'sendInvoice' });
+		const afterFirst = sink.stats().connections;
+		await run(sink, [row(2), row(3)], { operation: 'sendInvoice' });
+		expect(sink.stats().received).toBe(3);
+		expect(sink.stats().connections).toBe(afterFirst);
+		expect(openTransportCount()).toBe(1);
+		setIdleCloseDelay(50);
+		try {
+			await run(sink, [row(4)], { operation: 'sendInvoice' });
+			await new Promise((r) => setTimeout(r, 150));
+			expect(openTransportCount()).toBe(0);
+		} finally {
+			setIdleCloseDelay(30_000);
+		}
+	});
+});
+
+describe('Billing Email node: auth, TLS and the credential test', () => {
+	afterAll(() => closeAllTransports());
+	const test = node.methods.credentialTest.billingSmtpConnectionTest;
+	const ctx = {} as ICredentialTestFunctions;
+	const verify = (data: ICredentialDataDecryptedObject) => test.call(ctx, { id: 'c', name: 'Billing SMTP', type: 'billingSmtp', data });
+
+	it('logs in with the credential; a wrong password fails the send with EAUTH on output 2', async () => {
+		const sink = await startSmtpSink({ auth: { user: 'billing', password: 's3cret' } });
+		try {
+			const good = credentialsFor(sink, { user: 'billing', password: 's3cret' }).billingSmtp;
+			expect(await verify(good)).toEqual({ status: 'OK', message: 'Connection successful' });
+			const bad = await verify({ ...good, password: 'wrong' });
+			expect(bad.status).toBe('Error');
+			expect(bad.message).toMatch(/535|Invalid login|auth/i);
+
+			const [sent] = await run(sink, [row(1)], { operation: 'sendInvoice' }, { credentials: { user: 'billing', password: 's3cret' } });
+			expect(sent).toHaveLength(1);
+			expect(sink.messages()[0].authUser).toBe('billing');
+			const [none, failed] = await run(sink, [row(1)], { operation: 'sendInvoice' }, { credentials: { user: 'billing', password: 'wrong' } });
+			expect(none).toEqual([]);
+			expect(failed[0].json.emailDelivery).toMatchObject({ status: 'failed', temporary: false, error: { code: 'EAUTH' } });
+		} finally {
+			closeAllTransports();
+			await sink.close();
+		}
+	});
+
+	it('honours the TLS mode and the allow-unauthorized-certificates switch', async () => {
+		for (const mode of ['starttls', 'implicit'] as const) {
+			const sink = await startSmtpSink({ tls: mode });
+			try {
+				const creds = credentialsFor(sink, { tlsMode: mode }).billingSmtp;
+				const strict = await verify(creds);
+				expect(strict.status).toBe('Error');
+				expect(strict.message).toMatch(/certificate/i);
+				expect(await verify({ ...creds, allowUnauthorizedCerts: true })).toMatchObject({ status: 'OK' });
+				const [sent] = await run(sink, [row(1)], { operation: 'sendInvoice' }, { credentials: { tlsMode: mode, allowUnauthorizedCerts: true } });
+				expect(sent).toHaveLength(1);
+			} finally {
+				closeAllTransports();
+				await sink.close();
+			}
+		}
+	});
+
+	it('refuses an unusable credential with a message naming the field', async () => {
+		const sink = await startSmtpSink();
+		try {
+			expect(await verify({ ...credentialsFor(sink).billingSmtp, port: 70000 })).toEqual({
+				status: 'Error',
+				message: 'Billing SMTP credential: Port "70000" is not a port number (1-65535)',
+			});
+			await expect(run(sink, [row(1)], { operation: 'sendInvoice' }, { credentials: { host: '' } })).rejects.toThrow(/Host is empty/);
+			await expect(run(sink, [row(1)], { operation: 'sendInvoice' }, { credentials: { from: 'not an address' } })).rejects.toThrow(
+				/Invalid "From" in item 0/,
+			);
+		} finally {
+			await sink.close();
+		}
+	});
+});

@@ -1,0 +1,120 @@
+import { InvoicePreparation } from '../../nodes/InvoicePreparation/InvoicePreparation.node';
+import { billingKey } from '../../nodes/InvoicePreparation/helpers/billingKey';
+import { runNode } from '../helpers/run-node';
+
+const period = { periodStart: '2026-11-16T00:00:00.000Z', periodEnd: '2026-11-19T00:00:00.000Z' };
+const lead = (over: Record<string, unknown> = {}) => ({
+	leadId: 'L1',
+	clientId: 'C001',
+	clientName: 'Acme Ltd',
+	billingEmail: 'billing@acme.example',
+	currency: 'GBP',
+	cardReference: '56-9-1234',
+	description: 'Solar lead',
+	price: '12.50',
+	quantity: 1,
+	deliveredAt: '2026-11-17T10:00:00Z',
+	...over,
+});
+
+async function prepare(rows: Array<Record<string, unknown>>, parameters: Record<string, unknown> = {}) {
+	const [invoices, rejected] = await runNode(new InvoicePreparation(), {
+		parameters: { ...period, priceIn: 'major', ...parameters } as never,
+		items: rows.map((json) => ({ json: json as never })),
+	});
+	return { invoices: invoices.map((i) => ({ ...i.json, pairedItem: i.pairedItem })) as any[], rejected: rejected.map((r) => r.json) as any[] };
+}
+
+describe('Invoice Preparation', () => {
+	it('groups leads per client into one invoice with exact minor-unit totals and paired items', async () => {
+		const { invoices, rejected } = await prepare([
+			lead({ leadId: 'L1', price: '12.50' }),
+			lead({ leadId: 'L2', price: 0.1, quantity: 3 }),
+			lead({ leadId: 'L3', clientId: 'C002', clientName: 'Beta', billingEmail: 'ap@beta.example', currency: 'JPY', price: '1500', cardReference: null }),
+		]);
+		expect(rejected).toEqual([]);
+		expect(invoices).toHaveLength(2);
+		const acme = invoices.find((i) => i.clientId === 'C001');
+		expect(acme).toMatchObject({ totalMinor: 1280, total: '12.80', currency: 'GBP', leadCount: 2, billingKey: 'C001-20261116-20261119' });
+		expect(acme.lines[1]).toMatchObject({ leadId: 'L2', quantity: 3, unitAmountMinor: 10, lineAmountMinor: 30, unitAmount: '0.10' });
+		expect(acme.pairedItem).toEqual([{ item: 0 }, { item: 1 }]);
+		const beta = invoices.find((i) => i.clientId === 'C002');
+		expect(beta).toMatchObject({ totalMinor: 1500, total: '1500', cardReference: null });
+	});
+
+	it('gives the same billing keys on a rerun of the same period and different keys for another period', async () => {
+		const first = await prepare([lead()]);
+		const again = await prepare([lead()]);
+		expect(again.invoices[0].billingKey).toBe(first.invoices[0].billingKey);
+		const next = await prepare([lead({ deliveredAt: '2026-11-20T10:00:00Z' })], {
+			periodStart: '2026-11-19T00:00:00Z',
+			periodEnd: '2026-11-23T00:00:00Z',
+		});
+		expect(next.invoices[0].billingKey).not.toBe(first.invoices[0].billingKey);
+		expect(billingKey('client.with.dots-and-a-long-id', period.periodStart, period.periodEnd)).toMatch(/^BK-[0-9a-f]{22}$/);
+		expect(billingKey('a.b', period.periodStart, period.periodEnd)).not.toBe(billingKey('a-b', period.periodStart, period.periodEnd));
+	});
+
+	it.each([
+		['missing email', { billingEmail: '' }, 'billingEmail', /Billing email is missing/],
+		['invalid email', { billingEmail: 'not-an-email' }, 'billingEmail', /not a valid address/],
+		['CRLF in email', { billingEmail: 'a@b.example\r\nBcc: x@evil.example' }, 'billingEmail', /control characters/],
+		['unknown currency', { currency: 'XXZ' }, 'currency', /not an active ISO 4217/],
+		['negative price', { price: '-5' }, 'price', /price/],
+		['fractional minor unit', { price: '10.505' }, 'price', /price/],
+		['price as an object', { price: { amount: 5 } }, 'price', /price/],
+		['quantity zero', { quantity: 0 }, 'quantity', /Quantity must be a whole number/],
+		['quantity fractional', { quantity: 1.5 }, 'quantity', /Quantity must be a whole number/],
+		['delivered outside the period', { deliveredAt: '2026-11-25T00:00:00Z' }, 'deliveredAt', /outside the billing period/],
+		['missing client name', { clientName: '  ' }, 'clientName', /Client name is missing/],
+	])('rejects a row with %s, naming the row and the field', async (_name, over, field, message) => {
+		const { invoices, rejected } = await prepare([lead({ ...over, leadId: 'BAD' }), lead({ leadId: 'OK', clientId: 'C009' })]);
+		const bad = rejected.find((r) => r.error.row === 0);
+		expect(bad.error.field).toBe(field);
+		expect(bad.error.message).toMatch(/^Row 0 \(client C001\)/);
+		expect(bad.error.message).toMatch(message);
+		// The good client beside it is unaffected.
+		expect(invoices.map((i) => i.clientId)).toEqual(['C009']);
+	});
+
+	it('never half-invoices: one bad row stops its whole client invoice, and says why for every row', async () => {
+		const { invoices, rejected } = await prepare([lead({ leadId: 'L1' }), lead({ leadId: 'L2', price: 'abc' })]);
+		expect(invoices).toEqual([]);
+		expect(rejected.map((r) => r.error.row)).toEqual([0, 1]);
+		expect(rejected[0].error.message).toMatch(/not invoiced because row\(s\) 1 of client C001 were rejected/);
+	});
+
+	it('ignores exact duplicate CRM rows but refuses conflicting duplicates and conflicting client data', async () => {
+		const dup = await prepare([lead(), lead()]);
+		expect(dup.invoices[0]).toMatchObject({ leadCount: 1, totalMinor: 1250, duplicateRowsIgnored: 1 });
+
+		const conflicting = await prepare([lead(), lead({ price: '99.00' })]);
+		expect(conflicting.invoices).toEqual([]);
+		expect(conflicting.rejected[0].error.message).toMatch(/lead L1 of client C001 appears in rows 0 and 1 with different values/);
+
+		const mixed = await prepare([lead({ leadId: 'L1' }), lead({ leadId: 'L2', currency: 'EUR' })]);
+		expect(mixed.invoices).toEqual([]);
+		expect(mixed.rejected[0].error.message).toMatch(/conflicting currency/);
+	});
+
+	it('keeps unicode, right-to-left and HTML names as plain data for later escaping', async () => {
+		const { invoices } = await prepare([lead({ clientName: 'شركة <script>alert(1)</script> Ünïcødé' })]);
+		expect(invoices[0].clientName).toBe('شركة <script>alert(1)</script> Ünïcødé');
+	});
+
+	it('maps fields from any CRM shape, with prices in minor units', async () => {
+		const { invoices, rejected } = await prepare(
+			[{ id: 'x1', company: { id: 'HS7', name: 'Hub Co', email: 'ap@hub.example' }, ccy: 'BHD', amount: 1234 }],
+			{
+				priceIn: 'minor',
+				fields: { leadId: 'id', clientId: 'company.id', clientName: 'company.name', billingEmail: 'company.email', currency: 'ccy', price: 'amount' },
+			},
+		);
+		expect(rejected).toEqual([]);
+		expect(invoices[0]).toMatchObject({ clientId: 'HS7', currency: 'BHD', totalMinor: 1234, total: '1.234', cardReference: null });
+	});
+
+	it('refuses a period that ends before it starts as a node error', async () => {
+		await expect(prepare([lead()], { periodEnd: '2026-11-01T00:00:00Z' })).rejects.toThrow(/Period end must be after period start/);
+	});
+});

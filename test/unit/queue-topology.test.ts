@@ -1,0 +1,134 @@
+// Topology naming and arguments, delay parsing and the retry/park decision (no broker).
+import {
+	decideRetry,
+	delayForAttempt,
+	formatDelay,
+	parseDelays,
+	stageTopology,
+	TopologyError,
+	validateExchange,
+	validateMaxAttempts,
+	validateStage,
+} from '../../nodes/BillingQueue/helpers/topology';
+import { readTriggerConfig } from '../../nodes/BillingQueue/helpers/config';
+
+describe('delays', () => {
+	test('parses units and formats them back exactly (used in queue names)', () => {
+		expect(parseDelays('5s, 30s, 2m, 10m')).toEqual([5000, 30000, 120000, 600000]);
+		expect(parseDelays('250ms 1h,3d, 14d')).toEqual([250, 3600000, 259200000, 1209600000]);
+		expect(parseDelays('1.5s')).toEqual([1500]);
+		expect([5000, 30000, 120000, 600000, 1500, 259200000, 3600000].map(formatDelay)).toEqual(['5s', '30s', '2m', '10m', '1500ms', '3d', '1h']);
+	});
+
+	test('rejects missing units, empty lists and delays beyond the TTL limit, naming the field', () => {
+		expect(() => parseDelays('5', 'Retry Delays')).toThrow('Invalid delay "5" in "Retry Delays": write a number with a unit (ms, s, m, h, d), e.g. 30s');
+		expect(() => parseDelays(' , ')).toThrow(/needs at least one delay/);
+		expect(() => parseDelays('50d')).toThrow(/between 1ms and 49d/);
+		expect(() => parseDelays('0s')).toThrow(TopologyError);
+	});
+
+	test('attempts past the list reuse the last delay', () => {
+		expect([1, 2, 3, 4, 5, 9].map((a) => delayForAttempt([5, 30, 120], a))).toEqual([5, 30, 120, 120, 120, 120]);
+	});
+});
+
+describe('names and arguments', () => {
+	const cfg = { exchange: 'billing', queueType: 'quorum' as const, retryDelaysMs: [5000, 30000, 120000, 600000, 30000] };
+
+	test('one helper names every queue and its binding', () => {
+		const spec = stageTopology(cfg, 'invoice');
+		expect(spec.exchange).toBe('billing');
+		expect(spec.queues.map((q) => [q.name, q.bindingKey, q.role])).toEqual([
+			['billing.invoice', 'invoice', 'stage'],
+			['billing.invoice.retry.5s', 'invoice.retry.5s', 'retry'],
+			['billing.invoice.retry.30s', 'invoice.retry.30s', 'retry'],
+			['billing.invoice.retry.2m', 'invoice.retry.2m', 'retry'],
+			['billing.invoice.retry.10m', 'invoice.retry.10m', 'retry'],
+			['billing.invoice.parked', 'invoice.parked', 'parked'],
+		]);
+	});
+
+	test('quorum stage queues dead-letter to parking at the delivery limit; retry queues expire back into the stage', () => {
+		const [stage, retry] = stageTopology(cfg, 'debit').queues;
+		expect(stage.arguments).toEqual({
+			'x-queue-type': 'quorum',
+			'x-dead-letter-exchange': 'billing',
+			'x-dead-letter-routing-key': 'debit.parked',
+			'x-dead-letter-strategy': 'at-least-once',
+			'x-overflow': 'reject-publish',
+			'x-delivery-limit': 20,
+		});
+		expect(retry.arguments).toEqual({
+			'x-queue-type': 'quorum',
+			'x-dead-letter-exchange': 'billing',
+			'x-dead-letter-routing-key': 'debit',
+			'x-dead-letter-strategy': 'at-least-once',
+			'x-overflow': 'reject-publish',
+			'x-message-ttl': 5000,
+		});
+		const classic = stageTopology({ ...cfg, queueType: 'classic' }, 'debit');
+		expect(classic.queues[0].arguments).toEqual({ 'x-queue-type': 'classic', 'x-dead-letter-exchange': 'billing', 'x-dead-letter-routing-key': 'debit.parked' });
+		expect(classic.queues.at(-1)!.arguments).toEqual({ 'x-queue-type': 'classic' });
+	});
+
+	test('identical configuration gives identical specs (what makes declaration idempotent)', () => {
+		expect(stageTopology(cfg, 'email')).toEqual(stageTopology({ ...cfg, retryDelaysMs: [...cfg.retryDelaysMs] }, 'email'));
+		expect(stageTopology(cfg, 'email').key).not.toBe(stageTopology({ ...cfg, queueType: 'classic' }, 'email').key);
+	});
+
+	test('stage and exchange names are validated', () => {
+		expect(validateStage(' notify ')).toBe('notify');
+		expect(() => validateStage('in.voice', 'Stage')).toThrow('Invalid stage name "in.voice" in "Stage"');
+		expect(() => validateStage('')).toThrow(TopologyError);
+		expect(() => validateStage('a*')).toThrow(TopologyError);
+		expect(validateExchange('billing-staging')).toBe('billing-staging');
+		expect(() => validateExchange('amq.topic')).toThrow(/do not start with "amq\."/);
+		expect(() => validateMaxAttempts(0, 'Max Attempts')).toThrow('"Max Attempts" must be a whole number from 1 to 1000, got 0');
+	});
+});
+
+describe('retry or park', () => {
+	const cfg = { exchange: 'billing', queueType: 'quorum' as const, retryDelaysMs: [5000, 30000] };
+
+	test('retries with attempt + 1 until max attempts, then parks; park now skips the retries', () => {
+		expect(decideRetry(cfg, 'debit', 1, 3)).toEqual({
+			action: 'retry',
+			nextAttempt: 2,
+			delayMs: 5000,
+			routingKey: 'debit.retry.5s',
+			queue: 'billing.debit.retry.5s',
+		});
+		expect(decideRetry(cfg, 'debit', 2, 3)).toMatchObject({ action: 'retry', nextAttempt: 3, delayMs: 30000 });
+		expect(decideRetry(cfg, 'debit', 3, 3)).toEqual({ action: 'park', reason: 'max-attempts', routingKey: 'debit.parked', queue: 'billing.debit.parked' });
+		expect(decideRetry(cfg, 'debit', 1, 3, true)).toMatchObject({ action: 'park', reason: 'park-now' });
+		expect(decideRetry(cfg, 'debit', 1, 1)).toMatchObject({ action: 'park', reason: 'max-attempts' });
+	});
+});
+
+describe('trigger parameters', () => {
+	const read = (params: Record<string, unknown>) =>
+		readTriggerConfig((name, fallback) => (params[name] === undefined ? fallback : params[name]), 'Trigger');
+
+	test('defaults: batch of 50 within 2 s, prefetch = batch size, 5 attempts, 256 KB, 25 min, 30 s', () => {
+		expect(read({ stage: 'invoice' })).toEqual({
+			stage: 'invoice',
+			topology: { exchange: 'billing', queueType: 'quorum', retryDelaysMs: [5000, 30000, 120000, 600000] },
+			batchSize: 50,
+			batchWindowMs: 2000,
+			prefetch: 50,
+			maxAttempts: 5,
+			maxMessageBytes: 262144,
+			executionWaitMs: 1500000,
+			closeWaitMs: 30000,
+			nodeName: 'Trigger',
+		});
+		expect(read({ stage: 'invoice', mode: 'single', batchSize: 20 })).toMatchObject({ batchSize: 1, batchWindowMs: 0, prefetch: 1 });
+		expect(read({ stage: 'invoice', options: { prefetch: 200 } })).toMatchObject({ prefetch: 200 });
+	});
+
+	test('bad values name their field', () => {
+		expect(() => read({ stage: 'invoice', batchSize: 0 })).toThrow('"Batch Size" must be a whole number from 1 to 10000, got 0');
+		expect(() => read({ stage: 'invoice', queueSetup: { queueType: 'lazy' } })).toThrow('Invalid queue type "lazy" in "Queue Setup → Queue Type"');
+		expect(() => read({ stage: 'a b' })).toThrow(/in "Stage"/);
+	});
+});

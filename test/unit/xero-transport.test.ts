@@ -1,0 +1,260 @@
+// The Xero Billing transport (xero-node underneath) and its per-organisation limiter.
+import { startXeroSandbox, type XeroSandbox } from '../../sandbox/xero';
+import { parseSdkRejection, xeroMessages, XeroApiError, XeroDayLimitError } from '../../nodes/XeroBilling/transport/errors';
+import { OrgLimiter } from '../../nodes/XeroBilling/transport/limiter';
+import {
+	forgetXeroOrganisations,
+	packTerms,
+	packWhere,
+	sentLength,
+	whereSentLength,
+	WHERE_MAX_SENT_CHARS,
+	whereAnyOf,
+	whereString,
+	XeroTransport,
+	type CallPolicy,
+	type XeroConnection,
+} from '../../nodes/XeroBilling/transport';
+
+let sb: XeroSandbox;
+let conn: XeroConnection;
+const policy: CallPolicy = { timeoutMs: 2000, maxRetries: 2, retryDelayMs: 10, maxRateLimitWaitMs: 10_000 };
+
+beforeAll(async () => {
+	sb = await startXeroSandbox();
+	conn = { clientId: sb.clientId, clientSecret: sb.clientSecret, tokenUrl: sb.tokenUrl, apiBaseUrl: sb.apiBaseUrl };
+});
+afterAll(async () => {
+	await sb.close();
+});
+beforeEach(() => {
+	sb.reset();
+	sb.setLimits({ concurrent: 5, perMinute: 60, perDay: 5000, minuteMs: 60_000 });
+	sb.setLatency(undefined);
+	forgetXeroOrganisations();
+});
+
+describe('error parsing', () => {
+	it("reads Xero's validation messages out of xero-node's JSON-string rejection", () => {
+		const rejection = JSON.stringify({
+			response: {
+				statusCode: 400,
+				body: { ErrorNumber: 10, Type: 'ValidationException', Message: 'A validation exception occurred', Elements: [{ ValidationErrors: [{ Message: 'Email address must be valid.' }, { Message: 'Email address must be valid.' }] }, { ValidationErrors: [{ Message: 'Invoice # must be unique.' }] }] },
+				headers: { 'X-MinLimit-Remaining': '58' },
+			},
+			body: {},
+		});
+		const e = parseSdkRejection(rejection, 'Creating invoices');
+		expect(e).toBeInstanceOf(XeroApiError);
+		expect(e.kind).toBe('validation');
+		expect(e.statusCode).toBe(400);
+		expect(e.messages).toEqual(['Email address must be valid.', 'Invoice # must be unique.']);
+		expect(e.message).toBe('Creating invoices failed: Xero answered 400: Email address must be valid.; Invoice # must be unique.');
+		expect(e.headers['x-minlimit-remaining']).toBe('58');
+		expect(e.retryable).toBe(false);
+	});
+
+	it('classifies 429, 5xx, dropped connections and non-JSON rejections', () => {
+		const r429 = parseSdkRejection(JSON.stringify({ response: { statusCode: 429, body: '', headers: { 'retry-after': '7', 'x-rate-limit-problem': 'minute' } } }), 'X');
+		expect([r429.kind, r429.message]).toEqual(['rateLimit', "X was refused by Xero's rate limit (minute; Retry-After 7 s)"]);
+		const r503 = parseSdkRejection(JSON.stringify({ response: { statusCode: 503, body: 'The Xero API is temporarily unavailable.', headers: {} } }), 'X');
+		expect([r503.kind, r503.retryable, r503.messages]).toEqual(['server', true, ['The Xero API is temporarily unavailable.']]);
+		const dropped = parseSdkRejection(JSON.stringify({ response: { statusCode: 0, body: 'socket hang up', headers: {} } }), 'X');
+		expect([dropped.kind, dropped.retryable]).toEqual(['network', true]);
+		expect(parseSdkRejection(new Error('boom'), 'X').kind).toBe('other');
+		expect(parseSdkRejection('not json', 'X').message).toBe('X failed: not json');
+		expect(xeroMessages({ Title: 'Unauthorized', Status: 401, Detail: 'TokenExpired: token expired' })).toEqual(['TokenExpired: token expired']);
+	});
+
+	it('quotes where literals the way Xero parses them', () => {
+		expect(whereAnyOf('Reference', ['a', 'say "hi"'])).toBe('Reference=="a" OR Reference=="say ""hi"""');
+	});
+});
+
+describe('OrgLimiter', () => {
+	it('lets 5 calls in flight and queues the 6th until one is released', async () => {
+		const l = new OrgLimiter();
+		const releases = await Promise.all(Array.from({ length: 5 }, () => l.acquire()));
+		let sixth = false;
+		const p = l.acquire().then((r) => {
+			sixth = true;
+			return r;
+		});
+		await new Promise((r) => setTimeout(r, 30));
+		expect(sixth).toBe(false);
+		releases[0]();
+		(await p)();
+		expect(sixth).toBe(true);
+		releases.slice(1).forEach((r) => r());
+		expect(l.snapshot().inFlight).toBe(0);
+	});
+
+	it('holds everyone for Retry-After after a 429', async () => {
+		const l = new OrgLimiter();
+		l.rateLimitedFor(300, 'minute');
+		const t0 = Date.now();
+		(await l.acquire())();
+		expect(Date.now() - t0).toBeGreaterThanOrEqual(280);
+	});
+
+	it('pauses when X-MinLimit-Remaining reaches 0, then lets one call probe', async () => {
+		const l = new OrgLimiter(5, 200);
+		l.observe({ 'x-minlimit-remaining': '1', 'x-daylimit-remaining': '100' });
+		const t0 = Date.now();
+		(await l.acquire())(); // uses the last one
+		expect(Date.now() - t0).toBeLessThan(50);
+		(await l.acquire())(); // budget spent: waits the pause
+		expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+		expect(l.snapshot().dayRemaining).toBe(98);
+	});
+
+	it('refuses work the known day budget cannot cover, with a clear message', () => {
+		const l = new OrgLimiter();
+		l.observe({ 'x-daylimit-remaining': '3' });
+		expect(() => l.checkDayBudget(3, 'creating 100 invoices')).not.toThrow();
+		expect(() => l.checkDayBudget(4, 'creating 100 invoices')).toThrow(XeroDayLimitError);
+		expect(() => l.checkDayBudget(4, 'creating 100 invoices')).toThrow(
+			"Xero's daily API limit for this organisation would be exhausted: creating 100 invoices needs about 4 more call(s) but only 3 remain today (X-DayLimit-Remaining). Nothing further was sent.",
+		);
+	});
+});
+
+describe('XeroTransport against the sandbox', () => {
+	it('shares one token and one limiter per organisation across transports', async () => {
+		const a = new XeroTransport(conn, policy);
+		const b = new XeroTransport(conn, policy);
+		await Promise.all([a.getOrganisationName(), b.getOrganisationName(), a.findContacts('Name=="x"')]);
+		expect(sb.tokenRequests()).toBe(1);
+		expect(a.limiter).toBe(b.limiter);
+		expect(a.limiter.snapshot().dayRemaining).toBe(4997);
+	});
+
+	it('fetches a new token once when Xero answers 401', async () => {
+		const t = new XeroTransport(conn, policy);
+		await t.getOrganisationName();
+		sb.expireTokens();
+		await expect(t.getOrganisationName()).resolves.toBe('Sandbox Billing Ltd');
+		expect(sb.tokenRequests()).toBe(2);
+	});
+
+	it('reports a refused client secret without retrying it', async () => {
+		const t = new XeroTransport({ ...conn, clientSecret: 'wrong' }, policy);
+		await expect(t.getOrganisationName()).rejects.toThrow('Xero refused the access token request: 401 invalid_client (check the client id and secret of the custom connection)');
+		expect(sb.tokenRequests()).toBe(1);
+	});
+
+	it('retries 5xx with backoff and the same idempotency key, then succeeds', async () => {
+		const contact = sb.seedContact({ Name: 'A' });
+		sb.failNext(2, { kind: 'error', status: 502, phase: 'before', routes: /^PUT \/Invoices$/ });
+		const t = new XeroTransport(conn, policy);
+		const write = { type: 'ACCREC' as const, contactId: contact.ContactID as string, reference: 'k1', dueDate: '2030-01-01', status: 'AUTHORISED' as const, lineItems: [{ description: 'x', quantity: 1, unitAmount: 5, accountCode: '200' }] };
+		const [r] = await t.createInvoices([write], 'key-1');
+		expect(r.ok).toBe(true);
+		const puts = sb.calls({ route: 'PUT /Invoices' });
+		expect(puts.map((c) => [c.status, c.idempotencyKey])).toEqual([
+			[502, 'key-1'],
+			[502, 'key-1'],
+			[200, 'key-1'],
+		]);
+		expect(t.callsMade).toBe(3);
+	});
+
+	it('fails a day-limit 429 at once with XeroDayLimitError, and refuses further calls without sending them', async () => {
+		sb.setLimits({ perDay: 1 });
+		const t = new XeroTransport(conn, policy);
+		await t.getOrganisationName();
+		await expect(t.getOrganisationName()).rejects.toThrow(XeroDayLimitError);
+		const before = sb.callCount();
+		await expect(t.findContacts('Name=="x"')).rejects.toThrow(/would be exhausted/);
+		expect(sb.callCount()).toBe(before);
+	});
+
+	it('gives up when 429s outlast the allowed wait', async () => {
+		sb.storm429({ calls: 10, retryAfterSeconds: 1 });
+		const t = new XeroTransport(conn, { ...policy, maxRateLimitWaitMs: 1500 });
+		await expect(t.getOrganisationName()).rejects.toMatchObject({ kind: 'rateLimit', message: expect.stringContaining('still rate-limited by Xero (minute) after waiting 2 s') });
+	});
+
+	it('times out a hung call and retries it', async () => {
+		sb.failNext(1, { kind: 'timeout', hangMs: 2000 });
+		const t = new XeroTransport(conn, { ...policy, timeoutMs: 200 });
+		const t0 = Date.now();
+		await expect(t.getOrganisationName()).resolves.toBe('Sandbox Billing Ltd');
+		expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+		expect(sb.callCount({ route: 'GET /Organisation' })).toBe(2);
+	});
+
+	it('stops retrying when the execution is cancelled', async () => {
+		sb.setFaults({ errorRate: 1, errorStatuses: [500] });
+		const ac = new AbortController();
+		const t = new XeroTransport(conn, { ...policy, maxRetries: 10, retryDelayMs: 200, signal: ac.signal });
+		setTimeout(() => ac.abort(), 100);
+		await expect(t.getOrganisationName()).rejects.toThrow('cancelled');
+		expect(sb.callCount()).toBeLessThanOrEqual(2);
+		sb.setFaults({});
+	});
+});
+
+describe("where clauses within Xero's URL length limit", () => {
+	it('measures a where value exactly as xero-node puts it on the wire', async () => {
+		const t = new XeroTransport(conn, policy);
+		const samples = [
+			'ContactNumber=="C-1" OR EmailAddress=="a+b@x.test"',
+			`Name=="O'Brien (UK) & Sons; 50% off, $5: ~*!" || Name=="Zoë/Åsa?#"`,
+			whereAnyOf('Reference', ['say "hi"', 'tab\there', '😀']),
+		];
+		for (const where of samples) await t.findContacts(where).catch(() => undefined);
+		expect(sb.calls({ route: 'GET /Contacts' }).map((c) => c.queryLength)).toEqual(samples.map(whereSentLength));
+	});
+
+	it('packs terms into the fewest clauses within the limit; fillers only use the room left', () => {
+		const numbers = Array.from({ length: 130 }, (_, n) => `ContactNumber==${whereString(`C${n}`)}`);
+		const emails = Array.from({ length: 130 }, (_, n) => `EmailAddress==${whereString(`billing${n}@client.test`)}`);
+		const { clauses, placed, tooLong } = packTerms(numbers, emails);
+		const total = numbers.reduce((n, t) => n + sentLength(t) + sentLength(' OR '), 0);
+		expect(clauses).toHaveLength(Math.ceil(total / (WHERE_MAX_SENT_CHARS - 'where='.length)));
+		expect(tooLong).toEqual([]);
+		for (const c of clauses) {
+			expect(whereSentLength(c.where)).toBeLessThanOrEqual(WHERE_MAX_SENT_CHARS);
+			expect(c.where).toBe(c.terms.join(' OR '));
+		}
+		// Every number is in exactly one clause, in order; the emails placed are the ones that fitted.
+		expect(clauses.flatMap((c) => c.terms.filter((t) => t.startsWith('ContactNumber')))).toEqual(numbers);
+		expect(clauses.flatMap((c) => c.terms.filter((t) => t.startsWith('Email'))).sort()).toEqual([...placed].sort());
+		expect(placed.size).toBeGreaterThan(0);
+		expect(placed.size).toBeLessThan(emails.length);
+		// No clause could have taken one more unplaced email.
+		const next = emails.find((e) => !placed.has(e))!;
+		for (const c of clauses) expect(whereSentLength(`${c.where} OR ${next}`)).toBeGreaterThan(WHERE_MAX_SENT_CHARS);
+	});
+
+	it('keeps each distinct term once and reports a term too long for any clause', () => {
+		const huge = `EmailAddress==${whereString(`${'é'.repeat(400)}@x.test`)}`;
+		const { clauses, tooLong, placed } = packTerms(['A=="1"', 'A=="1"', huge, 'A=="2"'], ['A=="2"', 'B=="3"', huge]);
+		expect(tooLong).toEqual([huge]);
+		expect(clauses).toEqual([{ where: 'A=="1" OR A=="2" OR B=="3"', terms: ['A=="1"', 'A=="2"', 'B=="3"'] }]);
+		expect([...placed]).toEqual(['A=="2"', 'B=="3"']);
+		expect(packTerms([])).toEqual({ clauses: [], placed: new Set(), tooLong: [] });
+	});
+
+	it('packs entries into batches bounded by the limit and by a count, with a wrapper', () => {
+		const keys = Array.from({ length: 120 }, (_, n) => `INV-KEY-${String(n).padStart(20, '0')}`);
+		const wrap = (or: string) => `Type=="ACCREC" AND (${or})`;
+		const { groups, tooLong } = packWhere(keys, (k) => [`Reference==${whereString(k)}`], { wrap, maxEntries: 50 });
+		expect(tooLong).toEqual([]);
+		expect(groups.flatMap((g) => g.entries)).toEqual(keys);
+		for (const g of groups) {
+			expect(g.entries.length).toBeLessThanOrEqual(50);
+			expect(g.where).toBe(wrap(whereAnyOf('Reference', g.entries)));
+			expect(whereSentLength(g.where)).toBeLessThanOrEqual(WHERE_MAX_SENT_CHARS);
+		}
+		// Each reference costs 53 characters as sent, so the limit, not the count, closes each batch.
+		expect(groups.length).toBeGreaterThan(120 / 50);
+		groups.slice(0, -1).forEach((g, k) => {
+			expect(g.entries.length).toBeLessThan(50);
+			expect(whereSentLength(wrap(whereAnyOf('Reference', [...g.entries, groups[k + 1].entries[0]])))).toBeGreaterThan(WHERE_MAX_SENT_CHARS);
+		});
+		const short = packWhere(['a', 'b', 'c'], (k) => [`Reference==${whereString(k)}`], { maxEntries: 2 });
+		expect(short.groups.map((g) => g.where)).toEqual(['Reference=="a" OR Reference=="b"', 'Reference=="c"']);
+	});
+});
