@@ -25,6 +25,7 @@ module.exports = {
 			transform: { '^.+\\.ts$': tsJest },
 			testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
 			globalSetup: '<rootDir>/test/harness/global-setup.ts',
+			globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
 			setupFilesAfterEnv: ['<rootDir>/test/harness/e2e-setup.ts'],
 		},
 	],

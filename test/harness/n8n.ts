@@ -62,6 +62,38 @@ export async function freePort(): Promise<number> {
 }
 
 const running = new Set<ChildProcess>();
+
+/**
+ * Every n8n process group started here is also recorded as a file in BILLING_N8N_PIDS_DIR (set by
+ * the e2e global setup): a jest worker that is force-killed never runs its exit handler, so the
+ * global teardown kills whatever groups are still recorded (see killRecordedN8n).
+ */
+function recordPid(pid: number): void {
+	const dir = process.env.BILLING_N8N_PIDS_DIR;
+	if (dir) fs.writeFileSync(path.join(dir, String(pid)), '');
+}
+
+function forgetPid(pid: number): void {
+	const dir = process.env.BILLING_N8N_PIDS_DIR;
+	if (dir) fs.rmSync(path.join(dir, String(pid)), { force: true });
+}
+
+/** Kills every recorded n8n process group still alive; returns how many there were. */
+export function killRecordedN8n(dir: string): number {
+	let killed = 0;
+	for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+		const pid = Number(name);
+		try {
+			if (pid > 0) {
+				process.kill(-pid, 'SIGKILL');
+				killed += 1;
+			}
+		} catch {}
+		fs.rmSync(path.join(dir, name), { force: true });
+	}
+	return killed;
+}
+
 process.on('exit', () => {
 	// Last resort: never leave an n8n (or its task runner) behind.
 	for (const child of running) {
@@ -205,7 +237,11 @@ export class N8nInstance {
 		fs.closeSync(log);
 		this.child = child;
 		running.add(child);
-		child.once('exit', () => running.delete(child));
+		if (child.pid) recordPid(child.pid);
+		child.once('exit', () => {
+			running.delete(child);
+			if (child.pid) forgetPid(child.pid);
+		});
 		const deadline = Date.now() + timeoutMs;
 		for (;;) {
 			if (child.exitCode !== null) throw new Error(`n8n exited during start (code ${child.exitCode}):\n${this.logs(60)}`);
