@@ -8,7 +8,7 @@ export class SecureTradingApi implements ICredentialType {
 
 	displayName = 'Secure Trading API';
 
-	icon = 'file:secureTrading.svg' as const;
+	icon = { light: 'file:secureTrading.svg', dark: 'file:secureTrading.dark.svg' } as const;
 
 	documentationUrl = 'https://help.trustpayments.com/hc/en-us/articles/4402764105617';
 

@@ -41,6 +41,7 @@ export class BillingQueueTrigger implements INodeType {
 					{ name: 'Single Message', value: 'single', description: 'One execution per message' },
 				],
 				default: 'batch',
+				description: 'Batch lets one execution handle many messages at once (one Xero call for 50 invoices); each message is still acknowledged only after its execution forwarded it',
 			},
 			{
 				displayName: 'Batch Size',

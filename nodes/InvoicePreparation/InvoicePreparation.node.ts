@@ -5,7 +5,9 @@ export class InvoicePreparation implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Invoice Preparation',
 		name: 'invoicePreparation',
-		icon: 'file:invoicePreparation.svg',
+		icon: { light: 'file:invoicePreparation.svg', dark: 'file:invoicePreparation.dark.svg' },
+		// A pure, deterministic transform: safe for an AI agent to call.
+		usableAsTool: true,
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{"Bill " + $parameter["periodStart"].slice(0, 10) + " → " + $parameter["periodEnd"].slice(0, 10)}}',

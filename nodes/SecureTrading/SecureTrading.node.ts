@@ -16,7 +16,8 @@ export class SecureTrading implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Secure Trading',
 		name: 'secureTrading',
-		icon: 'file:secureTrading.svg',
+		icon: { light: 'file:secureTrading.svg', dark: 'file:secureTrading.dark.svg' },
+		// Deliberately not usableAsTool: moving money must stay in a reviewed workflow, not an agent's choice.
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',

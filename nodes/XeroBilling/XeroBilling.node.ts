@@ -17,7 +17,9 @@ export class XeroBilling implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Xero Billing',
 		name: 'xeroBilling',
-		icon: 'file:xeroBilling.svg',
+		icon: { light: 'file:xeroBilling.svg', dark: 'file:xeroBilling.dark.svg' },
+		// An AI agent may look invoices up or create them: both are idempotent by billing key.
+		usableAsTool: true,
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',

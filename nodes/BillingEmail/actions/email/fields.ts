@@ -35,6 +35,7 @@ export const recipientFields: INodeProperties[] = [
 		name: 'invoiceNumber',
 		type: 'string',
 		default: '={{ $json.invoiceNumber }}',
+		description: "The invoice number Xero gave the invoice, shown in the subject and body (e.g. INV-0042)",
 	},
 	{
 		displayName: 'Amount',
@@ -48,6 +49,7 @@ export const recipientFields: INodeProperties[] = [
 		name: 'amountFormat',
 		type: 'options',
 		default: 'minor',
+		description: 'Whether Amount is in minor units (pence, cents: 1250) or major units (12.50)',
 		options: [
 			{ name: 'Minor Units (e.g. 1250 = 12.50)', value: 'minor' },
 			{ name: 'Decimal (e.g. 12.50)', value: 'decimal' },

@@ -17,6 +17,7 @@ const properties: INodeProperties[] = [
 		name: 'noticeKind',
 		type: 'options',
 		default: 'paid',
+		description: "Which notice to send; the right one follows from the debit stage's outcome",
 		options: [
 			{ name: 'Paid', value: 'paid', description: 'The card was charged' },
 			{ name: 'Declined', value: 'declined', description: 'The charge was declined; another attempt will follow' },

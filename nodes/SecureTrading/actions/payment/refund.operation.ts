@@ -27,6 +27,7 @@ export const description: INodeProperties[] = [
 		name: 'refundType',
 		type: 'options',
 		default: 'full',
+		description: 'Refund the whole settled amount, or part of it',
 		options: [
 			{ name: 'Full', value: 'full', description: 'Refund whatever has not been refunded yet' },
 			{ name: 'Partial', value: 'partial', description: 'Refund the given amount' },

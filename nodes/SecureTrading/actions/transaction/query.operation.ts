@@ -15,6 +15,7 @@ export const description: INodeProperties[] = [
 		name: 'queryBy',
 		type: 'options',
 		default: 'orderReference',
+		description: "Find transactions by our order reference (the billing key) or by the gateway's transaction reference",
 		options: [
 			{ name: 'Order Reference (Billing Key)', value: 'orderReference' },
 			{ name: 'Transaction Reference', value: 'transactionReference' },

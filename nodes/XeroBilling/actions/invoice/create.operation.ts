@@ -81,6 +81,7 @@ export const description: INodeProperties[] = [
 		name: 'lineAmountTypes',
 		type: 'options',
 		default: 'Exclusive',
+		description: "Whether line amounts exclude tax, include tax, or carry no tax (Xero's LineAmountTypes)",
 		options: [
 			{ name: 'Tax Exclusive', value: 'Exclusive' },
 			{ name: 'Tax Inclusive', value: 'Inclusive' },
@@ -93,6 +94,7 @@ export const description: INodeProperties[] = [
 		name: 'status',
 		type: 'options',
 		default: 'AUTHORISED',
+		description: 'Xero status the invoice is created in: AUTHORISED invoices can be emailed and paid; DRAFT ones cannot',
 		options: [
 			{ name: 'Approved (AUTHORISED)', value: 'AUTHORISED' },
 			{ name: 'Awaiting Approval (SUBMITTED)', value: 'SUBMITTED' },

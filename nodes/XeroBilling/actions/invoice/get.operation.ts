@@ -15,6 +15,7 @@ export const description: INodeProperties[] = [
 		name: 'findBy',
 		type: 'options',
 		default: 'billingKey',
+		description: 'Look invoices up by billing key (the invoice Reference) or by Xero invoice ID',
 		options: [
 			{ name: 'Billing Key (Invoice Reference)', value: 'billingKey' },
 			{ name: 'Invoice ID', value: 'invoiceId' },

@@ -43,6 +43,7 @@ export const description: INodeProperties[] = [
 		name: 'amountUnit',
 		type: 'options',
 		default: 'minor',
+		description: 'Whether Amount is in minor units (pence, cents: 1250) or major units (12.50)',
 		options: [
 			{ name: 'Minor Units (e.g. 1050 = 10.50)', value: 'minor' },
 			{ name: 'Major Units (e.g. 10.50)', value: 'major' },
