@@ -18,6 +18,7 @@ export interface WfNode {
 	alwaysOutputData?: boolean;
 	notesInFlow?: boolean;
 	notes?: string;
+	onError?: 'stopWorkflow' | 'continueRegularOutput' | 'continueErrorOutput';
 }
 
 export const PKG = 'n8n-nodes-billing-pipeline';

@@ -94,6 +94,10 @@ function helpers(s: PipelineSettings) {
 	};
 }
 
+// Stage nodes whose second output feeds Retry or Park: a bad item goes there on its own instead
+// of failing the execution, which would retry (and finally park) every good item of its batch.
+const ITEM_ERRORS = { onError: 'continueRegularOutput' } as const;
+
 const BILLING_KEY_OF_REJECTED = "'REJECTED-' + ($json.error?.clientId ?? 'unknown') + '-' + ($json.error?.leadId ?? $json.error?.row)";
 
 export function collectWorkflow(s: PipelineSettings): Workflow {
@@ -203,7 +207,7 @@ export function invoiceWorkflow(s: PipelineSettings): Workflow {
 		'Created invoices go on to the **email** stage. Xero validation errors are parked at once (they need a fix); rate limits, outages and timeouts are retried with growing delays, then parked.',
 	].join('\n'));
 	const trigger = h.trigger(wf, 'Invoice Requests', STAGES.invoice, 0, 0);
-	const contacts = wf.add('Ensure Contacts', T.xero, 1, 1, 0, { resource: 'contact', operation: 'ensure', options: h.xeroOptions }, { credentials: CREDENTIALS.xero });
+	const contacts = wf.add('Ensure Contacts', T.xero, 1, 1, 0, { resource: 'contact', operation: 'ensure', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 	const create = wf.add('Create Invoices', T.xero, 1, 2, 0, {
 		resource: 'invoice',
 		operation: 'create',
@@ -212,7 +216,7 @@ export function invoiceWorkflow(s: PipelineSettings): Workflow {
 		status: 'AUTHORISED',
 		lineAmountTypes: 'Exclusive',
 		options: h.xeroOptions,
-	}, { credentials: CREDENTIALS.xero });
+	}, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 	const facts = h.shape(wf, 'Invoice Facts', 3, 0, '{ ...$json, invoiceNumber: $json.xeroInvoice.invoiceNumber, amountMinor: $json.xeroInvoice.totalMinor, dueDate: $json.xeroInvoice.dueDate }');
 	const toEmail = h.publish(wf, 'To Email Stage', STAGES.email, 4, 0);
 	const retry = h.retryOrPark(wf, 'Retry or Park', 3, 1.2, { parkNow: '={{ Array.isArray($json.xeroErrors) && $json.xeroErrors.length > 0 }}' });
@@ -234,19 +238,19 @@ export function emailWorkflow(s: PipelineSettings): Workflow {
 		'Then the invoice goes on to the **debit** stage. Failures are retried with growing delays, then parked.',
 	].join('\n'));
 	const trigger = h.trigger(wf, 'Invoices to Email', STAGES.email, 0, 0);
-	const fresh = wf.add('Invoice in Xero', T.xero, 1, 1, 0, { resource: 'invoice', operation: 'get', findBy: 'invoiceId', options: h.xeroOptions }, { credentials: CREDENTIALS.xero });
+	const fresh = wf.add('Invoice in Xero', T.xero, 1, 1, 0, { resource: 'invoice', operation: 'get', findBy: 'invoiceId', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 	const already = wf.add('Already Emailed?', 'n8n-nodes-base.if', 2.2, 2, 0, { conditions: isTrue('={{ $json.xeroInvoice.sentToContact === true }}'), options: {} });
 	let beforeEmail = already;
 	let beforeEmailOutput = 1;
 	const retry = h.retryOrPark(wf, 'Retry or Park', 4, 1.3);
 	if (s.attachPdf) {
-		const pdf = wf.add('Invoice PDF', T.xero, 1, 3, 0.6, { resource: 'invoice', operation: 'getPdf', binaryPropertyName: 'data', options: h.xeroOptions }, { credentials: CREDENTIALS.xero });
+		const pdf = wf.add('Invoice PDF', T.xero, 1, 3, 0.6, { resource: 'invoice', operation: 'getPdf', binaryPropertyName: 'data', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 		wf.link(already, pdf, 1).link(pdf, retry, 1);
 		beforeEmail = pdf;
 		beforeEmailOutput = 0;
 	}
-	const email = wf.add('Email Invoice', T.email, 1, 4, 0.6, { operation: 'sendInvoice', attachInvoice: s.attachPdf, binaryPropertyName: 'data', templateOverrides: {}, options: {} }, { credentials: CREDENTIALS.smtp });
-	const sent = wf.add('Mark as Sent', T.xero, 1, 5, 0.6, { resource: 'invoice', operation: 'markSent', options: h.xeroOptions }, { credentials: CREDENTIALS.xero });
+	const email = wf.add('Email Invoice', T.email, 1, 4, 0.6, { operation: 'sendInvoice', attachInvoice: s.attachPdf, binaryPropertyName: 'data', templateOverrides: {}, options: {} }, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
+	const sent = wf.add('Mark as Sent', T.xero, 1, 5, 0.6, { resource: 'invoice', operation: 'markSent', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 	const toDebit = h.publish(wf, 'To Debit Stage', STAGES.debit, 6, 0);
 	wf.link(trigger, fresh).link(fresh, already).link(already, toDebit, 0).link(beforeEmail, email, beforeEmailOutput).link(email, sent).link(sent, toDebit);
 	wf.link(fresh, retry, 1).link(email, retry, 1).link(sent, retry, 1);
@@ -275,7 +279,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		currency: '={{ $json.currency }}',
 		accountType: 'RECUR',
 		options: {},
-	}, { credentials: CREDENTIALS.secureTrading });
+	}, { credentials: CREDENTIALS.secureTrading, ...ITEM_ERRORS });
 	const paid = h.shape(wf, 'Paid', 3, -0.3,
 		"{ ...$json.input, notice: 'paid', attempt: $json.input.dunningAttempt ?? 1, transactionreference: $json.transactionreference, payment: { outcome: $json.outcome, reason: $json.reason, transactionreference: $json.transactionreference, authcode: $json.authcode, maskedpan: $json.maskedpan, paymenttypedescription: $json.paymenttypedescription, settlestatus: $json.settlestatus, reusedExisting: $json.reusedExisting } }");
 	const record = wf.add('Record Payment in Xero', T.xero, 1, 4, -0.3, {
@@ -286,7 +290,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		amountUnit: 'minor',
 		referenceField: 'transactionreference',
 		options: h.xeroOptions,
-	}, { credentials: CREDENTIALS.xero });
+	}, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 	const toNotify = h.publish(wf, 'To Notify Stage', STAGES.notify, 7, 0.6);
 	const noCard = h.shape(wf, 'No Card on File', 2, 1.5, "{ ...$json, notice: 'noCardOnFile', attempt: $json.dunningAttempt ?? 1, payment: { outcome: 'noCard', reason: 'no card on file' } }");
 	const result = h.shape(wf, 'Payment Result', 3, 0.8,
@@ -333,7 +337,7 @@ export function notifyWorkflow(s: PipelineSettings): Workflow {
 		attachInvoice: false,
 		templateOverrides: {},
 		options: {},
-	}, { credentials: CREDENTIALS.smtp });
+	}, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
 	const done = wf.add('Notified', 'n8n-nodes-base.noOp', 1, 2, -0.3, {});
 	const retry = h.retryOrPark(wf, 'Retry or Park', 2, 0.6);
 	wf.link(trigger, email).link(email, done, 0).link(email, retry, 1);

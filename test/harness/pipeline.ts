@@ -29,6 +29,8 @@ export interface ClientLedger {
 export interface PipelineRun {
 	sandbox: BillingSandbox;
 	n8n: N8nInstance;
+	/** Every n8n running the workflows (`n8n` first); more than one with the `instances` option. */
+	instances: N8nInstance[];
 	settings: PipelineSettings;
 	requestRun(): Promise<void>;
 	/** Publishes one item to a stage's queue, as an upstream stage would. */
@@ -106,7 +108,14 @@ export function isSettled(c: ClientLedger, maxCharges: number): boolean {
 	}
 }
 
-export async function startPipeline(opts: { sandbox?: BillingSandboxOptions; settings?: Partial<PipelineSettings>; nodesTemplate?: string; port?: number } = {}): Promise<PipelineRun> {
+export async function startPipeline(opts: {
+	sandbox?: BillingSandboxOptions;
+	settings?: Partial<PipelineSettings>;
+	nodesTemplate?: string;
+	port?: number;
+	/** How many n8n instances (own user folders) run the same active workflows on the same queues; default 1. */
+	instances?: number;
+} = {}): Promise<PipelineRun> {
 	const sandbox = await startBillingSandbox(opts.sandbox);
 	const settings: PipelineSettings = {
 		...DEFAULT_SETTINGS,
@@ -115,19 +124,25 @@ export async function startPipeline(opts: { sandbox?: BillingSandboxOptions; set
 		...opts.settings,
 	};
 	const workflows = Object.values(buildWorkflows(settings));
-	let n8n: N8nInstance;
-	try {
-		n8n = await startN8n({
+	const count = Math.max(1, opts.instances ?? 1);
+	const starting = Array.from({ length: count }, (_, i) =>
+		startN8n({
 			nodesTemplate: opts.nodesTemplate,
-			port: opts.port,
+			port: i === 0 ? opts.port : undefined,
 			credentials: sandbox.credentials(),
 			workflows,
 			publish: workflows.map((w) => w.id as string),
-		});
-	} catch (error) {
+		}),
+	);
+	const settled = await Promise.allSettled(starting);
+	const instances = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+	const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+	if (failed) {
+		await Promise.all(instances.map((i) => i.dispose().catch(() => undefined)));
 		await sandbox.close();
-		throw error;
+		throw failed.reason;
 	}
+	const n8n = instances[0];
 
 	const queueNames = async (): Promise<string[]> =>
 		await new Promise((resolve, reject) =>
@@ -139,6 +154,7 @@ export async function startPipeline(opts: { sandbox?: BillingSandboxOptions; set
 	const run: PipelineRun = {
 		sandbox,
 		n8n,
+		instances,
 		settings,
 		async requestRun() {
 			const key = `RUN-${new Date(sandbox.period.from).toISOString().slice(0, 10)}-${Date.now()}`;
@@ -183,7 +199,7 @@ export async function startPipeline(opts: { sandbox?: BillingSandboxOptions; set
 			}
 		},
 		async stop() {
-			await n8n.dispose();
+			await Promise.all(instances.map((i) => i.dispose()));
 			await sandbox.close();
 			// Remove this run's queues and exchange so the broker stays clean.
 			const conn = await amqp.connect(AMQP_URL);

@@ -30,6 +30,8 @@ export interface RunNodeOptions {
 	nodeName?: string;
 	/** Extra workflow static data, shared across calls when the same object is passed. */
 	staticData?: IDataObject;
+	/** Resolves a parameter value for one item (e.g. `={{ $json.x }}` expressions); default: as given. */
+	resolve?: (value: unknown, itemIndex: number, item: INodeExecutionData | undefined) => unknown;
 }
 
 export async function runNode(nodeType: INodeType, opts: RunNodeOptions): Promise<INodeExecutionData[][]> {
@@ -55,6 +57,7 @@ export async function runNode(nodeType: INodeType, opts: RunNodeOptions): Promis
 		getNodeParameter: (name: string, _itemIndex: number, fallback?: unknown, options?: { extractValue?: boolean }) => {
 			let value = get(opts.parameters, name);
 			if (value === undefined) value = fallback !== undefined ? fallback : defaultFor(name);
+			if (opts.resolve) value = opts.resolve(value, _itemIndex, items[_itemIndex]);
 			if (value === undefined) {
 				throw new NodeOperationError(node, `Could not get parameter "${name}"`);
 			}

@@ -143,12 +143,16 @@ export interface BuildOptions {
 	extraHeaders?: Record<string, string | number | boolean>;
 }
 
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
 export function validateBillingKey(value: unknown, field = 'billingKey'): string {
 	if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
 	if (typeof value !== 'string' || value.trim() === '') {
 		throw new MessageError(`Billing key is missing or empty (field "${field}")`, field);
 	}
 	if (value.length > 255) throw new MessageError(`Billing key in "${field}" is longer than 255 characters`, field);
+	// The key becomes a Xero reference, a gateway order reference and part of email headers.
+	if (CONTROL_CHARS.test(value)) throw new MessageError(`Billing key in "${field}" contains control characters such as line breaks`, field);
 	return value.trim();
 }
 
@@ -281,6 +285,7 @@ export function decodeMessage(
 	if (!key || !key.trim()) {
 		return fail('Message has no billing key (neither the messageId property nor a "billingKey" field)');
 	}
+	if (CONTROL_CHARS.test(key)) return fail('Billing key (messageId) contains control characters such as line breaks');
 	meta.billingKey = key.trim();
 	delete body[META_KEY];
 	return { ok: true, payload: body, meta };

@@ -124,7 +124,7 @@ export function classifyResponse(kind: RequestKind, response: GatewayResponse): 
 		const field = errordata[0];
 		return { outcome: 'invalid', retryable: false, reason: `Invalid field${errordata.length ? `: ${errordata.join(', ')}` : ''}`, field };
 	}
-	if (code === '20004') return { outcome: 'invalid', retryable: false, reason: 'Missing parent: the stored card / parent transaction reference was not found', field: 'parenttransactionreference' };
+	if (code === '20004') return { outcome: 'invalid', retryable: false, reason: 'Missing parent: the stored card / parent transaction reference was not found (field parenttransactionreference)', field: 'parenttransactionreference' };
 	if (code === '20007') return { outcome: 'invalid', retryable: false, reason: 'Refund amount too great', field: 'baseamount' };
 	if (code === '20015') return { outcome: 'invalid', retryable: false, reason: 'Cannot override currency in child transaction', field: 'currencyiso3a' };
 	if (code === '20005' || code === '20012') {

@@ -154,6 +154,8 @@ export function textField(node: INode, json: IDataObject, path: string, itemInde
 	}
 	const value = String(raw).trim();
 	if (opts.max && value.length > opts.max) throw inputError(node, itemIndex, path, `${label} is longer than ${opts.max} characters (field "${path}")`);
+	// A line break in a name or key is a data error; it would also reach email headers later.
+	if (/[\u0000-\u001f\u007f]/.test(value)) throw inputError(node, itemIndex, path, `${label} contains control characters such as line breaks (field "${path}")`);
 	return value;
 }
 

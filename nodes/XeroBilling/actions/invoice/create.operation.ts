@@ -148,6 +148,8 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 				accountCode,
 				taxType: (fns.getNodeParameter('taxType', i, '') as string).trim(),
 			});
+			// A zero invoice can never be charged; refuse it before it exists in Xero.
+			if (lineItems.every((l) => Number(l.unitAmount) === 0)) throw inputError(node, i, linesPath, `Invoice total is zero: nothing to bill (field "${linesPath}")`);
 			const date = dateField(node, json, (fns.getNodeParameter('dateField', i, '') as string).trim(), i, 'Invoice date') ?? todayUtc();
 			const dueDays = fns.getNodeParameter('dueInDays', i, 14) as number;
 			if (typeof dueDays !== 'number' || !Number.isInteger(dueDays) || dueDays < 0) throw inputError(node, i, 'dueInDays', 'Due In Days must be a whole number of at least 0');
