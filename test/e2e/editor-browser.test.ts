@@ -75,7 +75,11 @@ describeIfChromium('the package in the n8n editor (Chromium)', () => {
 		const onCanvas = json.nodes.filter((n) => n.type !== 'n8n-nodes-base.stickyNote');
 		// Every node of the workflow is on the canvas (sticky notes render as canvas nodes too).
 		await page.waitForFunction(
-			(names) => names.every((name) => document.querySelector(`[data-test-id="canvas-node"][data-node-name="${CSS.escape(name)}"]`)),
+			// Runs in the page; the test's TypeScript program has no DOM types, hence the casts.
+			(names) => {
+				const page = globalThis as unknown as { document: { querySelector(s: string): unknown }; CSS: { escape(s: string): string } };
+				return names.every((name) => page.document.querySelector(`[data-test-id="canvas-node"][data-node-name="${page.CSS.escape(name)}"]`));
+			},
 			onCanvas.map((n) => n.name),
 			{ timeout: 60_000 },
 		);
@@ -84,7 +88,7 @@ describeIfChromium('the package in the n8n editor (Chromium)', () => {
 		for (const node of ours) {
 			const selector = `[data-test-id="canvas-node"][data-node-name="${node.name.replace(/"/g, '\\"')}"]`;
 			// The icon is our SVG served by n8n from the installed package, and it loaded.
-			const icon = await page.$eval(`${selector} img`, (img) => ({ src: img.getAttribute('src') ?? '', width: (img as HTMLImageElement).naturalWidth }));
+			const icon = await page.$eval(`${selector} img`, (img) => ({ src: img.getAttribute('src') ?? '', width: (img as unknown as { naturalWidth: number }).naturalWidth }));
 			expect({ node: node.name, icon: icon.src.startsWith(`/icons/${PACKAGE}/dist/nodes/`), loaded: icon.width > 0 }).toEqual({ node: node.name, icon: true, loaded: true });
 			// No warning badge: an unknown node, a missing credential or a bad parameter would show one.
 			expect({ node: node.name, warnings: await page.locator(`${selector} [data-test-id="canvas-node-status-warning"]`).count() }).toEqual({ node: node.name, warnings: 0 });
