@@ -18,6 +18,7 @@ module.exports = {
 			testEnvironment: 'node',
 			transform: { '^.+\\.ts$': tsJest },
 			testMatch: ['<rootDir>/test/{unit,integration,sandbox}/**/*.test.ts'],
+			setupFilesAfterEnv: ['<rootDir>/test/harness/unit-setup.ts'],
 		},
 		{
 			displayName: 'e2e',

@@ -5,6 +5,7 @@
 // Every case is checked against the webhook answer, the execution n8n stored and what the SMTP
 // sink actually received (MIME parts, attachment, headers), plus the Xero sandbox's records.
 import { randomBytes } from 'crypto';
+import * as fs from 'fs';
 import * as path from 'path';
 import { startSmtpSink, type SinkMessage, type SmtpSink } from '../../sandbox/smtp';
 import { startXeroSandbox, type XeroSandbox } from '../../sandbox/xero';
@@ -239,10 +240,13 @@ describe('Billing Email node in a real n8n', () => {
 		expect(failed ?? []).toHaveLength(0);
 		expect(sent.map((i) => (i as Json).pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 
-		// A redelivered notice carries the same Message-ID, so the duplicate is recognisable.
+		// A redelivered notice (same Message-ID) is not sent again: the node's journal in n8n's user
+		// folder says it went out, and the item carries on as already sent.
 		const [again] = await post('billing/e2e/email/notices', { notices: [notices[0]] });
-		expect(again.emailDelivery.messageId).toBe(expectedIds[0]);
-		expect(sink.countByMessageId(expectedIds[0])).toBe(2);
+		expect(again.emailDelivery).toMatchObject({ messageId: expectedIds[0], status: 'alreadySent' });
+		expect(sink.countByMessageId(expectedIds[0])).toBe(1);
+		const journalDir = path.join(n8n.userFolder, '.n8n', 'billing-email-journal');
+		expect(fs.readdirSync(journalDir).join('\n')).toMatch(/^sent-\d{4}-\d{2}-\d{2}\.log$/m);
 		await newExecution(noticeWorkflow.id as string);
 	});
 

@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
 import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { BillingEmail } from '../../nodes/BillingEmail/BillingEmail.node';
 import { closeAllTransports, openTransportCount, setIdleCloseDelay } from '../../nodes/BillingEmail/transport';
+import { SentJournal } from '../../nodes/BillingEmail/helpers/sentJournal';
 import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp';
 import { runNode } from '../helpers/run-node';
 
@@ -228,8 +231,8 @@ describe('Billing Email node against the SMTP sink', () => {
 	});
 
 	it('gives a resend the same Message-ID, so the duplicate is recognisable', async () => {
-		const [first] = await run(sink, [row(9)], { operation: 'sendInvoice' });
-		const [second] = await run(sink, [row(9)], { operation: 'sendInvoice' });
+		const [first] = await run(sink, [row(9)], { operation: 'sendInvoice', options: { skipAlreadySent: false } });
+		const [second] = await run(sink, [row(9)], { operation: 'sendInvoice', options: { skipAlreadySent: false } });
 		const id = (first[0].json.emailDelivery as any).messageId;
 		expect((second[0].json.emailDelivery as any).messageId).toBe(id);
 		expect(sink.countByMessageId(id)).toBe(2);
@@ -237,6 +240,29 @@ describe('Billing Email node against the SMTP sink', () => {
 		// A billing key with unusual characters is hashed, still deterministically.
 		const [odd] = await run(sink, [row(9, { billingKey: 'client/with spaces@2025' })], { operation: 'sendInvoice' });
 		expect((odd[0].json.emailDelivery as any).messageId).toMatch(/^<billing\.invoice\.h-[0-9a-f]{40}@billing\.example>$/);
+	});
+
+	it('skips an email the sent journal already holds (a batch redelivered after a crash), and records each send durably', async () => {
+		const [first] = await run(sink, [row(9), row(10)], { operation: 'sendInvoice' });
+		expect(first.map((i) => (i.json.emailDelivery as any).status)).toEqual(['sent', 'sent']);
+		// The redelivered batch: the two sent emails are skipped, a new one beside them goes out.
+		const [again] = await run(sink, [row(9), row(11), row(10)], { operation: 'sendInvoice' });
+		expect(again.map((i) => [(i.json.emailDelivery as any).status, i.json.invoiceNumber])).toEqual([
+			['alreadySent', row(9).invoiceNumber],
+			['sent', row(11).invoiceNumber],
+			['alreadySent', row(10).invoiceNumber],
+		]);
+		expect((again[0].json.emailDelivery as any).sentAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+		expect(sink.duplicates()).toEqual({});
+		expect(sink.messages()).toHaveLength(3);
+		// The journal is a plain file in n8n's user folder: a restarted n8n (new process) reads it back.
+		const dir = path.join(process.env.N8N_USER_FOLDER!, '.n8n', 'billing-email-journal');
+		const lines = fs.readFileSync(path.join(dir, fs.readdirSync(dir)[0]), 'utf8').trim().split('\n');
+		expect(lines.map((l) => l.split('\t')[0])).toEqual(sink.messages().map((m) => m.messageId));
+		const fresh = new SentJournal(dir);
+		await fresh.refresh();
+		for (const m of sink.messages()) expect(fresh.sentAt(String(m.messageId))).toMatch(/^\d{4}-/);
+		expect(fresh.sentAt('<never.sent@billing.example>')).toBeUndefined();
 	});
 
 	it('applies template overrides and refuses unknown or empty placeholders', async () => {
@@ -319,7 +345,7 @@ describe('Billing Email node: auth, TLS and the credential test', () => {
 			const [sent] = await run(sink, [row(1)], { operation: 'sendInvoice' }, { credentials: { user: 'billing', password: 's3cret' } });
 			expect(sent).toHaveLength(1);
 			expect(sink.messages()[0].authUser).toBe('billing');
-			const [none, failed] = await run(sink, [row(1)], { operation: 'sendInvoice' }, { credentials: { user: 'billing', password: 'wrong' } });
+			const [none, failed] = await run(sink, [row(2)], { operation: 'sendInvoice' }, { credentials: { user: 'billing', password: 'wrong' } });
 			expect(none).toEqual([]);
 			expect(failed[0].json.emailDelivery).toMatchObject({ status: 'failed', temporary: false, error: { code: 'EAUTH' } });
 		} finally {

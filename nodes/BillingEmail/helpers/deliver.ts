@@ -6,6 +6,7 @@ import type { EmailKind } from '../templates';
 import { SmtpSendError, withSmtpPool } from '../transport';
 import { composeEmail, type ComposedEmail } from './compose';
 import { FieldError } from './errors';
+import { defaultJournalFolder, sentJournal } from './sentJournal';
 import { smtpSettingsFromCredentials } from './settings';
 
 /** Runs `fn` over `items` with at most `limit` in flight; results keep input order. */
@@ -66,16 +67,43 @@ export async function deliverBillingEmails(
 
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	const concurrency = Math.max(1, Math.min(20, Number(options.concurrency ?? 5) || 5));
-	const ready = slots.filter((s): s is Extract<Slot, { kind: 'ready' }> => s.kind === 'ready');
+	let ready = slots.filter((s): s is Extract<Slot, { kind: 'ready' }> => s.kind === 'ready');
 	const outcomes = new Map<number, { ok: true; json: IDataObject } | { ok: false; json: IDataObject; message: string }>();
+	// A redelivered batch (after a crash) must not email clients twice: skip what the journal says went out.
+	const journal = options.skipAlreadySent === false ? null : sentJournal(String(options.journalFolder || '') || defaultJournalFolder());
+	if (journal && ready.length > 0) {
+		try {
+			await journal.refresh();
+		} catch (error) {
+			throw new NodeOperationError(this.getNode(), `Cannot read the sent-email journal in ${journal.folder}: ${(error as Error).message}`, {
+				description: 'Make the folder writable for n8n, set another Journal Folder, or turn off Skip Already Sent. Nothing was sent.',
+			});
+		}
+		ready = ready.filter(({ index, composed }) => {
+			const sentAt = journal.sentAt(composed.email.messageId);
+			if (sentAt === undefined) return true;
+			outcomes.set(index, { ok: true, json: { status: 'alreadySent', sentAt, ...composed.summary } });
+			return false;
+		});
+	}
 	if (ready.length > 0) {
 		await withSmtpPool(settings, async (send) => {
 			await mapLimit(ready, concurrency, async ({ index, composed }) => {
 				try {
 					const result = await send(composed.email);
+					// The server has the message: record it before anything else can fail.
+					let journalError: string | undefined;
+					if (journal) await journal.record(composed.email.messageId).catch((e: Error) => (journalError = e.message));
 					outcomes.set(index, {
 						ok: true,
-						json: { status: 'sent', ...composed.summary, accepted: result.accepted, rejected: result.rejected, response: result.response },
+						json: {
+							status: 'sent',
+							...composed.summary,
+							accepted: result.accepted,
+							rejected: result.rejected,
+							response: result.response,
+							...(journalError ? { journalError } : {}),
+						},
 					});
 				} catch (error) {
 					const smtp = error instanceof SmtpSendError ? error : new SmtpSendError(error as Error);

@@ -144,6 +144,15 @@ export const optionFields: INodeProperties[] = [
 				description: 'Emails in flight at once over the pooled SMTP connections',
 			},
 			{ displayName: 'From', name: 'from', type: 'string', default: '', placeholder: 'Acme Accounts <accounts@example.com>', description: "Overrides the credential's Default Sender" },
+			{
+				displayName: 'Journal Folder',
+				name: 'journalFolder',
+				type: 'string',
+				default: '',
+				placeholder: '/shared/billing-email-journal',
+				description:
+					"Where sent Message-IDs are recorded; defaults to billing-email-journal in n8n's user folder. Point several n8n instances at one shared folder so they know each other's sends.",
+			},
 			{ displayName: 'Locale', name: 'locale', type: 'string', default: 'en-GB', description: 'Formats amounts and dates (BCP 47, e.g. en-GB, de-DE)' },
 			{
 				displayName: 'Message-ID Domain',
@@ -159,6 +168,14 @@ export const optionFields: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description: 'Whether an item without the invoice PDF is an error instead of being sent without it',
+			},
+			{
+				displayName: 'Skip Already Sent',
+				name: 'skipAlreadySent',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to skip emails whose Message-ID this n8n already handed to the SMTP server (kept 60 days), so a batch redelivered after a crash does not email clients twice. Skipped items leave on the Sent output with status alreadySent.',
 			},
 		],
 	},
