@@ -2,7 +2,7 @@
 // seeded with a coherent billing scenario (the CRM's stored-card references are the ones the
 // gateway issued), plus the n8n credentials that point our nodes at them.
 import type { Latency } from './common/http';
-import { generateCrmData, hostileRecords, startCrmSandbox } from './crm';
+import { ACCEPTED_HOSTILE_KINDS, generateCrmData, hostileRecords, startCrmSandbox } from './crm';
 import type { CrmData, CrmPeriod, CrmSandbox, HostileKind } from './crm';
 import { startSecureTradingSandbox } from './secure-trading';
 import type { CardBehaviour, SecureTradingSandbox } from './secure-trading';
@@ -33,6 +33,10 @@ export interface BillingSandboxOptions {
 	ports?: { xero?: number; secureTrading?: number; crm?: number; smtp?: number; smtpHttp?: number };
 	latency?: { xero?: Latency; secureTrading?: Latency; crm?: Latency; smtp?: Latency };
 	xeroLimits?: Partial<RateLimitConfig>;
+	/** The gateway's webservices user (default webservices@example.com / Password1^). */
+	secureTradingUser?: { username: string; password: string };
+	/** Make the SMTP sink require this login (default: no AUTH). */
+	smtpAuth?: { user: string; password: string };
 }
 
 export interface BillingSandbox {
@@ -96,11 +100,16 @@ export async function startBillingSandbox(opts: BillingSandboxOptions = {}): Pro
 	const ports = opts.ports ?? {};
 	const started: Array<{ close(): Promise<void> }> = [];
 	try {
-		const secureTrading = await startSecureTradingSandbox({ port: ports.secureTrading, seed, latency: opts.latency?.secureTrading });
+		const secureTrading = await startSecureTradingSandbox({
+			port: ports.secureTrading,
+			seed,
+			latency: opts.latency?.secureTrading,
+			users: opts.secureTradingUser ? [{ ...opts.secureTradingUser, sites: ['test_site12345'] }] : undefined,
+		});
 		started.push(secureTrading);
 		const xero = await startXeroSandbox({ port: ports.xero, limits: opts.xeroLimits, latency: opts.latency?.xero });
 		started.push(xero);
-		const smtp = await startSmtpSink({ port: ports.smtp, httpPort: ports.smtpHttp, seed, latency: opts.latency?.smtp });
+		const smtp = await startSmtpSink({ port: ports.smtp, httpPort: ports.smtpHttp, seed, latency: opts.latency?.smtp, auth: opts.smtpAuth });
 		started.push(smtp);
 
 		const scenario: ScenarioClient[] = [];
@@ -121,7 +130,11 @@ export async function startBillingSandbox(opts: BillingSandboxOptions = {}): Pro
 		if (hostileKinds) {
 			const hostile = hostileRecords(period, hostileKinds === true ? undefined : hostileKinds);
 			data = { clients: [...base.clients, ...hostile.clients], leads: [...base.leads, ...hostile.leads] };
-			for (const c of hostile.clients) scenario.push({ clientId: c.id, expected: 'rejected', cardReference: c.cardReference });
+			// Hostile clients hold no card: the odd-but-valid ones end as "no card on file".
+			for (const c of hostile.clients) {
+				const accepted = (ACCEPTED_HOSTILE_KINDS as readonly string[]).includes(c.id.replace(/^HX-/, ''));
+				scenario.push({ clientId: c.id, expected: accepted ? 'no-card' : 'rejected', cardReference: c.cardReference });
+			}
 		}
 		const crm = await startCrmSandbox({ port: ports.crm, data, seed, latency: opts.latency?.crm });
 		started.push(crm);
@@ -170,7 +183,14 @@ export async function startBillingSandbox(opts: BillingSandboxOptions = {}): Pro
 				{
 					...CREDENTIAL_REFS.smtp,
 					type: 'billingSmtp',
-					data: { host: smtp.host, port: smtp.port, tlsMode: 'none', user: '', password: '', from: 'Accounts <accounts@billing.example>' },
+					data: {
+						host: smtp.host,
+						port: smtp.port,
+						tlsMode: 'none',
+						user: opts.smtpAuth?.user ?? '',
+						password: opts.smtpAuth?.password ?? '',
+						from: 'Accounts <accounts@billing.example>',
+					},
 				},
 			],
 			close: async () => {

@@ -80,6 +80,9 @@ export const HOSTILE_KINDS = [
 ] as const;
 export type HostileKind = (typeof HOSTILE_KINDS)[number];
 
+/** Odd but valid records: the pipeline bills them (escaped, normalised); the rest must be refused. */
+export const ACCEPTED_HOSTILE_KINDS: readonly HostileKind[] = ['lowercaseCurrency', 'unicodeName', 'rtlName', 'htmlName'];
+
 export interface GenerateCrmDataOptions {
 	seed: number;
 	clients: number;

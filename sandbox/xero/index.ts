@@ -122,6 +122,8 @@ export interface XeroSandbox extends OrgInspector {
 	/** Counts per "METHOD /Route". */
 	callsByRoute(): Record<string, number>;
 	tokenRequests(): number;
+	/** Every access token issued so far (for secret scans: none may appear outside Xero's answers). */
+	issuedTokens(): string[];
 	faults: FaultInjector;
 	setFaults(config: FaultConfig): void;
 	failNext(count: number, fault: ScriptedFault): void;
@@ -223,6 +225,7 @@ export async function startXeroSandbox(opts: XeroSandboxOptions = {}): Promise<X
 	});
 	const connections: Connection[] = [makeConnection(opts), ...(opts.connections ?? []).map(makeConnection)];
 	const tokens = new Map<string, { conn: Connection; expiresAt: number }>();
+	const issued: string[] = [];
 	const callLog: CallRecord[] = [];
 	let tokenRequestCount = 0;
 	const timers = new Set<NodeJS.Timeout>();
@@ -257,6 +260,7 @@ export async function startXeroSandbox(opts: XeroSandboxOptions = {}): Promise<X
 		if (grant !== 'client_credentials') return json(400, { error: 'unsupported_grant_type' });
 		const token = randomBytes(32).toString('base64url');
 		tokens.set(token, { conn, expiresAt: Date.now() + tokenTtl * 1000 });
+		issued.push(token);
 		return json(200, {
 			access_token: token,
 			expires_in: tokenTtl,
@@ -729,6 +733,7 @@ export async function startXeroSandbox(opts: XeroSandboxOptions = {}): Promise<X
 			return out;
 		},
 		tokenRequests: () => tokenRequestCount,
+		issuedTokens: () => [...issued],
 		faults,
 		setFaults: (config) => faults.set(config),
 		failNext: (count, fault) => faults.failNext(count, fault),

@@ -53,25 +53,50 @@ function emailKind(messageId: string): { kind: string; key: string } | null {
 
 export function ledgerOf(sandbox: BillingSandbox): ClientLedger[] {
 	const { from, to } = sandbox.period;
-	const messages = sandbox.smtp.messages();
-	const auths = sandbox.secureTrading.transactions().filter((t) => t.fields.requesttypedescription === 'AUTH');
-	const payments = sandbox.xero.payments();
+	// Index the sandbox's records once by billing key: the chaos run asks for this ledger of
+	// thousands of clients every few hundred ms.
+	const emailsByKey = new Map<string, string[]>();
+	for (const msg of sandbox.smtp.messages()) {
+		const id = String(msg.messageId ?? '');
+		const parsed = emailKind(id);
+		if (!parsed) continue;
+		const list = emailsByKey.get(parsed.key) ?? [];
+		list.push(id);
+		emailsByKey.set(parsed.key, list);
+	}
+	const charges = new Map<string, number>();
+	const declines = new Map<string, number>();
+	for (const t of sandbox.secureTrading.transactions()) {
+		if (t.fields.requesttypedescription !== 'AUTH') continue;
+		const ref = String(t.fields.orderreference);
+		if (t.charged) charges.set(ref, (charges.get(ref) ?? 0) + 1);
+		else if (t.fields.errorcode === '70000') declines.set(ref, (declines.get(ref) ?? 0) + 1);
+	}
+	const paymentsByInvoice = new Map<string, number>();
+	for (const p of sandbox.xero.payments()) {
+		const id = (p.Invoice as { InvoiceID?: string } | undefined)?.InvoiceID;
+		if (id) paymentsByInvoice.set(id, (paymentsByInvoice.get(id) ?? 0) + 1);
+	}
+	const invoicesByKey = new Map<string, Array<Record<string, unknown>>>();
+	for (const inv of sandbox.xero.invoices()) {
+		const list = invoicesByKey.get(String(inv.Reference)) ?? [];
+		list.push(inv);
+		invoicesByKey.set(String(inv.Reference), list);
+	}
 	return sandbox.scenario.map((client) => {
 		const key = billingKey(client.clientId, new Date(from).toISOString(), new Date(to).toISOString());
-		const invoices = sandbox.xero.invoicesByReference(key);
-		const invoiceIds = new Set(invoices.map((i) => i.InvoiceID));
+		const invoices = invoicesByKey.get(key) ?? [];
 		const emails: Record<string, number> = {};
 		const seen = new Set<string>();
 		let duplicateEmails = 0;
-		for (const msg of messages) {
-			const parsed = emailKind(String(msg.messageId ?? ''));
-			if (!parsed || parsed.key !== key) continue;
-			if (seen.has(String(msg.messageId))) {
+		for (const id of emailsByKey.get(key) ?? []) {
+			if (seen.has(id)) {
 				duplicateEmails++;
 				continue;
 			}
-			seen.add(String(msg.messageId));
-			emails[parsed.kind] = (emails[parsed.kind] ?? 0) + 1;
+			seen.add(id);
+			const kind = emailKind(id)!.kind;
+			emails[kind] = (emails[kind] ?? 0) + 1;
 		}
 		return {
 			clientId: client.clientId,
@@ -79,9 +104,9 @@ export function ledgerOf(sandbox: BillingSandbox): ClientLedger[] {
 			billingKey: key,
 			invoices: invoices.length,
 			invoiceStatus: invoices.length === 1 ? String(invoices[0].Status) : null,
-			charges: auths.filter((t) => t.charged && t.fields.orderreference === key).length,
-			declinedAuths: auths.filter((t) => !t.charged && t.fields.orderreference === key && t.fields.errorcode === '70000').length,
-			payments: payments.filter((p) => invoiceIds.has((p.Invoice as { InvoiceID?: string } | undefined)?.InvoiceID)).length,
+			charges: charges.get(key) ?? 0,
+			declinedAuths: declines.get(key) ?? 0,
+			payments: invoices.reduce((n, i) => n + (paymentsByInvoice.get(String(i.InvoiceID)) ?? 0), 0),
 			emails,
 			duplicateEmails,
 		};
@@ -115,7 +140,14 @@ export async function startPipeline(opts: {
 	port?: number;
 	/** How many n8n instances (own user folders) run the same active workflows on the same queues; default 1. */
 	instances?: number;
+	/** Another broker than the shared one (the chaos run restarts its own): its AMQP URL and Erlang node name. */
+	broker?: { url: string; node?: string };
+	/** Extra environment for n8n. */
+	env?: Record<string, string>;
 } = {}): Promise<PipelineRun> {
+	const amqpUrl = opts.broker?.url ?? AMQP_URL;
+	const brokerUrl = new URL(amqpUrl);
+	const ctl = (args: string[]) => (opts.broker?.node ? ['-n', opts.broker.node, ...args] : args);
 	const sandbox = await startBillingSandbox(opts.sandbox);
 	const settings: PipelineSettings = {
 		...DEFAULT_SETTINGS,
@@ -129,7 +161,13 @@ export async function startPipeline(opts: {
 		startN8n({
 			nodesTemplate: opts.nodesTemplate,
 			port: i === 0 ? opts.port : undefined,
-			credentials: sandbox.credentials(),
+			credentials: sandbox.credentials({
+				hostname: brokerUrl.hostname,
+				port: Number(brokerUrl.port || 5672),
+				username: decodeURIComponent(brokerUrl.username || 'guest'),
+				password: decodeURIComponent(brokerUrl.password || 'guest'),
+			}),
+			env: opts.env,
 			workflows,
 			publish: workflows.map((w) => w.id as string),
 		}),
@@ -146,7 +184,7 @@ export async function startPipeline(opts: {
 
 	const queueNames = async (): Promise<string[]> =>
 		await new Promise((resolve, reject) =>
-			execFile('rabbitmqctl', ['-q', 'list_queues', 'name', '--no-table-headers'], (err, out) =>
+			execFile('rabbitmqctl', ctl(['-q', 'list_queues', 'name', '--no-table-headers']), (err, out) =>
 				err ? reject(err) : resolve(out.split('\n').map((l) => l.trim()).filter((q) => q.startsWith(`${settings.exchange}.`))),
 			),
 		);
@@ -161,7 +199,7 @@ export async function startPipeline(opts: {
 			await run.publish('collect', { billingKey: key, periodStart: sandbox.period.from, periodEnd: sandbox.period.to });
 		},
 		async publish(stage, item) {
-			const conn = await amqp.connect(AMQP_URL);
+			const conn = await amqp.connect(amqpUrl);
 			try {
 				const ch = await conn.createConfirmChannel();
 				const key = String(item.billingKey);
@@ -188,7 +226,7 @@ export async function startPipeline(opts: {
 			throw new Error(`timed out waiting for ${what}:\n${JSON.stringify(last, null, 1)}\n--- n8n log ---\n${n8n.logs(40)}`);
 		},
 		async queueDepths() {
-			const conn = await amqp.connect(AMQP_URL);
+			const conn = await amqp.connect(amqpUrl);
 			try {
 				const ch = await conn.createChannel();
 				const depths: Record<string, number> = {};
@@ -202,7 +240,7 @@ export async function startPipeline(opts: {
 			await Promise.all(instances.map((i) => i.dispose()));
 			await sandbox.close();
 			// Remove this run's queues and exchange so the broker stays clean.
-			const conn = await amqp.connect(AMQP_URL);
+			const conn = await amqp.connect(amqpUrl);
 			try {
 				const ch = await conn.createChannel();
 				for (const q of await queueNames()) await ch.deleteQueue(q);

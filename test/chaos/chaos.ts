@@ -1,0 +1,397 @@
+// The chaos run: a full billing run through the shipped workflows in a real n8n, against the
+// sandbox, while n8n is SIGKILLed and restarted, RabbitMQ is restarted, Xero answers 5xx, 429
+// storms and timeouts, the gateway loses answers after charging and answers 60010/50000, and the
+// SMTP server refuses mail temporarily. The verdict is read from the sandbox's own records (Xero's
+// invoices and payments, the gateway's transactions, the mailbox) and the parked queues, never
+// from what the pipeline says about itself. Then n8n's files, the broker's messages and the
+// emails are scanned for secrets and card numbers.
+import * as amqp from 'amqplib';
+import { randomBytes } from 'crypto';
+import { seededRandom } from '../../sandbox/common/http';
+import { sleep } from '../harness/n8n';
+import { ledgerOf, startPipeline } from '../harness/pipeline';
+import type { ClientLedger, PipelineRun } from '../harness/pipeline';
+import { ChaosBroker } from './broker';
+import { filesUnder, scan } from './secrets';
+import type { ScanReport, ScanSource, Secret } from './secrets';
+
+export interface ChaosOptions {
+	/** Billable clients, one invoice each (plus the CRM's malformed rows, which must be parked). */
+	invoices: number;
+	seed?: number;
+	/** n8n SIGKILLs (each followed by a restart). Default 2. */
+	kills?: number;
+	/** RabbitMQ restarts (stop_app / start_app). Default 1. */
+	brokerRestarts?: number;
+	/** Give up after this long. */
+	timeoutMs?: number;
+	/** Xero's rate-limit minute, compressed so a large run does not take hours (default 10 s). */
+	xeroMinuteMs?: number;
+	batchSize?: number;
+	nodesTemplate?: string;
+	log?: (line: string) => void;
+}
+
+export interface ChaosEvent {
+	name: string;
+	/** Seconds since the run was requested. */
+	at: number;
+	/** Progress when it struck: share of clients invoiced / notified. */
+	invoiced: number;
+	notified: number;
+}
+
+export interface ChaosFigures {
+	billable: number;
+	malformed: number;
+	seconds: number;
+	events: ChaosEvent[];
+	crashes: number;
+	states: Record<string, number>;
+	invoicedOnce: number;
+	invoicedTwice: number;
+	keysChargedTwice: number;
+	charged: number;
+	chargedWithOnePayment: number;
+	invoiced: number;
+	invoiceEmails: number;
+	paymentNotices: number;
+	/** Not parked, yet missing the invoice email / the payment notice. */
+	missingInvoiceEmail: number;
+	missingNotice: number;
+	exactlyOneFinalState: number;
+	parked: Array<{ key: string; stage: string; reason: string }>;
+	duplicateEmails: number;
+	wrongOutcome: Array<{ clientId: string; expected: string; got: string }>;
+	faults: Record<string, number>;
+	xeroCalls: number;
+	gatewayCalls: number;
+}
+
+export interface ChaosResult {
+	ok: boolean;
+	problems: string[];
+	figures: ChaosFigures;
+	secrets: ScanReport;
+	table: string;
+}
+
+const PAYMENT_NOTICES = ['paid', 'declined', 'noCardOnFile', 'finalNotice'];
+
+/** The final states a client is in, by the sandbox's records and the parked queues. */
+function finalStates(c: ClientLedger, parked: boolean): string[] {
+	const e = c.emails;
+	const states: string[] = [];
+	if (c.expected === 'rejected') return parked && c.invoices === 0 && c.charges === 0 ? ['rejected and parked'] : [];
+	if (c.charges >= 1 && c.payments >= 1 && e.paid >= 1) states.push('paid and notified');
+	// A soft decline is final only after the last dunning charge (final notice).
+	if (c.charges === 0 && c.declinedAuths >= 1 && (e.finalNotice >= 1 || (c.expected !== 'declined-soft' && e.declined >= 1))) {
+		states.push('declined and notified');
+	}
+	if (c.charges === 0 && c.declinedAuths === 0 && e.noCardOnFile >= 1) states.push('no card and notified');
+	if (parked) states.push('parked with a reason');
+	return states;
+}
+
+const EXPECTED_STATE: Record<string, string> = {
+	paid: 'paid and notified',
+	'declined-soft': 'declined and notified',
+	'declined-hard': 'declined and notified',
+	'no-card': 'no card and notified',
+	rejected: 'rejected and parked',
+};
+
+/** Parked items (billing key → stage and reason), read without taking them off their queues. */
+async function readParked(url: string, queues: string[]): Promise<Map<string, { stage: string; reason: string }>> {
+	const parked = new Map<string, { stage: string; reason: string }>();
+	const conn = await amqp.connect(url);
+	try {
+		const ch = await conn.createChannel();
+		for (const q of queues) {
+			for (;;) {
+				const msg = await ch.get(q, { noAck: false });
+				if (!msg) break;
+				const h = msg.properties.headers ?? {};
+				const key = String(msg.properties.messageId ?? '');
+				parked.set(key, { stage: q, reason: String(h['x-billing-parked-reason'] ?? h['x-billing-error-message'] ?? '') });
+			}
+		}
+		// Closing the channel returns every unacknowledged message to its queue.
+		await ch.close();
+	} finally {
+		await conn.close();
+	}
+	return parked;
+}
+
+async function queueMessages(url: string, queues: string[]): Promise<ScanSource[]> {
+	const out: ScanSource[] = [];
+	const conn = await amqp.connect(url);
+	try {
+		const ch = await conn.createChannel();
+		for (const q of queues) {
+			for (let n = 1; ; n++) {
+				const msg = await ch.get(q, { noAck: false });
+				if (!msg) break;
+				out.push({ where: `queue ${q} #${n}`, text: `${JSON.stringify(msg.properties)}\n${msg.content.toString('utf8')}` });
+			}
+		}
+		await ch.close();
+	} finally {
+		await conn.close();
+	}
+	return out;
+}
+
+function pct(n: number, of: number): string {
+	return of ? `${((100 * n) / of).toFixed(1)}%` : '-';
+}
+
+export function renderTable(f: ChaosFigures, secrets: ScanReport): string {
+	const rows: Array<[string, string, string]> = [];
+	const check = (what: string, value: string, ok: boolean) => rows.push([what, value, ok ? 'ok' : 'FAIL']);
+	check('Billable clients with exactly one invoice in Xero', `${f.invoicedOnce} / ${f.billable}`, f.invoicedTwice === 0);
+	check('Invoices created twice', String(f.invoicedTwice), f.invoicedTwice === 0);
+	check('Billing keys charged more than once', String(f.keysChargedTwice), f.keysChargedTwice === 0);
+	check('Charged invoices with exactly one payment in Xero', `${f.chargedWithOnePayment} / ${f.charged}`, f.chargedWithOnePayment === f.charged);
+	check('Invoiced clients who received their invoice email', `${f.invoiceEmails} / ${f.invoiced}`, f.missingInvoiceEmail === 0);
+	check('Billable clients who received their payment notice', `${f.paymentNotices} / ${f.billable}`, f.missingNotice === 0);
+	check('Items in exactly one final state', `${f.exactlyOneFinalState} / ${f.billable + f.malformed}`, f.exactlyOneFinalState === f.billable + f.malformed);
+	for (const [state, n] of Object.entries(f.states)) rows.push([`  ${state}`, String(n), '']);
+	check('Outcome differs from the client\'s card behaviour', String(f.wrongOutcome.length), f.wrongOutcome.length === 0);
+	check(`Duplicate emails (crashes: ${f.crashes})`, String(f.duplicateEmails), f.duplicateEmails <= f.crashes);
+	check('Secrets or card numbers found', `${secrets.findings.length} in ${secrets.sources} sources (${(secrets.bytes / 1e6).toFixed(1)} MB)`, secrets.findings.length === 0);
+	rows.push(['Faults injected', Object.entries(f.faults).map(([k, v]) => `${k} ${v}`).join(', '), '']);
+	rows.push(['Chaos events', f.events.map((e) => `${e.name} at ${e.at}s (${pct(e.invoiced, 1)} invoiced, ${pct(e.notified, 1)} notified)`).join('; '), '']);
+	rows.push(['Run time', `${f.seconds} s for ${f.billable} invoices`, '']);
+	rows.push(['Xero calls per invoice', (f.xeroCalls / Math.max(1, f.billable)).toFixed(3), '']);
+	const w0 = Math.max(...rows.map((r) => r[0].length));
+	const w1 = Math.max(...rows.map((r) => r[1].length));
+	return rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`).join('\n');
+}
+
+export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
+	const log = opts.log ?? ((line: string) => console.log(line));
+	const seed = opts.seed ?? 7;
+	const random = seededRandom(seed * 7919);
+	const between = (lo: number, hi: number) => lo + (hi - lo) * random();
+	const kills = opts.kills ?? 2;
+	const brokerRestarts = opts.brokerRestarts ?? 1;
+
+	// Unique, random secrets for this run: a hit in the scan can only be a leak.
+	const stSecret = { username: `ws-${randomBytes(4).toString('hex')}@billing.example`, password: `St!${randomBytes(15).toString('base64url')}` };
+	const smtpSecret = { user: `mailer-${randomBytes(3).toString('hex')}`, password: `Smtp!${randomBytes(15).toString('base64url')}` };
+
+	log(`chaos: starting a throwaway RabbitMQ node`);
+	const broker = await ChaosBroker.start();
+	let run: PipelineRun | undefined;
+	try {
+		run = await startPipeline({
+			nodesTemplate: opts.nodesTemplate,
+			broker: { url: broker.url, node: broker.node },
+			env: { N8N_ENCRYPTION_KEY: randomBytes(24).toString('base64url') },
+			sandbox: {
+				clients: opts.invoices,
+				seed,
+				leadsPerClient: [1, 3],
+				hostile: true,
+				xeroLimits: { minuteMs: opts.xeroMinuteMs ?? 10_000 },
+				secureTradingUser: stSecret,
+				smtpAuth: smtpSecret,
+			},
+			settings: {
+				retryDelays: '1s, 2s, 4s, 8s, 15s',
+				maxAttempts: 6,
+				dunningDelays: '3s, 6s',
+				batchSize: opts.batchSize ?? 50,
+				batchWindowMs: 1000,
+				attachPdf: true,
+			},
+		});
+		const { sandbox } = run;
+		const n8n = run.n8n;
+		// Xero refuses two contacts with one name; generated company names repeat at this size.
+		const crm = sandbox.crm;
+		crm.setData({ clients: crm.clients().map((c) => ({ ...c, name: `${c.name} (${c.id})` })), leads: crm.leads() });
+
+		// Faults, all seeded. Xero: 10% 5xx (before or after the work is done), some calls hang
+		// past the client's timeout. Gateway: 5% of AUTHs charge and then lose the answer; some
+		// answer 60010 (half of those did charge) or 50000. SMTP: 5% refused with 451.
+		sandbox.xero.setFaults({ seed, errorRate: 0.1, errorStatuses: [500, 502, 503, 504], timeoutRate: 0.01, hangMs: 35_000, phase: 'random' });
+		sandbox.secureTrading.setFaults({ dropAfterCharge: 0.05, bankError: 0.02, bankErrorCharged: 0.5, socketError: 0.02 });
+		sandbox.smtp.setRefuseFraction(0.05, { code: 451, message: '4.3.0 Mailbox temporarily unavailable, try again later', stage: 'data' });
+
+		const billable = sandbox.scenario.filter((c) => c.expected !== 'rejected').length;
+		const malformed = sandbox.scenario.length - billable;
+		const progress = (ledger: ClientLedger[]) => {
+			const bill = ledger.filter((c) => c.expected !== 'rejected');
+			return {
+				invoiced: bill.filter((c) => c.invoices > 0).length / billable,
+				notified: bill.filter((c) => PAYMENT_NOTICES.some((k) => (c.emails[k] ?? 0) > 0)).length / billable,
+			};
+		};
+
+		const t0 = Date.now();
+		const events: ChaosEvent[] = [];
+		let crashes = 0;
+		const crash = async () => {
+			await n8n.kill();
+			crashes++;
+			await sleep(between(1000, 4000));
+			await n8n.start(180_000);
+		};
+		type Planned = { name: string; due: (p: { invoiced: number; notified: number }) => boolean; act: () => Promise<void> };
+		const plan: Planned[] = [];
+		const killAt = [between(0.1, 0.3), between(0.15, 0.45)];
+		if (kills >= 1) plan.push({ name: 'n8n SIGKILL #1', due: (p) => p.invoiced >= killAt[0], act: crash });
+		plan.push({
+			name: 'Xero 429 storm (8 s)',
+			due: (p) => p.invoiced >= Math.min(0.95, killAt[0] + 0.1),
+			act: async () => sandbox.xero.storm429({ ms: 8000, retryAfterSeconds: 2 }),
+		});
+		for (let i = 0; i < brokerRestarts; i++) {
+			const at = between(0.45, 0.7);
+			plan.push({ name: `RabbitMQ restart #${i + 1}`, due: (p) => p.invoiced >= at, act: () => broker.restart(3000) });
+		}
+		for (let i = 2; i <= kills; i++) {
+			const at = killAt[1];
+			plan.push({ name: `n8n SIGKILL #${i}`, due: (p) => p.notified >= at, act: crash });
+		}
+
+		await run.requestRun();
+		log(`chaos: billing run requested for ${billable} clients (+${malformed} malformed CRM rows)`);
+		const deadline = Date.now() + (opts.timeoutMs ?? 45 * 60_000);
+		const activeQueues = async () => (await broker.queues()).filter((q) => q.name.startsWith(`${run!.settings.exchange}.`));
+		let parked = new Map<string, { stage: string; reason: string }>();
+		let quietSince = 0;
+		let lastReport = 0;
+		for (;;) {
+			if (Date.now() > deadline) throw new Error(`chaos run did not settle in time:\n${JSON.stringify(progress(ledgerOf(sandbox)))}\n${n8n.logs(60)}`);
+			const ledger = ledgerOf(sandbox);
+			const p = progress(ledger);
+			while (plan.length && plan[0].due(p)) {
+				const ev = plan.shift()!;
+				events.push({ name: ev.name, at: Math.round((Date.now() - t0) / 1000), ...p });
+				log(`chaos: ${ev.name} at ${(100 * p.invoiced).toFixed(0)}% invoiced, ${(100 * p.notified).toFixed(0)}% notified`);
+				await ev.act();
+			}
+			if (Date.now() - lastReport > 15_000) {
+				lastReport = Date.now();
+				const waiting = (await activeQueues()).filter((q) => !/\.(parked|summary)$/.test(q.name) && q.ready + q.unacked > 0);
+				log(
+					`chaos: ${Math.round((Date.now() - t0) / 1000)} s: ${(100 * p.invoiced).toFixed(0)}% invoiced, ${(100 * p.notified).toFixed(0)}% notified; ` +
+						`in queues: ${waiting.map((q) => `${q.name.slice(run!.settings.exchange.length + 1)} ${q.ready}+${q.unacked}`).join(', ') || 'none'}`,
+				);
+			}
+			const queues = await activeQueues();
+			// Parked items are a final state; run summaries wait for ops, nobody consumes them.
+			const busy = queues.filter((q) => !/\.(parked|summary)$/.test(q.name) && q.ready + q.unacked > 0);
+			if (busy.length === 0 && plan.length === 0) {
+				parked = await readParked(broker.url, queues.filter((q) => q.name.endsWith('.parked') && q.ready > 0).map((q) => q.name));
+				const unsettled = ledger.filter((c) => finalStates(c, isParked(c, parked)).length === 0);
+				if (unsettled.length && Date.now() - lastReport > 14_000) log(`chaos: queues are empty but ${unsettled.length} items have no final state, e.g. ${JSON.stringify(unsettled.slice(0, 3))}`);
+				if (unsettled.length === 0) {
+					// Quiet for a while: late duplicates (if any) would have arrived.
+					if (!quietSince) quietSince = Date.now();
+					if (Date.now() - quietSince > 5000) break;
+				} else quietSince = 0;
+			} else quietSince = 0;
+			await sleep(1000);
+		}
+		const seconds = Math.round((Date.now() - t0) / 1000);
+		log(`chaos: settled after ${seconds} s`);
+
+		// ----------------------------------------------------------------- verdict
+		const ledger = ledgerOf(sandbox);
+		const states: Record<string, number> = {};
+		let exactlyOne = 0;
+		const wrongOutcome: ChaosFigures['wrongOutcome'] = [];
+		for (const c of ledger) {
+			const s = finalStates(c, isParked(c, parked));
+			if (s.length === 1) exactlyOne++;
+			const label = s.join(' + ') || 'no final state';
+			states[label] = (states[label] ?? 0) + 1;
+			if (s.length === 1 && s[0] !== 'parked with a reason' && s[0] !== EXPECTED_STATE[c.expected]) {
+				wrongOutcome.push({ clientId: c.clientId, expected: c.expected, got: s[0] });
+			}
+		}
+		const bill = ledger.filter((c) => c.expected !== 'rejected');
+		const chargeCounts = sandbox.secureTrading.chargeCounts();
+		const stFaults = sandbox.secureTrading.callCounts().faults;
+		const figures: ChaosFigures = {
+			billable,
+			malformed,
+			seconds,
+			events,
+			crashes,
+			states,
+			invoicedOnce: bill.filter((c) => c.invoices === 1).length,
+			invoicedTwice: ledger.filter((c) => c.invoices > 1).length,
+			keysChargedTwice: Object.values(chargeCounts).filter((n) => n > 1).length,
+			charged: bill.filter((c) => c.charges > 0).length,
+			chargedWithOnePayment: bill.filter((c) => c.charges > 0 && c.payments === 1).length,
+			invoiced: bill.filter((c) => c.invoices > 0).length,
+			invoiceEmails: bill.filter((c) => (c.emails.invoice ?? 0) > 0).length,
+			paymentNotices: bill.filter((c) => PAYMENT_NOTICES.some((k) => (c.emails[k] ?? 0) > 0)).length,
+			missingInvoiceEmail: bill.filter((c) => c.invoices > 0 && !(c.emails.invoice > 0) && !isParked(c, parked)).length,
+			missingNotice: bill.filter((c) => !PAYMENT_NOTICES.some((k) => (c.emails[k] ?? 0) > 0) && !isParked(c, parked)).length,
+			exactlyOneFinalState: exactlyOne,
+			parked: [...parked.entries()].map(([key, v]) => ({ key, ...v })),
+			duplicateEmails: ledger.reduce((n, c) => n + c.duplicateEmails, 0),
+			wrongOutcome,
+			faults: {
+				'Xero 5xx': sandbox.xero.faults.injected.error,
+				'Xero timeouts': sandbox.xero.faults.injected.timeout,
+				'Xero 429': sandbox.xero.faults.injected.rateLimited,
+				'gateway drop-after-charge': stFaults.dropAfterCharge ?? 0,
+				'gateway 60010': stFaults.bankError ?? 0,
+				'gateway 50000': stFaults.socketError ?? 0,
+				'SMTP 451': sandbox.smtp.stats().refused,
+			},
+			xeroCalls: sandbox.xero.callCount(),
+			gatewayCalls: sandbox.secureTrading.callCounts().http,
+		};
+
+		// ----------------------------------------------------------------- secrets
+		// Stop n8n first so its database and log are complete on disk.
+		await n8n.stop();
+		const secrets: Secret[] = [
+			{ name: 'RabbitMQ password', value: broker.password },
+			{ name: 'Secure Trading password', value: stSecret.password },
+			{ name: 'SMTP password', value: smtpSecret.password },
+			{ name: 'Xero client secret', value: sandbox.xero.clientSecret },
+			...sandbox.xero.issuedTokens().map((value, i) => ({ name: `Xero access token #${i + 1}`, value })),
+		];
+		const allQueues = (await broker.queues()).map((q) => q.name);
+		const sources: ScanSource[] = [
+			...filesUnder(n8n.userFolder),
+			...(await queueMessages(broker.url, allQueues)),
+			...sandbox.smtp.messages().map((m) => ({ where: `email ${m.messageId ?? m.id}`, text: m.raw })),
+		];
+		const secretsReport = scan(sources, secrets);
+
+		const problems: string[] = [];
+		if (figures.invoicedTwice) problems.push(`${figures.invoicedTwice} clients have more than one invoice`);
+		if (figures.keysChargedTwice) problems.push(`${figures.keysChargedTwice} billing keys were charged more than once`);
+		if (figures.chargedWithOnePayment !== figures.charged) problems.push(`${figures.charged - figures.chargedWithOnePayment} charged invoices lack exactly one Xero payment`);
+		if (figures.missingInvoiceEmail) problems.push(`${figures.missingInvoiceEmail} invoiced clients never received their invoice email`);
+		if (figures.missingNotice) problems.push(`${figures.missingNotice} clients never received a payment notice`);
+		if (exactlyOne !== ledger.length) problems.push(`${ledger.length - exactlyOne} items are not in exactly one final state: ${JSON.stringify(states)}`);
+		if (wrongOutcome.length) problems.push(`${wrongOutcome.length} clients ended in the wrong state: ${JSON.stringify(wrongOutcome.slice(0, 5))}`);
+		if (figures.duplicateEmails > crashes) problems.push(`${figures.duplicateEmails} duplicate emails for ${crashes} crashes`);
+		if (secretsReport.findings.length) problems.push(`secrets found: ${JSON.stringify(secretsReport.findings.slice(0, 5))}`);
+		if (events.length !== kills + brokerRestarts + 1) problems.push(`only ${events.length} chaos events struck`);
+		const table = renderTable(figures, secretsReport);
+		return { ok: problems.length === 0, problems, figures, secrets: secretsReport, table };
+	} finally {
+		await run?.stop().catch((e: Error) => log(`chaos: cleanup: ${e.message}`));
+		await broker.close();
+	}
+}
+
+function isParked(c: ClientLedger, parked: Map<string, unknown>): boolean {
+	if (parked.has(c.billingKey)) return true;
+	if (c.expected !== 'rejected') return false;
+	for (const key of parked.keys()) if (key.startsWith(`REJECTED-${c.clientId}-`)) return true;
+	return false;
+}

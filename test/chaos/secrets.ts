@@ -1,0 +1,96 @@
+// Secrets and card data scan: after a run, nothing secret may appear in n8n's user folder (its
+// SQLite database with workflows and execution data, its log, binary data), in any message left
+// in the broker, or in the emails clients received. The secrets are random per run, so a hit is
+// never a coincidence; card numbers are found by shape (issuer prefix, length, Luhn).
+import * as fs from 'fs';
+import * as path from 'path';
+
+export interface Secret {
+	name: string;
+	value: string;
+}
+
+export interface ScanSource {
+	/** Where the text came from (a file path, "queue billing.x.parked #3", "email <id>"). */
+	where: string;
+	text: string;
+}
+
+export interface Finding {
+	where: string;
+	what: string;
+	/** A few characters around the hit, with the hit itself masked. */
+	context: string;
+}
+
+export interface ScanReport {
+	sources: number;
+	bytes: number;
+	findings: Finding[];
+}
+
+function luhn(digits: string): boolean {
+	let sum = 0;
+	for (let i = 0; i < digits.length; i++) {
+		let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+		if (i % 2 === 1) {
+			d *= 2;
+			if (d > 9) d -= 9;
+		}
+		sum += d;
+	}
+	return sum % 10 === 0;
+}
+
+// Visa 13/16/19, Mastercard 51–55 and 2221–2720, Amex 34/37, Discover 6011/65, not inside a longer number.
+const PAN = /(?<!\d)(?:4\d{12}(?:\d{3}){0,2}|5[1-5]\d{14}|2[2-7]\d{14}|3[47]\d{13}|6(?:011|5\d\d)\d{12})(?!\d)/g;
+
+export function findPans(text: string): string[] {
+	return [...text.matchAll(PAN)].map((m) => m[0]).filter(luhn);
+}
+
+function around(text: string, index: number, length: number): string {
+	const before = text.slice(Math.max(0, index - 40), index);
+	const after = text.slice(index + length, index + length + 40);
+	return `${before}[${'*'.repeat(Math.min(length, 8))}]${after}`.replace(/[^\x20-\x7e]/g, '.');
+}
+
+export function scan(sources: ScanSource[], secrets: Secret[]): ScanReport {
+	const findings: Finding[] = [];
+	let bytes = 0;
+	const wanted = secrets.filter((s) => s.value.length >= 8);
+	for (const source of sources) {
+		bytes += source.text.length;
+		for (const secret of wanted) {
+			let at = source.text.indexOf(secret.value);
+			while (at >= 0) {
+				findings.push({ where: source.where, what: secret.name, context: around(source.text, at, secret.value.length) });
+				at = source.text.indexOf(secret.value, at + 1);
+			}
+		}
+		for (const m of source.text.matchAll(PAN)) {
+			if (luhn(m[0])) findings.push({ where: source.where, what: 'card number', context: around(source.text, m.index ?? 0, m[0].length) });
+		}
+	}
+	return { sources: sources.length, bytes, findings };
+}
+
+/** Every file under `dir`, read as Latin-1 so binary files (SQLite pages) are searchable too. */
+export function filesUnder(dir: string): ScanSource[] {
+	const out: ScanSource[] = [];
+	const walk = (d: string) => {
+		for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+			const full = path.join(d, entry.name);
+			// Code, not data: the installed package (our code and its dependencies), and the node type
+			// descriptions n8n generates for its editor (the Stripe node's placeholder is a test PAN).
+			if (entry.isDirectory()) {
+				if (full.endsWith(`${path.sep}.n8n${path.sep}nodes`) || full.endsWith(path.join('.cache', 'n8n', 'public'))) continue;
+				walk(full);
+			} else if (entry.isFile()) {
+				out.push({ where: full, text: fs.readFileSync(full).toString('latin1') });
+			}
+		}
+	};
+	if (fs.existsSync(dir)) walk(dir);
+	return out;
+}
