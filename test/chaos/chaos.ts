@@ -210,9 +210,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 		});
 		const { sandbox } = run;
 		const n8n = run.n8n;
-		// Xero refuses two contacts with one name; generated company names repeat at this size.
-		const crm = sandbox.crm;
-		crm.setData({ clients: crm.clients().map((c) => ({ ...c, name: `${c.name} (${c.id})` })), leads: crm.leads() });
 
 		// Faults, all seeded. Xero: 10% 5xx (before or after the work is done), some calls hang
 		// past the client's timeout. Gateway: 5% of AUTHs charge and then lose the answer; some

@@ -271,7 +271,7 @@ describe('contact: ensure', () => {
 
 	it("sends contacts Xero refuses to the second output with Xero's message", async () => {
 		sb.seedContact({ Name: 'Taken Name Ltd', EmailAddress: 'other@x.test' });
-		const [ok, failed] = await run({ resource: 'contact', operation: 'ensure', matchByEmail: false, options: fast }, [
+		const [ok, failed] = await run({ resource: 'contact', operation: 'ensure', matchByEmail: false, disambiguateNames: false, options: fast }, [
 			{ clientId: 'C1', clientName: 'Taken Name Ltd', billingEmail: 'a@b.test' },
 			{ clientId: 'C2', clientName: 'Fresh Ltd', billingEmail: 'c@d.test' },
 		]);
@@ -279,6 +279,33 @@ describe('contact: ensure', () => {
 		expect(failed).toHaveLength(1);
 		expect(failed[0].pairedItem).toEqual({ item: 0 });
 		expect(String(failed[0].json.error)).toContain('The contact name Taken Name Ltd is already assigned to another contact');
+	});
+
+	it('creates a client whose company name another contact has as "Name (client ID)", with one more write', async () => {
+		sb.seedContact({ Name: 'Acme Ltd', EmailAddress: 'someone@else.test' });
+		const calls = sb.callCount();
+		const [ok, failed] = await run({ resource: 'contact', operation: 'ensure', matchByEmail: false, options: fast }, [
+			{ clientId: 'C1', clientName: 'Acme Ltd', billingEmail: 'a@acme-one.test' },
+			{ clientId: 'C2', clientName: 'Fresh Ltd', billingEmail: 'c@d.test' },
+			{ clientId: 'C3', clientName: 'Acme Ltd', billingEmail: 'b@acme-two.test' },
+		]);
+		expect(failed ?? []).toEqual([]);
+		expect(json(ok).map((j) => [(j.xeroContact as IDataObject).name, (j.xeroContact as IDataObject).contactNumber])).toEqual([
+			['Acme Ltd (C1)', 'C1'],
+			['Fresh Ltd', 'C2'],
+			['Acme Ltd (C3)', 'C3'],
+		]);
+		expect(ok.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		// One lookup, one write, one write for the renamed clashes.
+		expect(sb.callCount() - calls).toBe(3);
+		// The rerun finds all three by number and writes nothing.
+		const again = sb.callCount();
+		const [second] = await run({ resource: 'contact', operation: 'ensure', matchByEmail: false, options: fast }, [
+			{ clientId: 'C1', clientName: 'Acme Ltd', billingEmail: 'a@acme-one.test' },
+			{ clientId: 'C3', clientName: 'Acme Ltd', billingEmail: 'b@acme-two.test' },
+		]);
+		expect(json(second).map((j) => (j.xeroContact as IDataObject).matchedBy)).toEqual(['contactNumber', 'contactNumber']);
+		expect(sb.callCount() - again).toBe(1);
 	});
 
 	it('names the field and item of bad input, or routes it to output 2 with Continue On Fail', async () => {

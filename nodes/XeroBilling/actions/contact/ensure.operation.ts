@@ -30,8 +30,20 @@ export const description: INodeProperties[] = [
 		description: 'Whether a contact without a ContactNumber but with the same email address counts as the client (its ContactNumber is then set)',
 		displayOptions: { show },
 	},
+	{
+		displayName: 'Add Client ID to Clashing Names',
+		name: 'disambiguateNames',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether a new contact whose name another Xero contact already has is created as "Name (client ID)" instead of being rejected. Xero requires unique contact names; two clients can share a company name.',
+		displayOptions: { show },
+	},
 	callOptions(show),
 ];
+
+// Xero's answer when a new contact's name is taken by another contact.
+const NAME_TAKEN = /contact name .* is already assigned to another contact/i;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -58,6 +70,7 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 	const node = fns.getNode();
 	const results = new Results(ctx);
 	const matchByEmail = fns.getNodeParameter('matchByEmail', 0, true) as boolean;
+	const disambiguateNames = fns.getNodeParameter('disambiguateNames', 0, true) as boolean;
 
 	// 1. Read and check every item before calling Xero; group items of the same client.
 	const byNumber = new Map<string, Wanted>();
@@ -165,33 +178,44 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 		pending.push({ w, write: { name: w.name, contactNumber: w.number, ...(w.email ? { email: w.email } : {}) } });
 	}
 
-	// 4. One POST per batch for the claims and creations.
-	const batches = chunk(pending, ctx.batchSize);
-	for (let b = 0; b < batches.length; b++) {
-		const batch = batches[b];
-		const itemIndexes = batch.flatMap((p) => p.w.items);
-		try {
-			transport.checkDayBudget(batches.length - b, what);
-			const writes = batch.map((p) => p.write);
-			const saved = await transport.saveContacts(writes, batchKey('contacts', writes));
-			saved.forEach((r, k) => {
-				const { w, write } = batch[k];
-				const matchedBy = write.contactId ? 'email' : 'created';
-				for (const i of w.items) {
-					if (r.ok) results.success(i, out(items[i].json, r.value, matchedBy));
-					else {
-						results.rejected(i, {
-							...items[i].json,
-							error: `Xero refused the contact for client ${w.number}: ${r.errors.join('; ')}`,
-							xeroErrors: r.errors,
-						});
+	// 4. One POST per batch for the claims and creations; then, if some names were taken by other
+	// contacts, one more POST per batch creating those as "Name (client ID)".
+	const save = async (list: typeof pending, retryClashes: boolean): Promise<typeof pending> => {
+		const clashed: typeof pending = [];
+		const batches = chunk(list, ctx.batchSize);
+		for (let b = 0; b < batches.length; b++) {
+			const batch = batches[b];
+			const itemIndexes = batch.flatMap((p) => p.w.items);
+			try {
+				transport.checkDayBudget(batches.length - b, what);
+				const writes = batch.map((p) => p.write);
+				const saved = await transport.saveContacts(writes, batchKey('contacts', writes));
+				saved.forEach((r, k) => {
+					const { w, write } = batch[k];
+					const matchedBy = write.contactId ? 'email' : 'created';
+					if (!r.ok && retryClashes && !write.contactId && r.errors.some((e) => NAME_TAKEN.test(e))) {
+						clashed.push({ w, write: { ...write, name: `${w.name} (${w.number})`.slice(0, 255) } });
+						return;
 					}
-				}
-			});
-		} catch (error) {
-			if (!(error instanceof XeroApiError)) throw error;
-			results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
+					for (const i of w.items) {
+						if (r.ok) results.success(i, out(items[i].json, r.value, matchedBy));
+						else {
+							results.rejected(i, {
+								...items[i].json,
+								error: `Xero refused the contact for client ${w.number}: ${r.errors.join('; ')}`,
+								xeroErrors: r.errors,
+							});
+						}
+					}
+				});
+			} catch (error) {
+				if (!(error instanceof XeroApiError)) throw error;
+				results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
+			}
 		}
-	}
+		return clashed;
+	};
+	const clashed = await save(pending, disambiguateNames);
+	if (clashed.length) await save(clashed, false);
 	return results;
 }
