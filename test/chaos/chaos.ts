@@ -113,7 +113,8 @@ async function readParked(url: string, queues: string[]): Promise<Map<string, { 
 				if (!msg) break;
 				const h = msg.properties.headers ?? {};
 				const key = String(msg.properties.messageId ?? '');
-				parked.set(key, { stage: q, reason: String(h['x-billing-parked-reason'] ?? h['x-billing-error-message'] ?? '') });
+				// The error says what is wrong; the parked reason says why it stopped (park-now, max-attempts).
+				parked.set(key, { stage: q, reason: `${String(h['x-billing-error-message'] ?? '')} (${String(h['x-billing-parked-reason'] ?? '')})` });
 			}
 		}
 		// Closing the channel returns every unacknowledged message to its queue.
@@ -242,9 +243,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 		const killAt = [between(0.1, 0.3), between(0.15, 0.45)];
 		if (kills >= 1) plan.push({ name: 'n8n SIGKILL #1', due: (p) => p.invoiced >= killAt[0], act: crash });
 		plan.push({
-			name: 'Xero 429 storm (8 s)',
+			name: 'Xero 429 storm',
 			due: (p) => p.invoiced >= Math.min(0.95, killAt[0] + 0.1),
-			act: async () => sandbox.xero.storm429({ ms: 8000, retryAfterSeconds: 2 }),
+			// The next 12 calls (within 30 s) are answered 429 with Retry-After.
+			act: async () => sandbox.xero.storm429({ calls: 12, ms: 30_000, retryAfterSeconds: 2 }),
 		});
 		for (let i = 0; i < brokerRestarts; i++) {
 			const at = between(0.45, 0.7);
