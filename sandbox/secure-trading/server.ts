@@ -126,6 +126,8 @@ export interface SecureTradingSandbox {
 	/** Number of successful AUTHs per order reference. */
 	chargeCounts(): Record<string, number>;
 	callCounts(): CallCounts;
+	/** Most requests being handled at one time since the start (or the last reset). */
+	peakInFlight(): number;
 	requests(): LoggedRequest[];
 	injectFault(fault: ForcedFault): void;
 	setFaults(rates: FaultRates, requestTypes?: string[]): void;
@@ -231,7 +233,12 @@ export async function startSecureTradingSandbox(options: SecureTradingSandboxOpt
 		res.end(body);
 	}
 
+	let inFlight = 0;
+	let peak = 0;
 	const server = http.createServer((req, res) => {
+		inFlight++;
+		peak = Math.max(peak, inFlight);
+		res.once('close', () => inFlight--);
 		handle(req, res).catch(() => {
 			if (!res.headersSent) {
 				res.writeHead(500, { 'Content-Type': 'text/html' });
@@ -414,6 +421,7 @@ export async function startSecureTradingSandbox(options: SecureTradingSandboxOpt
 			return result;
 		},
 		callCounts: () => ({ ...counts, faults: { ...counts.faults } }),
+		peakInFlight: () => peak,
 		requests: () => log.slice(),
 		injectFault: (fault) => {
 			forced.push({ ...fault, count: fault.count ?? 1, requestTypes: fault.requestTypes ?? ['AUTH'] });
@@ -426,6 +434,7 @@ export async function startSecureTradingSandbox(options: SecureTradingSandboxOpt
 			latency = next;
 		},
 		reset: () => {
+			peak = inFlight;
 			gateway.reset();
 			counts = freshCounts();
 			log.length = 0;

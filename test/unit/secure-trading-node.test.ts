@@ -117,6 +117,31 @@ describe('Secure Trading node', () => {
 			expect(sb.chargesFor(billingKey)).toHaveLength(1);
 		});
 
+		it('charges a batch several at a time, each billing key once, outputs in item order', async () => {
+			sb.reset();
+			sb.setLatency(100);
+			try {
+				const items = Array.from({ length: 12 }, (_, n) => ({ json: { n, card: sb.addStoredCard(), key: key(`conc${n}`) } }));
+				// Item 12 repeats item 3's billing key: it must find item 3's charge, not charge again.
+				items.push({ json: { ...items[3].json, n: 12 } });
+				const outputs = await runNode(node, {
+					parameters: debitParams('={{card}}', '={{key}}', { options: { concurrency: 4 } }),
+					items,
+					credentials: credentials(),
+					resolve: (value, _i, item) => (value === '={{card}}' ? item?.json.card : value === '={{key}}' ? item?.json.key : value),
+				});
+				expect(outputs[1]).toEqual([]);
+				expect(outputs[0].map((i) => (i.json.input as IDataObject).n)).toEqual([...Array(13).keys()]);
+				expect(outputs[0].map((i) => i.pairedItem)).toEqual([...Array(13).keys()].map((item) => ({ item })));
+				expect(outputs[0].map((i) => i.json.reusedExisting)).toEqual([...Array(12).fill(false), true]);
+				for (const it of items) expect(sb.chargesFor(String(it.json.key))).toHaveLength(1);
+				// Four at a time, as configured (one query and one AUTH each in flight).
+				expect(sb.peakInFlight()).toBe(4);
+			} finally {
+				sb.setLatency(undefined);
+			}
+		});
+
 		it('flags an existing charge whose amount differs instead of charging again', async () => {
 			const parent = sb.addStoredCard();
 			const billingKey = key('mismatch');

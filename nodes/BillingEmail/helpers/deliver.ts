@@ -8,20 +8,7 @@ import { composeEmail, type ComposedEmail } from './compose';
 import { FieldError } from './errors';
 import { defaultJournalFolder, sentJournal } from './sentJournal';
 import { smtpSettingsFromCredentials } from './settings';
-
-/** Runs `fn` over `items` with at most `limit` in flight; results keep input order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-	const results = new Array<R>(items.length);
-	let next = 0;
-	const worker = async () => {
-		while (next < items.length) {
-			const index = next++;
-			results[index] = await fn(items[index]);
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-	return results;
-}
+import { mapLimit } from '../../shared/mapLimit';
 
 function toNodeError(this: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
 	if (error instanceof NodeOperationError) return error;

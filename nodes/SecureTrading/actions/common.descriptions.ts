@@ -18,6 +18,16 @@ export const connectTimeoutOption: INodeProperties = {
 	description: 'Longest wait to open the connection. Only connection failures are retried (nothing was sent yet).',
 };
 
+export const concurrencyOption: INodeProperties = {
+	displayName: 'Concurrency',
+	name: 'concurrency',
+	type: 'number',
+	default: 10,
+	typeOptions: { minValue: 1, maxValue: 50 },
+	description:
+		'Requests in flight at once. An AUTH takes about a second, so a batch of 50 charged one by one waits 50 s. Items with the same billing key still run one after the other, in item order.',
+};
+
 export const includeInputOption: INodeProperties = {
 	displayName: 'Include Input Data',
 	name: 'includeInputData',

@@ -1,12 +1,14 @@
-// Runs the chosen operation for every item, one at a time (sequential on purpose: two items with
-// the same billing key must see each other's charge). Successes go to the first output,
-// declined/failed items to the second; each keeps its pairedItem.
+// Runs the chosen operation for every item, several at once for debits (an AUTH waits about a
+// second on the acquirer). Two items with the same billing key still see each other's charge:
+// the debit holds a per-key lock from its query to its outcome, taken in item order. Successes
+// go to the first output, declined/failed items to the second; each keeps its pairedItem.
 import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { connectionFromCredentials, CredentialError } from '../helpers/credentials';
 import type { OperationContext } from '../helpers/api';
 import { SUCCESS_OUTCOMES, type Outcome } from '../helpers/outcome';
 import { InputError, numberOption } from '../helpers/params';
+import { mapLimit } from '../../shared/mapLimit';
 import * as payment from './payment';
 import * as transaction from './transaction';
 
@@ -42,8 +44,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		throw error;
 	}
 
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		const pairedItem = { item: itemIndex };
+	const concurrency = operation === 'debitStoredCard' ? numberOption(this, 0, 'concurrency', 10, 1) : 1;
+	const outcomes = await mapLimit(items, concurrency, async (item, itemIndex): Promise<{ ok: boolean; json: IDataObject }> => {
 		let includeInput = true;
 		try {
 			includeInput = this.getNodeParameter('options.includeInputData', itemIndex, true) as boolean;
@@ -59,8 +61,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				},
 			};
 			const result = await run(ctx);
-			const json = includeInput ? { ...result, input: items[itemIndex].json } : result;
-			(SUCCESS_OUTCOMES.has(result.outcome as Outcome) ? succeeded : failed).push({ json, pairedItem });
+			const json = includeInput ? { ...result, input: item.json } : result;
+			return { ok: SUCCESS_OUTCOMES.has(result.outcome as Outcome), json };
 		} catch (error) {
 			if (!this.continueOnFail()) throw error;
 			const json: IDataObject = {
@@ -71,8 +73,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				...(error instanceof InputError && error.field ? { field: error.field } : {}),
 				...((error as { description?: string }).description ? { errorDescription: (error as { description?: string }).description } : {}),
 			};
-			failed.push({ json: includeInput ? { ...json, input: items[itemIndex].json } : json, pairedItem });
+			return { ok: false, json: includeInput ? { ...json, input: item.json } : json };
 		}
-	}
+	});
+	outcomes.forEach(({ ok, json }, itemIndex) => (ok ? succeeded : failed).push({ json, pairedItem: { item: itemIndex } }));
 	return [succeeded, failed];
 }

@@ -17,7 +17,7 @@ import { callGateway, findExistingCharge, resultItem, sleep, type ExistingCharge
 import { billingKeyLockKey, LockWaitAborted, withBillingKeyLock } from '../../helpers/billingKeyLock';
 import { classifyResponse, type Classification } from '../../helpers/outcome';
 import { amountParam, currencyParam, inputError, numberOption, requiredString, transactionReference } from '../../helpers/params';
-import { amountFields, connectTimeoutOption, includeInputOption, timeoutOption, verificationDelayOption } from '../common.descriptions';
+import { amountFields, concurrencyOption, connectTimeoutOption, includeInputOption, timeoutOption, verificationDelayOption } from '../common.descriptions';
 
 const show = { resource: ['payment'], operation: ['debitStoredCard'] };
 
@@ -87,6 +87,7 @@ export const description: INodeProperties[] = [
 		default: {},
 		displayOptions: { show },
 		options: [
+			concurrencyOption,
 			connectTimeoutOption,
 			includeInputOption,
 			{
