@@ -530,6 +530,34 @@ describe('payment: record', () => {
 		expect(sb.callCount({ route: 'PUT /Payments' })).toBe(1);
 	});
 
+	it('without the lookup: one call per batch, and a rerun still never pays twice (Xero refuses, a read confirms)', async () => {
+		const invs = await invoicesFor(3);
+		const params = { ...payParams, lookupFirst: false };
+		const payments = invs.map((j, k) => ({ ...j, amountMinor: 2280, currency: 'GBP', transactionreference: `59-8-${1000 + k}` }));
+		const before = sb.callCount();
+		const [ok, failed] = await run(params, payments);
+		expect(failed).toEqual([]);
+		expect(sb.callCount() - before).toBe(1);
+		expect(json(ok).map((j) => (j.xeroPayment as IDataObject).recorded)).toEqual([true, true, true]);
+
+		const rerun = sb.callCount();
+		const [again, refused] = await run(params, [...payments, { ...payments[0], transactionreference: '59-8-other' }]);
+		expect(json(again).map((j) => (j.xeroPayment as IDataObject).skipped)).toEqual(['alreadyRecorded', 'alreadyRecorded', 'alreadyRecorded', 'alreadyPaid']);
+		expect(refused ?? []).toEqual([]);
+		expect(again.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+		// The PUT Xero refused, then one read of the refused invoices.
+		expect(sb.callCount() - rerun).toBe(2);
+		expect(sb.payments()).toHaveLength(3);
+	});
+
+	it('without the lookup, a payment above what is outstanding is refused with Xero\'s message', async () => {
+		const [inv] = await invoicesFor(1);
+		const [ok, failed] = await run({ ...payParams, lookupFirst: false }, [{ ...inv, amountMinor: 9999, currency: 'GBP', transactionreference: '1-2-3' }]);
+		expect(ok ?? []).toEqual([]);
+		expect(String(failed[0].json.error)).toContain('exceeds the amount outstanding');
+		expect(sb.payments()).toHaveLength(0);
+	});
+
 	it('skips invoices already paid by another payment, and rejects overpayment with Xero message', async () => {
 		const invs = await invoicesFor(2);
 		await run(payParams, [{ ...invs[0], amountMinor: 2280, currency: 'GBP', transactionreference: '1-1-1' }]);

@@ -1,10 +1,10 @@
-// Create invoices, never twice. The billing key is the invoice Reference. Per batch of up to 50
-// (fewer when the keys' where clause would pass Xero's ~2 KB query-string limit, see packWhere):
-//  1. ONE lookup (GET /Invoices where Reference=="k1" OR …) for the batch's billing keys; keys that
-//     already have an invoice are returned as they are, not created again — so reruns, redeliveries
-//     and a crash after Xero saved but before we heard back never duplicate;
-//  2. ONE PUT /Invoices (summarizeErrors=false) for the rest, with an Idempotency-Key derived from
-//     the batch content, so our own retries of that call (5xx, timeout) are applied at most once.
+// Create invoices, never twice. The billing key is the invoice Reference.
+//  1. Lookups (GET /Invoices where Reference=="k1" OR …) for all the billing keys, as many per call
+//     as Xero's ~2 KB query-string limit allows (see packWhere; about 37 keys); keys that already
+//     have an invoice are returned as they are, not created again — so reruns, redeliveries and a
+//     crash after Xero saved but before we heard back never duplicate;
+//  2. ONE PUT /Invoices (summarizeErrors=false) per 50 of the rest, with an Idempotency-Key derived
+//     from the batch content, so our own retries of that call (5xx, timeout) are applied at most once.
 // Created and existing invoices go to output 1; those Xero refused go to output 2 with its messages.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { AmountError, normaliseCurrency } from '../../../shared/currency';
@@ -13,6 +13,7 @@ import {
 	addDays,
 	apiError,
 	batchKey,
+	chunk,
 	dateField,
 	fieldParam,
 	GUID,
@@ -180,37 +181,50 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 		const error = inputError(node, d.items[0], d.keyPath, `Billing key "${d.key}" is too long to look up in Xero (over ${WHERE_MAX_SENT_CHARS} characters once URL-encoded)`);
 		for (const i of d.items) results.error(i, error);
 	}
+	// 2. Lookups for every key first, as few as the URL limit allows, so the creates can then fill
+	// whole calls of up to 50 (a batch of 50 keys needs two lookups, but only one create).
+	const toCreate: Draft[] = [];
+	const createCalls = () => Math.ceil(drafts.size / ctx.batchSize);
 	for (let b = 0; b < groups.length; b++) {
 		const { entries: batch, where } = groups[b];
-		const itemIndexes = batch.flatMap((d) => d.items);
 		try {
-			// Lookup + create for this and every later batch: refuse now rather than stop half way.
-			transport.checkDayBudget((groups.length - b) * 2, `creating ${drafts.size} invoice(s)`);
-			// 2. One lookup for the whole batch.
+			// Refuse now rather than stop half way when the day budget cannot cover the rest.
+			transport.checkDayBudget(groups.length - b + createCalls(), `creating ${drafts.size} invoice(s)`);
 			const found = new Map<string, XeroInvoice[]>();
 			for (const inv of await transport.findInvoices({ where })) {
 				const list = found.get(inv.reference) ?? [];
 				list.push(inv);
 				found.set(inv.reference, list);
 			}
-			const toCreate = batch.filter((d) => !found.has(d.key));
 			for (const d of batch) {
 				const existing = found.get(d.key);
-				if (!existing) continue;
+				if (!existing) {
+					toCreate.push(d);
+					continue;
+				}
 				// Prefer a live invoice over a voided one when someone duplicated it by hand.
 				const pick = existing.find((x) => x.status !== 'VOIDED') ?? existing[0];
 				const extra: IDataObject = existing.length > 1 ? { alsoFoundInXero: existing.length - 1 } : {};
 				d.items.forEach((i, n) => results.success(i, created(items[i].json, pick, false, { ...extra, ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) })));
 			}
-			if (!toCreate.length) continue;
-			// The lookup told us the day budget if we did not know it yet: check again before writing.
-			transport.checkDayBudget(1 + (groups.length - b - 1) * 2, `creating ${drafts.size} invoice(s)`);
+		} catch (error) {
+			if (!(error instanceof XeroApiError)) throw error;
+			const itemIndexes = batch.flatMap((d) => d.items);
+			results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
+		}
+	}
 
-			// 3. One create call for the rest; the key makes our retries of this call safe.
-			const writes = toCreate.map((d) => d.write);
+	// 3. One create call per 50 of the rest; the key makes our retries of a call safe.
+	const creates = chunk(toCreate, ctx.batchSize);
+	for (let c = 0; c < creates.length; c++) {
+		const batch = creates[c];
+		const itemIndexes = batch.flatMap((d) => d.items);
+		try {
+			transport.checkDayBudget(creates.length - c, `creating ${toCreate.length} invoice(s)`);
+			const writes = batch.map((d) => d.write);
 			const answers = await transport.createInvoices(writes, batchKey('invoices', writes));
 			answers.forEach((r, k) => {
-				const d = toCreate[k];
+				const d = batch[k];
 				if (r.ok && r.value.reference !== d.key) {
 					throw new XeroApiError(`Creating invoices: Xero answered out of order (reference "${r.value.reference}" for billing key "${d.key}")`, 'other', 200);
 				}

@@ -3,6 +3,10 @@
 // need it. An invoice that is already PAID, or that already carries a payment with the same
 // gateway transaction reference, is skipped and reported as such (output 1), so reruns and
 // redeliveries never pay an invoice twice.
+// With "Look Up Invoices First" off, the PUT goes first and Xero's own validation (no payment on a
+// paid invoice, none above the amount outstanding) guards against paying twice; only the invoices
+// Xero refuses that way are looked up, to report them as already paid. One call per batch
+// instead of two, for full-amount payments such as card debits.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { AmountError, formatMinorUnits, fromMinorUnits, normaliseCurrency, toMinorUnits, type AmountMode } from '../../../shared/currency';
 import { XeroApiError, type PaymentWrite, type XeroInvoice } from '../../transport';
@@ -53,8 +57,20 @@ export const description: INodeProperties[] = [
 	fieldProperty(show, 'currencyField', 'Currency Field', 'currency', 'Input field with the ISO 4217 currency of the amount; it must match the invoice'),
 	fieldProperty(show, 'referenceField', 'Transaction Reference Field', 'transactionreference', 'Input field with the payment gateway transaction reference, stored as the payment Reference'),
 	fieldProperty(show, 'paymentDateField', 'Payment Date Field', '', 'Input field with the payment date (YYYY-MM-DD); empty or missing means today (UTC)', false),
+	{
+		displayName: 'Look Up Invoices First',
+		name: 'lookupFirst',
+		type: 'boolean',
+		default: true,
+		description:
+			"Whether to read the invoices before paying them (one more call per batch) to skip those already paid. Off: pay at once and let Xero refuse a payment above what is outstanding; only refused invoices are read. Turn off only for full-amount payments.",
+		displayOptions: { show },
+	},
 	callOptions(show),
 ];
+
+// Xero's refusals that mean "this invoice needs no (more) payment".
+const NOTHING_OUTSTANDING = /already fully paid|exceeds the amount outstanding/i;
 
 interface Wanted {
 	i: number;
@@ -111,6 +127,7 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 		}
 	});
 	const accountCode = wanted.length ? (fns.getNodeParameter('accountCode', wanted[0].i, '') as string).trim() : '';
+	const lookupFirst = wanted.length ? (fns.getNodeParameter('lookupFirst', wanted[0].i, true) as boolean) : true;
 
 	const batches = chunk(wanted, ctx.batchSize);
 	for (let b = 0; b < batches.length; b++) {
@@ -118,39 +135,39 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 		const itemIndexes = batch.map((w) => w.i);
 		try {
 			transport.checkDayBudget((batches.length - b) * 2, `recording ${wanted.length} payment(s)`);
-			const ids = [...new Set(batch.map((w) => w.invoiceId))];
 			const invoices = new Map<string, XeroInvoice>();
-			for (const inv of await transport.findInvoices({ ids })) invoices.set(inv.invoiceId.toLowerCase(), inv);
+			if (lookupFirst) {
+				const ids = [...new Set(batch.map((w) => w.invoiceId))];
+				for (const inv of await transport.findInvoices({ ids })) invoices.set(inv.invoiceId.toLowerCase(), inv);
+			}
 
 			const toPay: Wanted[] = [];
 			const inBatch = new Set<string>();
 			for (const w of batch) {
 				const inv = invoices.get(w.invoiceId);
 				const json = items[w.i].json;
-				if (!inv) {
-					results.rejected(w.i, { ...json, error: `Xero has no invoice ${w.invoiceId}` });
-					continue;
-				}
-				const recorded = inv.payments.find((p) => p.reference === w.reference);
-				if (recorded) {
-					results.success(w.i, { ...json, xeroPayment: paymentJson(w, { recorded: false, skipped: 'alreadyRecorded', paymentId: recorded.paymentId }), xeroInvoice: invoiceJson(inv) });
-					continue;
-				}
 				if (inBatch.has(`${w.invoiceId}\n${w.reference}`)) {
-					results.success(w.i, { ...json, xeroPayment: paymentJson(w, { recorded: false, skipped: 'duplicateInInput' }), xeroInvoice: invoiceJson(inv) });
+					results.success(w.i, { ...json, xeroPayment: paymentJson(w, { recorded: false, skipped: 'duplicateInInput' }), ...(inv ? { xeroInvoice: invoiceJson(inv) } : {}) });
 					continue;
 				}
-				if (inv.status === 'PAID' || (inv.status === 'AUTHORISED' && inv.amountDue === 0)) {
-					results.success(w.i, { ...json, xeroPayment: paymentJson(w, { recorded: false, skipped: 'alreadyPaid' }), xeroInvoice: invoiceJson(inv) });
-					continue;
-				}
-				if (inv.status !== 'AUTHORISED') {
-					results.rejected(w.i, { ...json, error: `Invoice ${inv.invoiceNumber || w.invoiceId} is ${inv.status}; payments can only be recorded against approved (AUTHORISED) invoices`, xeroInvoice: invoiceJson(inv) });
-					continue;
-				}
-				if (inv.currency && inv.currency !== w.currency) {
-					results.rejected(w.i, { ...json, error: `Payment currency ${w.currency} does not match invoice ${inv.invoiceNumber} currency ${inv.currency}`, xeroInvoice: invoiceJson(inv) });
-					continue;
+				if (lookupFirst) {
+					if (!inv) {
+						results.rejected(w.i, { ...json, error: `Xero has no invoice ${w.invoiceId}` });
+						continue;
+					}
+					const skip = alreadySettled(w, inv);
+					if (skip) {
+						results.success(w.i, { ...json, xeroPayment: paymentJson(w, skip), xeroInvoice: invoiceJson(inv) });
+						continue;
+					}
+					if (inv.status !== 'AUTHORISED') {
+						results.rejected(w.i, { ...json, error: `Invoice ${inv.invoiceNumber || w.invoiceId} is ${inv.status}; payments can only be recorded against approved (AUTHORISED) invoices`, xeroInvoice: invoiceJson(inv) });
+						continue;
+					}
+					if (inv.currency && inv.currency !== w.currency) {
+						results.rejected(w.i, { ...json, error: `Payment currency ${w.currency} does not match invoice ${inv.invoiceNumber} currency ${inv.currency}`, xeroInvoice: invoiceJson(inv) });
+						continue;
+					}
 				}
 				inBatch.add(`${w.invoiceId}\n${w.reference}`);
 				toPay.push(w);
@@ -165,16 +182,38 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 				reference: w.reference,
 			}));
 			const answers = await transport.createPayments(writes, batchKey('payments', writes));
+			const recheck: Array<{ w: Wanted; errors: string[] }> = [];
 			answers.forEach((r, k) => {
 				const w = toPay[k];
 				const json = items[w.i].json;
 				if (r.ok) results.success(w.i, { ...json, xeroPayment: paymentJson(w, { recorded: true, paymentId: r.value.paymentId }) });
+				else if (!lookupFirst && r.errors.some((e) => NOTHING_OUTSTANDING.test(e))) recheck.push({ w, errors: r.errors });
 				else results.rejected(w.i, { ...json, error: `Xero refused the payment ${w.reference}: ${r.errors.join('; ')}`, xeroErrors: r.errors });
 			});
+			// Paid already (a rerun or a redelivery), or paid by something else? Only a read can tell.
+			if (recheck.length) {
+				const found = new Map<string, XeroInvoice>();
+				for (const inv of await transport.findInvoices({ ids: [...new Set(recheck.map((x) => x.w.invoiceId))] })) found.set(inv.invoiceId.toLowerCase(), inv);
+				for (const { w, errors } of recheck) {
+					const inv = found.get(w.invoiceId);
+					const skip = inv ? alreadySettled(w, inv) : null;
+					const json = items[w.i].json;
+					if (inv && skip) results.success(w.i, { ...json, xeroPayment: paymentJson(w, skip), xeroInvoice: invoiceJson(inv) });
+					else results.rejected(w.i, { ...json, error: `Xero refused the payment ${w.reference}: ${errors.join('; ')}`, xeroErrors: errors });
+				}
+			}
 		} catch (error) {
 			if (!(error instanceof XeroApiError)) throw error;
 			results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
 		}
 	}
 	return results;
+}
+
+/** Why an invoice needs no payment for this item: the same payment is on it, or it is paid. */
+function alreadySettled(w: Wanted, inv: XeroInvoice): IDataObject | null {
+	const recorded = inv.payments.find((p) => p.reference === w.reference);
+	if (recorded) return { recorded: false, skipped: 'alreadyRecorded', paymentId: recorded.paymentId };
+	if (inv.status === 'PAID' || (inv.status === 'AUTHORISED' && inv.amountDue === 0)) return { recorded: false, skipped: 'alreadyPaid' };
+	return null;
 }
