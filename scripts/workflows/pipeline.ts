@@ -74,7 +74,8 @@ function helpers(s: PipelineSettings) {
 				mode,
 				batchSize: s.batchSize,
 				batchWindowMs: s.batchWindowMs,
-				options: { maxAttempts: s.maxAttempts, prefetch: s.batchSize },
+				// Two batches in flight: the next one fills while the last is still being acknowledged.
+				options: { maxAttempts: s.maxAttempts, prefetch: s.batchSize * 2 },
 				queueSetup: setup(retryDelays),
 			}, rabbit),
 		publish: (wf: Workflow, name: string, stage: string, col: number, row: number) =>
@@ -230,30 +231,26 @@ export function emailWorkflow(s: PipelineSettings): Workflow {
 	const wf = new Workflow('bpStage3EmailInv', 'Billing · 3 · Email invoices');
 	wf.note(0, -1.6, 1100, 280, [
 		'## 3 · Email invoices',
-		'Reads each invoice fresh from Xero (one call per batch) and skips invoices already marked *sent*, so a redelivered message does not email the client twice. ' +
-			(s.attachPdf
-				? "Otherwise it fetches Xero's PDF (one call per invoice), emails it, and marks the invoice as sent in Xero."
-				: 'Otherwise it emails the invoice (no PDF: delete *Invoice PDF* to save Xero calls, or add it back) and marks it as sent in Xero.'),
+		(s.attachPdf
+			? "Fetches each invoice's PDF from Xero (one call per invoice), emails it, and marks the invoice as sent in Xero (one call per batch)."
+			: 'Emails each invoice (no PDF: add *Invoice PDF* from the Xero Billing node to attach it, one Xero call per invoice) and marks it as sent in Xero (one call per batch).') +
+			" A message redelivered after a crash does not email the client twice: **Email Invoice** keeps a journal of what the SMTP server accepted (in n8n's user folder; on several n8n instances, point its *Journal Folder* at a shared volume).",
 		'',
 		'Then the invoice goes on to the **debit** stage. Failures are retried with growing delays, then parked.',
 	].join('\n'));
 	const trigger = h.trigger(wf, 'Invoices to Email', STAGES.email, 0, 0);
-	const fresh = wf.add('Invoice in Xero', T.xero, 1, 1, 0, { resource: 'invoice', operation: 'get', findBy: 'invoiceId', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
-	const already = wf.add('Already Emailed?', 'n8n-nodes-base.if', 2.2, 2, 0, { conditions: isTrue('={{ $json.xeroInvoice.sentToContact === true }}'), options: {} });
-	let beforeEmail = already;
-	let beforeEmailOutput = 1;
-	const retry = h.retryOrPark(wf, 'Retry or Park', 4, 1.3);
+	const retry = h.retryOrPark(wf, 'Retry or Park', 3, 1.3);
+	let beforeEmail = trigger;
 	if (s.attachPdf) {
-		const pdf = wf.add('Invoice PDF', T.xero, 1, 3, 0.6, { resource: 'invoice', operation: 'getPdf', binaryPropertyName: 'data', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
-		wf.link(already, pdf, 1).link(pdf, retry, 1);
+		const pdf = wf.add('Invoice PDF', T.xero, 1, 1, 0, { resource: 'invoice', operation: 'getPdf', binaryPropertyName: 'data', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
+		wf.link(trigger, pdf).link(pdf, retry, 1);
 		beforeEmail = pdf;
-		beforeEmailOutput = 0;
 	}
-	const email = wf.add('Email Invoice', T.email, 1, 4, 0.6, { operation: 'sendInvoice', attachInvoice: s.attachPdf, binaryPropertyName: 'data', templateOverrides: {}, options: {} }, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
-	const sent = wf.add('Mark as Sent', T.xero, 1, 5, 0.6, { resource: 'invoice', operation: 'markSent', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
-	const toDebit = h.publish(wf, 'To Debit Stage', STAGES.debit, 6, 0);
-	wf.link(trigger, fresh).link(fresh, already).link(already, toDebit, 0).link(beforeEmail, email, beforeEmailOutput).link(email, sent).link(sent, toDebit);
-	wf.link(fresh, retry, 1).link(email, retry, 1).link(sent, retry, 1);
+	const email = wf.add('Email Invoice', T.email, 1, 2, 0, { operation: 'sendInvoice', attachInvoice: s.attachPdf, binaryPropertyName: 'data', templateOverrides: {}, options: {} }, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
+	const sent = wf.add('Mark as Sent', T.xero, 1, 3, 0, { resource: 'invoice', operation: 'markSent', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
+	const toDebit = h.publish(wf, 'To Debit Stage', STAGES.debit, 4, 0);
+	wf.link(beforeEmail, email).link(email, sent).link(sent, toDebit);
+	wf.link(email, retry, 1).link(sent, retry, 1);
 	return wf;
 }
 
@@ -289,6 +286,8 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		amountField: 'amountMinor',
 		amountUnit: 'minor',
 		referenceField: 'transactionreference',
+		// Card debits pay the whole invoice: Xero itself refuses a second one, so no read first.
+		lookupFirst: false,
 		options: h.xeroOptions,
 	}, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 	const toNotify = h.publish(wf, 'To Notify Stage', STAGES.notify, 7, 0.6);

@@ -115,15 +115,13 @@ export class Stages {
 		return { ok: facts, failed: [...(contacts.out[1] ?? []), ...(created.out[1] ?? [])] };
 	}
 
-	/** 03-email-invoices: Invoice in Xero → (not sent yet) Invoice PDF → Email Invoice → Mark as Sent. */
+	/** 03-email-invoices: Invoice PDF → Email Invoice (skips what its journal says was sent) → Mark as Sent. */
 	async emailInvoice(items: IDataObject[]): Promise<StageResult> {
 		const f = '03-email-invoices.json';
-		const fresh = await this.node(this.xero, shippedParameters(f, 'Invoice in Xero'), items);
-		const toSend = fresh.out[0].filter((j) => (j.xeroInvoice as IDataObject | undefined)?.sentToContact !== true);
-		const pdf = await this.node(this.xero, shippedParameters(f, 'Invoice PDF'), toSend);
+		const pdf = await this.node(this.xero, shippedParameters(f, 'Invoice PDF'), items);
 		const email = await this.node(this.email, shippedParameters(f, 'Email Invoice'), pdf.out[0], pdf.items[0].map((i) => i.binary));
 		const sent = await this.node(this.xero, shippedParameters(f, 'Mark as Sent'), email.out[0]);
-		return { ok: sent.out[0], failed: [...(fresh.out[1] ?? []), ...(pdf.out[1] ?? []), ...(email.out[1] ?? []), ...(sent.out[1] ?? [])] };
+		return { ok: sent.out[0], failed: [...(pdf.out[1] ?? []), ...(email.out[1] ?? []), ...(sent.out[1] ?? [])] };
 	}
 
 	/** 04-debit-cards: Card on File? → Debit Stored Card, or the no-card notice path. */
