@@ -1,0 +1,146 @@
+// `npm run bench [-- --invoices 2000 --minute-ms 60000 --baseline-minutes 3 --pdf --only old|builtins|ours]`
+// The same seeded billing run through three systems, one after another, each against a fresh
+// sandbox with realistic latencies (Xero 300 ms a call, Secure Trading 800 ms a request, SMTP
+// 50 ms) and Xero's limits enforced (5 concurrent, 60 calls per minute; --minute-ms compresses the
+// minute for all three alike): the old one-process script, the same run built from n8n's built-in
+// nodes, and this package's shipped workflows. The slow two are time-boxed (--baseline-minutes)
+// and measured over what they finished; this package runs every invoice.
+// `npm run bench:memory` runs this package alone at 1000 and 5000 invoices and compares n8n's
+// peak RSS.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { packAndInstall } from '../test/harness/package';
+import { N8N_VERSION, NODE24_BIN, REPO_ROOT } from '../test/harness/paths';
+import { LATENCY, runBuiltins, runOldWay, runOurs, type BenchSettings, type SystemResult } from './billing/systems';
+
+interface Args extends Omit<BenchSettings, 'nodesTemplate' | 'log'> {
+	only?: 'old' | 'builtins' | 'ours';
+	memory: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+	const a: Args = { invoices: 2000, seed: 42, minuteMs: 60_000, pdf: false, newClients: false, baselineMinutes: 3, memory: false };
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i];
+		const num = (min: number) => {
+			const v = Number(argv[++i]);
+			if (!Number.isFinite(v) || v < min) throw new Error(`${arg} needs a number of at least ${min}, got "${argv[i]}"`);
+			return v;
+		};
+		if (arg === '--invoices') a.invoices = Math.round(num(10));
+		else if (arg === '--seed') a.seed = Math.round(num(0));
+		else if (arg === '--minute-ms') a.minuteMs = Math.round(num(1000));
+		else if (arg === '--baseline-minutes') a.baselineMinutes = num(0.5);
+		else if (arg === '--pdf') a.pdf = true;
+		else if (arg === '--new-clients') a.newClients = true;
+		else if (arg === '--memory') a.memory = true;
+		else if (arg === '--only') {
+			const v = argv[++i];
+			if (v !== 'old' && v !== 'builtins' && v !== 'ours') throw new Error(`--only must be old, builtins or ours, got "${v}"`);
+			a.only = v;
+		} else if (arg === '--help' || arg === '-h') {
+			console.log('npm run bench -- [--invoices 2000] [--minute-ms 60000] [--baseline-minutes 3] [--pdf] [--new-clients] [--only old|builtins|ours] [--seed 42]');
+			console.log('npm run bench:memory -- [--minute-ms 6000]   (this package at 1000 and 5000 invoices, peak RSS)');
+			process.exit(0);
+		} else throw new Error(`unknown argument "${arg}" (try --help)`);
+	}
+	return a;
+}
+
+function table(rows: string[][]): string {
+	const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+	return rows.map((r, i) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ') + (i === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : '')).join('\n');
+}
+
+const f = (n: number, d = 1) => n.toFixed(d);
+
+function header(args: Args, command: string): string {
+	const cpu = os.cpus();
+	const node24 = execFileSync(NODE24_BIN, ['--version'], { encoding: 'utf8' }).trim();
+	return [
+		`machine   ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}`,
+		`software  n8n ${N8N_VERSION} on Node ${node24} (SQLite, every execution saved), RabbitMQ quorum queues; scripts on Node ${process.version}`,
+		`sandbox   Xero ${LATENCY.xero} ms a call, 5 concurrent, 60 calls per ${args.minuteMs / 1000} s minute; Secure Trading ${LATENCY.secureTrading} ms a request; SMTP ${LATENCY.smtp} ms a message; Xero PDFs ${args.pdf ? 'attached' : 'not attached'}; ${args.newClients ? 'clients new to Xero (first run)' : 'clients billed before (their Xero contacts exist)'}`,
+		`command   ${command}`,
+	].join('\n');
+}
+
+async function main(): Promise<void> {
+	const args = parseArgs(process.argv.slice(2));
+	const command = `npm run ${args.memory ? 'bench:memory' : 'bench'} -- ${process.argv.slice(2).filter((a) => a !== '--memory').join(' ')}`.trim();
+	const log = (line: string) => console.log(`  · ${line}`);
+	console.log('packing and installing the package into a template n8n nodes folder…');
+	const { nodesTemplate } = packAndInstall();
+	const settings: BenchSettings = { ...args, nodesTemplate, log };
+	const results: SystemResult[] = [];
+	const out = path.join(REPO_ROOT, 'bench', 'results');
+	fs.mkdirSync(out, { recursive: true });
+
+	if (args.memory) {
+		const sizes = [1000, 5000];
+		for (const n of sizes) {
+			console.log(`this package, ${n} invoices…`);
+			results.push(await runOurs({ ...settings, invoices: n }));
+		}
+		console.log(`\nBilling pipeline memory: peak RSS of n8n (main process + task runner) by run size\n${header(args, command)}\n`);
+		console.log(table([['invoices', 'done', 'seconds', 'invoices/min', 'peak RSS (MB)'], ...results.map((r) => [String(r.total), String(r.completed), f(r.seconds), f(r.perMinute), f(r.peakRssMb, 0)])]));
+		const growth = results[1].peakRssMb / results[0].peakRssMb - 1;
+		console.log(`\npeak RSS at 5000 vs 1000: ${growth >= 0 ? '+' : ''}${f(growth * 100)}% (target within 20%: ${Math.abs(growth) <= 0.2 ? 'met' : 'NOT met'})`);
+		fs.writeFileSync(path.join(out, 'memory-latest.json'), JSON.stringify({ command, args, results }, null, 2));
+		return;
+	}
+
+	const systems: Array<[Args['only'], () => Promise<SystemResult>]> = [
+		['old', () => runOldWay(settings)],
+		['builtins', () => runBuiltins(settings)],
+		['ours', () => runOurs(settings)],
+	];
+	for (const [name, run] of systems) {
+		if (args.only && args.only !== name) continue;
+		console.log(`running: ${name}…`);
+		const r = await run();
+		log(`${r.completed}/${r.total} invoices in ${f(r.seconds)} s${r.timeBoxed ? ' (time box)' : ''}, ${r.xeroCalls} Xero calls${r.problems.length ? `; PROBLEMS: ${r.problems.join('; ')}` : ''}`);
+		results.push(r);
+	}
+
+	console.log(`\nBilling run benchmark: the same seeded run through three systems, one after the other\n${header(args, command)}\n`);
+	console.log(
+		table([
+			['system', 'invoices done', 'seconds', 'invoices/min', 'Xero calls/invoice', 'gateway calls/invoice', 'peak RSS (MB)'],
+			...results.map((r) => [
+				r.system,
+				`${r.completed}/${r.total}${r.timeBoxed ? ' (time box)' : ''}`,
+				f(r.seconds),
+				f(r.perMinute),
+				f(r.xeroCalls / Math.max(1, r.completed), 3),
+				f(r.gatewayCalls / Math.max(1, r.completed), 2),
+				f(r.peakRssMb, 0),
+			]),
+		]),
+	);
+	const ours = results.find((r) => r.system.startsWith('this package'));
+	if (ours) {
+		const cpi = ours.xeroCalls / Math.max(1, ours.completed);
+		const bound = (60 * (60_000 / args.minuteMs)) / cpi;
+		const target = args.pdf ? 1.15 : 0.15;
+		console.log('');
+		console.log(`Xero calls per invoice, this package: ${f(cpi, 3)} (target ≤ ${target}: ${cpi <= target ? 'met' : 'NOT met'})`);
+		console.log(`Xero-limit bound at that rate: 60 calls per minute / ${f(cpi, 3)} = ${f(bound)} invoices/min; this package ran at ${f(ours.perMinute)} = ${f((100 * ours.perMinute) / bound)}% of it (target ≥ 80%)`);
+		for (const other of results.filter((r) => r !== ours)) {
+			const ratio = ours.perMinute / other.perMinute;
+			const want = other.system.startsWith('the old way') ? 20 : 10;
+			console.log(`this package / ${other.system}: ${f(ratio)}× faster (target ≥ ${want}×: ${ratio >= want ? 'met' : 'NOT met'})`);
+		}
+	}
+	for (const r of results) console.log(`Xero calls of ${r.system}: ${Object.entries(r.xeroRoutes).map(([k, v]) => `${k} ${v}`).join(', ')}; ${r.xero429} answered 429`);
+	for (const r of results) if (r.problems.length) console.log(`PROBLEMS in ${r.system}: ${r.problems.join('; ')}`);
+	console.log('\ninvoices done = payment notice (paid, declined or no card) in the sandbox mailbox; rates are over the invoices done.');
+	fs.writeFileSync(path.join(out, 'latest.json'), JSON.stringify({ command, args, results }, null, 2));
+}
+
+main().catch((error: Error) => {
+	console.error(`\n✖ ${error.stack ?? error.message}`);
+	process.exit(1);
+});
