@@ -53,6 +53,25 @@ function http(name: string, x: number, method: string, url: string, opts: { body
 	};
 }
 
+/** An If node (v2.2) with one condition. */
+function ifNode(name: string, x: number, leftValue: string, operator: Json, rightValue = ''): Json {
+	return {
+		id: nodeId(name),
+		name,
+		type: 'n8n-nodes-base.if',
+		typeVersion: 2.2,
+		position: [x, 0],
+		parameters: {
+			conditions: {
+				options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 },
+				conditions: [{ id: nodeId(`${name} condition`), leftValue, rightValue, operator }],
+				combinator: 'and',
+			},
+			options: {},
+		},
+	};
+}
+
 function email(name: string, x: number, subject: string, text: string, attach: boolean): Json {
 	return {
 		...retrying(name, 'n8n-nodes-base.emailSend', 2.1, x),
@@ -96,21 +115,7 @@ export async function builtinWorkflows(sandbox: BillingSandbox, queue: string, p
 		}),
 		...(pdf ? [http('Invoice PDF', 600, 'GET', `={{ '${api}/Invoices/' + $json.Invoices[0].InvoiceID }}`, { auth: 'xero', pdf: true })] : []),
 		email('Email Invoice', 800, `={{ 'Invoice ' + ${invoice}.InvoiceNumber }}`, `={{ 'Dear ' + ${trigger}.name + ', please find invoice ' + ${invoice}.InvoiceNumber + '.' }}`, pdf),
-		{
-			id: 'b3b3b3b3-0000-4000-8000-000000000001',
-			name: 'Card on File?',
-			type: 'n8n-nodes-base.if',
-			typeVersion: 2.2,
-			position: [1000, 0],
-			parameters: {
-				conditions: {
-					options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 },
-					conditions: [{ id: 'c1', leftValue: `={{ ${trigger}.cardReference ?? '' }}`, rightValue: '', operator: { type: 'string', operation: 'notEmpty', singleValue: true } }],
-					combinator: 'and',
-				},
-				options: {},
-			},
-		},
+		ifNode('Card on File?', 1000, `={{ ${trigger}.cardReference ?? '' }}`, { type: 'string', operation: 'notEmpty', singleValue: true }),
 		http('Charge Card', 1200, 'POST', `${st.url}/json/`, {
 			auth: 'gateway',
 			body:
@@ -118,21 +123,7 @@ export async function builtinWorkflows(sandbox: BillingSandbox, queue: string, p
 				`accounttypedescription: 'RECUR', parenttransactionreference: ${trigger}.cardReference, credentialsonfile: '2', baseamount: String(${trigger}.totalMinor), ` +
 				`currencyiso3a: ${trigger}.currency, orderreference: ${trigger}.billingKey }] }) }}`,
 		}),
-		{
-			id: 'b3b3b3b3-0000-4000-8000-000000000002',
-			name: 'Paid?',
-			type: 'n8n-nodes-base.if',
-			typeVersion: 2.2,
-			position: [1400, 0],
-			parameters: {
-				conditions: {
-					options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 },
-					conditions: [{ id: 'c2', leftValue: '={{ $json.response[0].errorcode }}', rightValue: '0', operator: { type: 'string', operation: 'equals' } }],
-					combinator: 'and',
-				},
-				options: {},
-			},
-		},
+		ifNode('Paid?', 1400, '={{ $json.response[0].errorcode }}', { type: 'string', operation: 'equals' }, '0'),
 		http('Record Payment', 1600, 'PUT', `${api}/Payments`, {
 			auth: 'xero',
 			body:
