@@ -42,16 +42,21 @@ function luhn(digits: string): boolean {
 	return sum % 10 === 0;
 }
 
-// Visa 13/16/19, Mastercard 51–55 and 2221–2720, Amex 34/37, Discover 6011/65, not inside a longer number.
-const PAN = /(?<!\d)(?:4\d{12}(?:\d{3}){0,2}|5[1-5]\d{14}|2[2-7]\d{14}|3[47]\d{13}|6(?:011|5\d\d)\d{12})(?!\d)/g;
+// Visa 13/16/19, Mastercard 51–55 and 2221–2720, Amex 34/37, Discover 6011/65, standing on its own:
+// not inside a longer number or a hex id (a 16-digit Luhn-valid run turns up in random UUIDs), and
+// not nodemailer's MIME boundary "----_NmP-<16 digits>-Part_1", which is random digits too.
+const PAN = /(?<![0-9A-Za-z]|_NmP-)(?:4\d{12}(?:\d{3}){0,2}|5[1-5]\d{14}|2[2-7]\d{14}|3[47]\d{13}|6(?:011|5\d\d)\d{12})(?![0-9A-Za-z])/g;
 
 export function findPans(text: string): string[] {
 	return [...text.matchAll(PAN)].map((m) => m[0]).filter(luhn);
 }
 
-function around(text: string, index: number, length: number): string {
-	const before = text.slice(Math.max(0, index - 40), index);
-	const after = text.slice(index + length, index + length + 40);
+// A report must not leak either: the surroundings are masked too (another secret or a card
+// number can sit within 40 characters of the hit).
+function around(text: string, index: number, length: number, secrets: Secret[]): string {
+	const mask = (part: string) => secrets.reduce((out, s) => out.split(s.value).join('*'.repeat(8)), part).replace(PAN, '*'.repeat(8));
+	const before = mask(text.slice(Math.max(0, index - 40), index));
+	const after = mask(text.slice(index + length, index + length + 40));
 	return `${before}[${'*'.repeat(Math.min(length, 8))}]${after}`.replace(/[^\x20-\x7e]/g, '.');
 }
 
@@ -64,12 +69,12 @@ export function scan(sources: ScanSource[], secrets: Secret[]): ScanReport {
 		for (const secret of wanted) {
 			let at = source.text.indexOf(secret.value);
 			while (at >= 0) {
-				findings.push({ where: source.where, what: secret.name, context: around(source.text, at, secret.value.length) });
+				findings.push({ where: source.where, what: secret.name, context: around(source.text, at, secret.value.length, wanted) });
 				at = source.text.indexOf(secret.value, at + 1);
 			}
 		}
 		for (const m of source.text.matchAll(PAN)) {
-			if (luhn(m[0])) findings.push({ where: source.where, what: 'card number', context: around(source.text, m.index ?? 0, m[0].length) });
+			if (luhn(m[0])) findings.push({ where: source.where, what: 'card number', context: around(source.text, m.index ?? 0, m[0].length, wanted) });
 		}
 	}
 	return { sources: sources.length, bytes, findings };
