@@ -265,6 +265,20 @@ describe('Billing Email node against the SMTP sink', () => {
 		expect(fresh.sentAt('<never.sent@billing.example>')).toBeUndefined();
 	});
 
+	it('sends each email once when two executions hold the same batch at once (redelivered after a broker restart)', async () => {
+		sink.setLatency(150);
+		try {
+			const batch = [row(21), row(22), row(23)];
+			const [a, b] = await Promise.all([run(sink, batch, { operation: 'sendInvoice' }), run(sink, batch, { operation: 'sendInvoice' })]);
+			const statuses = [...a[0], ...b[0]].map((i) => (i.json.emailDelivery as any).status).sort();
+			expect(statuses).toEqual(['alreadySent', 'alreadySent', 'alreadySent', 'sent', 'sent', 'sent']);
+			expect(sink.duplicates()).toEqual({});
+			expect(sink.messages()).toHaveLength(3);
+		} finally {
+			sink.setLatency(undefined);
+		}
+	});
+
 	it('applies template overrides and refuses unknown or empty placeholders', async () => {
 		const [sent] = await run(sink, [row(1)], {
 			operation: 'sendInvoice',

@@ -77,10 +77,19 @@ export async function deliverBillingEmails(
 		await withSmtpPool(settings, async (send) => {
 			await mapLimit(ready, concurrency, async ({ index, composed }) => {
 				try {
-					const result = await send(composed.email);
-					// The server has the message: record it before anything else can fail.
 					let journalError: string | undefined;
-					if (journal) await journal.record(composed.email.messageId).catch((e: Error) => (journalError = e.message));
+					const sendAndRecord = async () => {
+						const accepted = await send(composed.email);
+						// The server has the message: record it before anything else can fail.
+						if (journal) await journal.record(composed.email.messageId).catch((e: Error) => (journalError = e.message));
+						return accepted;
+					};
+					const once = journal ? await journal.sendOnce(composed.email.messageId, sendAndRecord) : { value: await sendAndRecord() };
+					if ('sentAt' in once) {
+						outcomes.set(index, { ok: true, json: { status: 'alreadySent', sentAt: once.sentAt, ...composed.summary } });
+						return;
+					}
+					const result = once.value;
 					outcomes.set(index, {
 						ok: true,
 						json: {

@@ -61,6 +61,29 @@ export class SentJournal {
 		}
 	}
 
+	/** Sends in progress in this process, by Message-ID. */
+	private readonly sending = new Map<string, Promise<unknown>>();
+
+	/**
+	 * Runs `send` (which sends and records) unless the message went out already. Two executions of
+	 * this process can hold the same message at once: after a broker restart RabbitMQ redelivers a
+	 * batch whose first execution is still sending. The second waits for the first, then skips.
+	 */
+	async sendOnce<T>(messageId: string, send: () => Promise<T>): Promise<{ sentAt: string } | { value: T }> {
+		for (let other = this.sending.get(messageId); other; other = this.sending.get(messageId)) {
+			await other.catch(() => undefined);
+		}
+		const sentAt = this.sent.get(messageId);
+		if (sentAt !== undefined) return { sentAt };
+		const attempt = send();
+		this.sending.set(messageId, attempt);
+		try {
+			return { value: await attempt };
+		} finally {
+			this.sending.delete(messageId);
+		}
+	}
+
 	/** When this Message-ID was sent, if the journal knows it. */
 	sentAt(messageId: string): string | undefined {
 		return this.sent.get(messageId);
