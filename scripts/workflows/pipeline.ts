@@ -164,7 +164,7 @@ export function collectWorkflow(s: PipelineSettings): Workflow {
 	// A rerun bills only what is not billed yet: keys that already have a Xero invoice stop here
 	// (one Xero call per 50). Everything else goes on; stage 2 is idempotent anyway, so a Xero
 	// outage here only means no filtering, never a lost or duplicated invoice.
-	const known = wf.add('Already Invoiced?', T.xero, 1, 6, 0.5, { resource: 'invoice', operation: 'get', findBy: 'billingKey', options: h.xeroOptions }, { credentials: CREDENTIALS.xero });
+	const known = wf.add('Already Invoiced?', T.xero, 1, 6, 0.5, { resource: 'invoice', operation: 'get', findBy: 'billingKeyNumber', options: h.xeroOptions }, { credentials: CREDENTIALS.xero });
 	const already = wf.add('Already Invoiced', 'n8n-nodes-base.noOp', 1, 7, -0.2, {});
 	const fresh = h.shape(wf, 'New Invoice Request', 7, 0.9, '{ ...$json, error: undefined }');
 	const toInvoice = h.publish(wf, 'To Invoice Stage', STAGES.invoice, 8, 0.9);
@@ -203,7 +203,7 @@ export function invoiceWorkflow(s: PipelineSettings): Workflow {
 	const wf = new Workflow('bpStage2Invoices', 'Billing · 2 · Create invoices in Xero');
 	wf.note(0, -1.6, 1000, 260, [
 		'## 2 · Create invoices in Xero',
-		`Takes up to ${s.batchSize} invoice requests at a time from the **invoice** queue, finds or creates the clients' Xero contacts, and creates the invoices in one call per batch. Invoices that already exist for a billing key are returned, never created again, so redeliveries and reruns are safe.`,
+		`Takes up to ${s.batchSize} invoice requests at a time from the **invoice** queue, finds or creates the clients' Xero contacts, and creates the invoices in one call per batch. The billing key is the invoice number, which Xero never gives two invoices: an invoice that already exists for a key is returned, never created again, so redeliveries and reruns are safe.`,
 		'',
 		'Created invoices go on to the **email** stage. Xero validation errors are parked at once (they need a fix); rate limits, outages and timeouts are retried with growing delays, then parked.',
 	].join('\n'));
@@ -212,6 +212,7 @@ export function invoiceWorkflow(s: PipelineSettings): Workflow {
 	const create = wf.add('Create Invoices', T.xero, 1, 2, 0, {
 		resource: 'invoice',
 		operation: 'create',
+		duplicateCheck: 'invoiceNumber',
 		accountCode: s.salesAccountCode,
 		dueInDays: s.dueInDays,
 		status: 'AUTHORISED',

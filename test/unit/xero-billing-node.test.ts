@@ -464,6 +464,57 @@ describe('invoice: create', () => {
 	});
 });
 
+describe('invoice: create with the billing key as invoice number', () => {
+	const byNumber = (extra: IDataObject = {}) => ({ ...createParams(extra), duplicateCheck: 'invoiceNumber' });
+
+	it('creates 120 invoices with one call per 50 and no lookup, numbered by billing key', async () => {
+		const ids = seedContacts(120);
+		const [ok, failed] = await run(byNumber(), ids.map((id, n) => request(n, id)));
+		expect(failed).toEqual([]);
+		expect(ok).toHaveLength(120);
+		expect(sb.callsByRoute()).toEqual({ 'PUT /Invoices': 3 });
+		expect(sb.invoices().map((i) => [i.InvoiceNumber, i.Reference])).toEqual(ids.map((_, n) => [`bk-2024-01-C${n}`, `bk-2024-01-C${n}`]));
+		expect(json(ok).every((j) => (j.xeroInvoice as IDataObject).created === true)).toBe(true);
+	});
+
+	it('a half-done batch again: Xero refuses the numbers it has, one lookup returns them, the rest are created', async () => {
+		const ids = seedContacts(60);
+		const input = ids.map((id, n) => request(n, id));
+		const [firstRun] = await run(byNumber(), input.slice(0, 40));
+		const before = sb.callCount();
+		const [again, failed] = await run(byNumber(), input);
+		expect(failed).toEqual([]);
+		expect(sb.invoices()).toHaveLength(60);
+		// Two creates (50 + 10), then one InvoiceNumbers lookup for the 40 refused.
+		expect(sb.callCount() - before).toBe(3);
+		const lookup = sb.calls({ route: 'GET /Invoices' });
+		expect(lookup).toHaveLength(1);
+		expect(String(lookup[0].query.InvoiceNumbers).split(',')).toHaveLength(40);
+		expect(json(again).map((j) => (j.xeroInvoice as IDataObject).created)).toEqual([...Array(40).fill(false), ...Array(20).fill(true)]);
+		expect(json(again).slice(0, 40).map((j) => (j.xeroInvoice as IDataObject).invoiceId)).toEqual(json(firstRun).map((j) => (j.xeroInvoice as IDataObject).invoiceId));
+		expect(again.map((o) => (o.pairedItem as { item: number }).item)).toEqual([...Array(60).keys()]);
+	});
+
+	it("refuses a number another contact's invoice holds, naming it, and creates the rest", async () => {
+		const ids = seedContacts(3);
+		await run(byNumber(), [request(0, ids[1])]);
+		const [ok, failed] = await run(byNumber(), [request(0, ids[0]), request(2, ids[2])]);
+		expect(json(ok).map((j) => j.billingKey)).toEqual(['bk-2024-01-C2']);
+		expect(failed).toHaveLength(1);
+		expect(failed[0].pairedItem).toEqual({ item: 0 });
+		expect(String(failed[0].json.error)).toMatch(/^Invoice number bk-2024-01-C0 is already used in Xero by invoice [0-9a-f-]{36} for another contact \(Client 1 Ltd\)$/);
+		expect(sb.invoices()).toHaveLength(2);
+	});
+
+	it('never duplicates when a 5xx strikes after Xero saved the batch', async () => {
+		const ids = seedContacts(3);
+		sb.failNext(1, { kind: 'error', status: 503, phase: 'after', routes: /^PUT \/Invoices$/ });
+		const [ok] = await run(byNumber(), ids.map((id, n) => request(n, id)));
+		expect(ok).toHaveLength(3);
+		expect(sb.invoices()).toHaveLength(3);
+	});
+});
+
 describe('invoice: markSent, get, getPdf', () => {
 	async function createSome(n: number) {
 		const ids = seedContacts(n);
@@ -489,6 +540,17 @@ describe('invoice: markSent, get, getPdf', () => {
 		expect(missing[0].json.error).toBe('Xero has no sales invoice with Reference "bk-unknown"');
 		const [byId] = await run({ resource: 'invoice', operation: 'get', findBy: 'invoiceId', options: fast }, json(created));
 		expect(byId).toHaveLength(2);
+	});
+
+	it('gets invoices numbered by billing key, 50 numbers a call', async () => {
+		const ids = seedContacts(60);
+		const input = ids.map((id, n) => request(n, id));
+		await run({ ...createParams(), duplicateCheck: 'invoiceNumber' }, input);
+		const before = sb.callCount();
+		const [found, missing] = await run({ resource: 'invoice', operation: 'get', findBy: 'billingKeyNumber', options: fast }, [...input, { billingKey: 'bk-unknown' }]);
+		expect(sb.callCount() - before).toBe(2);
+		expect(json(found).map((j) => (j.xeroInvoice as IDataObject).invoiceNumber)).toEqual(input.map((r) => r.billingKey));
+		expect(missing.map((m) => [m.pairedItem, m.json.error])).toEqual([[{ item: 60 }, 'Xero has no sales invoice numbered "bk-unknown"']]);
 	});
 
 	it('downloads invoice PDFs as binary data', async () => {

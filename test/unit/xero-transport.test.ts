@@ -4,6 +4,7 @@ import { parseSdkRejection, xeroMessages, XeroApiError, XeroDayLimitError } from
 import { OrgLimiter } from '../../nodes/XeroBilling/transport/limiter';
 import {
 	forgetXeroOrganisations,
+	packList,
 	packTerms,
 	packWhere,
 	sentLength,
@@ -256,5 +257,22 @@ describe("where clauses within Xero's URL length limit", () => {
 		});
 		const short = packWhere(['a', 'b', 'c'], (k) => [`Reference==${whereString(k)}`], { maxEntries: 2 });
 		expect(short.groups.map((g) => g.where)).toEqual(['Reference=="a" OR Reference=="b"', 'Reference=="c"']);
+	});
+
+	it('packs a list parameter (InvoiceNumbers=a,b) by count and by length as sent, each value once', async () => {
+		const keys = Array.from({ length: 60 }, (_, n) => `C${n}-20261116-20261119`);
+		const byCount = packList([...keys, keys[0]], 'InvoiceNumbers', { maxEntries: 50 });
+		expect(byCount.groups.map((g) => g.length)).toEqual([50, 10]);
+		expect(byCount.groups.flat()).toEqual(keys);
+		const long = Array.from({ length: 120 }, (_, n) => `Zoë & Åsa/${String(n).padStart(20, '0')}`);
+		const byLength = packList(long, 'InvoiceNumbers');
+		expect(byLength.groups.length).toBeGreaterThan(1);
+		for (const g of byLength.groups) expect('InvoiceNumbers='.length + sentLength(g.join(','))).toBeLessThanOrEqual(WHERE_MAX_SENT_CHARS);
+		expect(packList(['x'.repeat(2100), 'ok'], 'InvoiceNumbers')).toEqual({ groups: [['ok']], tooLong: ['x'.repeat(2100)] });
+		// The length is the one the SDK really sends.
+		const t = new XeroTransport(conn, policy);
+		await t.findInvoices({ invoiceNumbers: byLength.groups[0] });
+		const sent = sb.calls({ route: 'GET /Invoices' }).at(-1)!;
+		expect(sent.queryLength).toBe('InvoiceNumbers='.length + sentLength(byLength.groups[0].join(',')));
 	});
 });

@@ -96,6 +96,8 @@ export interface InvoiceWrite {
 	type?: 'ACCREC';
 	contactId?: string;
 	reference?: string;
+	/** Empty means Xero numbers the invoice from its own sequence. */
+	invoiceNumber?: string;
 	date?: string;
 	dueDate?: string;
 	status?: 'DRAFT' | 'SUBMITTED' | 'AUTHORISED';
@@ -286,6 +288,7 @@ function invoiceModel(w: InvoiceWrite): Invoice {
 	if (w.type) inv.type = Invoice.TypeEnum.ACCREC;
 	if (w.contactId) inv.contact = { contactID: w.contactId };
 	if (w.reference !== undefined) inv.reference = w.reference;
+	if (w.invoiceNumber) inv.invoiceNumber = w.invoiceNumber;
 	if (w.date) inv.date = w.date;
 	if (w.dueDate) inv.dueDate = w.dueDate;
 	if (w.status) inv.status = Invoice.StatusEnum[w.status];
@@ -459,6 +462,37 @@ export function packWhere<T>(
 		cur = { entries: [entry], terms: [...own], seen: new Set(own), chars: fixed + ownChars };
 	}
 	flush();
+	return { groups, tooLong };
+}
+
+/**
+ * Cuts values for a comma-separated list parameter (`InvoiceNumbers=a,b,c`) into as few calls as
+ * fit Xero's query-string limit, each at most `maxEntries` long. Distinct values only; a value
+ * too long for a call on its own is returned in `tooLong`.
+ */
+export function packList(values: string[], param: string, opts: { maxEntries?: number; maxChars?: number } = {}): { groups: string[][]; tooLong: string[] } {
+	const maxEntries = opts.maxEntries ?? Number.POSITIVE_INFINITY;
+	const maxChars = opts.maxChars ?? WHERE_MAX_SENT_CHARS;
+	const fixed = `${param}=`.length;
+	const groups: string[][] = [];
+	const tooLong: string[] = [];
+	let cur: string[] = [];
+	let chars = fixed;
+	for (const v of new Set(values)) {
+		const len = sentLength(v);
+		if (fixed + len > maxChars) {
+			tooLong.push(v);
+			continue;
+		}
+		if (cur.length && (cur.length >= maxEntries || chars + 1 + len > maxChars)) {
+			groups.push(cur);
+			cur = [];
+			chars = fixed;
+		}
+		chars += (cur.length ? 1 : 0) + len;
+		cur.push(v);
+	}
+	if (cur.length) groups.push(cur);
 	return { groups, tooLong };
 }
 
@@ -640,16 +674,16 @@ export class XeroTransport {
 		return elements(body.contacts, contacts.length, toContact, 'Saving contacts', (m) => m.hasValidationErrors === true);
 	}
 
-	/** GET /Invoices by where or by ids; pages through when a page is full. */
-	async findInvoices(query: { where?: string; ids?: string[]; withLineItems?: boolean }): Promise<XeroInvoice[]> {
+	/** GET /Invoices by where, by ids or by invoice numbers; pages through when a page is full. */
+	async findInvoices(query: { where?: string; ids?: string[]; invoiceNumbers?: string[]; withLineItems?: boolean }): Promise<XeroInvoice[]> {
 		const out: XeroInvoice[] = [];
 		// Unpaged queries return every match (without line items); paged ones 100 at a time with them.
 		if (!query.withLineItems) {
-			const body = await this.call('Looking up invoices', (api) => api.getInvoices('', undefined, query.where, undefined, query.ids));
+			const body = await this.call('Looking up invoices', (api) => api.getInvoices('', undefined, query.where, undefined, query.ids, query.invoiceNumbers));
 			return (body.invoices ?? []).map(toInvoice);
 		}
 		for (let page = 1; ; page++) {
-			const body = await this.call('Looking up invoices', (api) => api.getInvoices('', undefined, query.where, undefined, query.ids, undefined, undefined, undefined, page));
+			const body = await this.call('Looking up invoices', (api) => api.getInvoices('', undefined, query.where, undefined, query.ids, query.invoiceNumbers, undefined, undefined, page));
 			const list = body.invoices ?? [];
 			out.push(...list.map(toInvoice));
 			if (list.length < 100) return out;

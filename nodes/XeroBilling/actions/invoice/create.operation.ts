@@ -1,14 +1,18 @@
-// Create invoices, never twice. The billing key is the invoice Reference.
-//  1. Lookups (GET /Invoices where Reference=="k1" OR …) for all the billing keys, as many per call
-//     as Xero's ~2 KB query-string limit allows (see packWhere; about 37 keys); keys that already
-//     have an invoice are returned as they are, not created again — so reruns, redeliveries and a
-//     crash after Xero saved but before we heard back never duplicate;
-//  2. ONE PUT /Invoices (summarizeErrors=false) per 50 of the rest, with an Idempotency-Key derived
-//     from the batch content, so our own retries of that call (5xx, timeout) are applied at most once.
+// Create invoices, never twice. The billing key is the invoice Reference, and with Duplicate Check
+// "Billing Key Is the Invoice Number" the invoice number too. Either way a rerun, a redelivered
+// batch or a crash after Xero saved but before we heard back returns the existing invoice:
+//  - Look Up Billing Keys First: GET /Invoices where Reference=="k1" OR … for every key, as many per
+//    call as Xero's ~2 KB query-string limit allows (see packWhere; about 37 keys), then create the
+//    keys not found;
+//  - Billing Key Is the Invoice Number: create straight away; Xero refuses a number it already has
+//    ("Invoice # must be unique."), and only those are then fetched by InvoiceNumbers. No lookup in
+//    the usual case, and no window between a lookup and a create for a second n8n to slip into.
+// Creates are ONE PUT /Invoices (summarizeErrors=false) per 50, with an Idempotency-Key derived from
+// the batch content, so our own retries of that call (5xx, timeout) are applied at most once.
 // Created and existing invoices go to output 1; those Xero refused go to output 2 with its messages.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { AmountError, normaliseCurrency } from '../../../shared/currency';
-import { packWhere, WHERE_MAX_SENT_CHARS, whereString, XeroApiError, type InvoiceWrite, type XeroInvoice } from '../../transport';
+import { packList, packWhere, WHERE_MAX_SENT_CHARS, whereString, XeroApiError, type InvoiceWrite, type XeroInvoice } from '../../transport';
 import {
 	addDays,
 	apiError,
@@ -29,13 +33,37 @@ import { callOptions, fieldProperty } from '../common.descriptions';
 
 const show = { resource: ['invoice'], operation: ['create'] };
 
+/** Xero's answer to a second invoice with a number it already has. */
+const NUMBER_TAKEN = /invoice # must be unique/i;
+
 export const description: INodeProperties[] = [
 	{
 		displayName:
-			'Before creating, the node looks up the batch\'s billing keys in Xero (as invoice Reference) and returns invoices that already exist instead of creating them again, so re-running is safe',
+			'An invoice that already exists for a billing key is returned instead of being created again, so re-running is safe',
 		name: 'createNotice',
 		type: 'notice',
 		default: '',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Duplicate Check',
+		name: 'duplicateCheck',
+		type: 'options',
+		default: 'lookUp',
+		description: 'How the node recognises an invoice that already exists for a billing key',
+		options: [
+			{
+				name: 'Look Up Billing Keys First',
+				value: 'lookUp',
+				description: "Finds each billing key as invoice Reference before creating; Xero numbers invoices from its own sequence. About one more call per 37 invoices.",
+			},
+			{
+				name: 'Billing Key Is the Invoice Number',
+				value: 'invoiceNumber',
+				description:
+					'The billing key becomes the invoice number, which Xero never gives two invoices: no lookup unless Xero refuses a number. Switch only when no invoice of the period was created the other way.',
+			},
+		],
 		displayOptions: { show },
 	},
 	fieldProperty(show, 'billingKeyField', 'Billing Key Field', 'billingKey', 'Input field with the unique billing key, stored as the invoice Reference'),
@@ -122,6 +150,7 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 	const node = fns.getNode();
 	const results = new Results(ctx);
 	const status = fns.getNodeParameter('status', 0, 'AUTHORISED') as InvoiceWrite['status'];
+	const keyIsNumber = fns.getNodeParameter('duplicateCheck', 0, 'lookUp') === 'invoiceNumber';
 	const lineAmountTypes = fns.getNodeParameter('lineAmountTypes', 0, 'Exclusive') as InvoiceWrite['lineAmountTypes'];
 
 	// 1. Read and check every item before anything is sent. Items sharing a billing key are one invoice.
@@ -166,12 +195,23 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 				key,
 				keyPath,
 				items: [i],
-				write: { type: 'ACCREC', contactId, reference: key, date, dueDate, status, currency, lineAmountTypes, lineItems },
+				write: { type: 'ACCREC', contactId, reference: key, ...(keyIsNumber ? { invoiceNumber: key } : {}), date, dueDate, status, currency, lineAmountTypes, lineItems },
 			});
 		} catch (error) {
 			results.error(i, error as Error);
 		}
 	});
+
+	const existing = (d: Draft, found: XeroInvoice[]) => {
+		// Prefer a live invoice over a voided one when someone duplicated it by hand.
+		const pick = found.find((x) => x.status !== 'VOIDED') ?? found[0];
+		const extra: IDataObject = found.length > 1 ? { alsoFoundInXero: found.length - 1 } : {};
+		d.items.forEach((i, n) => results.success(i, created(items[i].json, pick, false, { ...extra, ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) })));
+	};
+	if (keyIsNumber) {
+		await createAll([...drafts.values()]);
+		return results;
+	}
 
 	const { groups, tooLong } = packWhere([...drafts.values()], (d) => [`Reference==${whereString(d.key)}`], {
 		wrap: (refs) => `Type=="ACCREC" AND (${refs})`,
@@ -197,15 +237,9 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 				found.set(inv.reference, list);
 			}
 			for (const d of batch) {
-				const existing = found.get(d.key);
-				if (!existing) {
-					toCreate.push(d);
-					continue;
-				}
-				// Prefer a live invoice over a voided one when someone duplicated it by hand.
-				const pick = existing.find((x) => x.status !== 'VOIDED') ?? existing[0];
-				const extra: IDataObject = existing.length > 1 ? { alsoFoundInXero: existing.length - 1 } : {};
-				d.items.forEach((i, n) => results.success(i, created(items[i].json, pick, false, { ...extra, ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) })));
+				const list = found.get(d.key);
+				if (list) existing(d, list);
+				else toCreate.push(d);
 			}
 		} catch (error) {
 			if (!(error instanceof XeroApiError)) throw error;
@@ -214,32 +248,87 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 		}
 	}
 
-	// 3. One create call per 50 of the rest; the key makes our retries of a call safe.
-	const creates = chunk(toCreate, ctx.batchSize);
-	for (let c = 0; c < creates.length; c++) {
-		const batch = creates[c];
-		const itemIndexes = batch.flatMap((d) => d.items);
-		try {
-			transport.checkDayBudget(creates.length - c, `creating ${toCreate.length} invoice(s)`);
-			const writes = batch.map((d) => d.write);
-			const answers = await transport.createInvoices(writes, batchKey('invoices', writes));
-			answers.forEach((r, k) => {
-				const d = batch[k];
-				if (r.ok && r.value.reference !== d.key) {
-					throw new XeroApiError(`Creating invoices: Xero answered out of order (reference "${r.value.reference}" for billing key "${d.key}")`, 'other', 200);
-				}
-				d.items.forEach((i, n) => {
-					if (r.ok) {
-						results.success(i, created(items[i].json, r.value, n === 0, { ...(r.warnings.length ? { warnings: r.warnings } : {}), ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) }));
-					} else {
-						results.rejected(i, { ...items[i].json, error: `Xero refused invoice ${d.key}: ${r.errors.join('; ')}`, xeroErrors: r.errors, billingKey: d.key });
+	// 3. One create call per 50 of the rest.
+	await createAll(toCreate);
+	return results;
+
+	// The key makes our retries of a call safe. With the billing key as invoice number, the drafts
+	// whose number Xero already has are collected and fetched together afterwards.
+	async function createAll(toCreate: Draft[]): Promise<void> {
+		const creates = chunk(toCreate, ctx.batchSize);
+		const taken: Draft[] = [];
+		for (let c = 0; c < creates.length; c++) {
+			const batch = creates[c];
+			const itemIndexes = batch.flatMap((d) => d.items);
+			try {
+				transport.checkDayBudget(creates.length - c, `creating ${toCreate.length} invoice(s)`);
+				const writes = batch.map((d) => d.write);
+				const answers = await transport.createInvoices(writes, batchKey('invoices', writes));
+				answers.forEach((r, k) => {
+					const d = batch[k];
+					if (r.ok && r.value.reference !== d.key) {
+						throw new XeroApiError(`Creating invoices: Xero answered out of order (reference "${r.value.reference}" for billing key "${d.key}")`, 'other', 200);
 					}
+					if (!r.ok && keyIsNumber && r.errors.some((e) => NUMBER_TAKEN.test(e))) {
+						taken.push(d);
+						return;
+					}
+					d.items.forEach((i, n) => {
+						if (r.ok) {
+							results.success(i, created(items[i].json, r.value, n === 0, { ...(r.warnings.length ? { warnings: r.warnings } : {}), ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) }));
+						} else {
+							results.rejected(i, { ...items[i].json, error: `Xero refused invoice ${d.key}: ${r.errors.join('; ')}`, xeroErrors: r.errors, billingKey: d.key });
+						}
+					});
 				});
-			});
-		} catch (error) {
-			if (!(error instanceof XeroApiError)) throw error;
-			results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
+			} catch (error) {
+				if (!(error instanceof XeroApiError)) throw error;
+				results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
+			}
+		}
+		if (taken.length) await fetchTaken(taken);
+	}
+
+	// Xero has these numbers already: return the invoice when it is this client's (an earlier run
+	// created it); refuse when the number belongs to another contact's invoice (made by hand).
+	async function fetchTaken(taken: Draft[]): Promise<void> {
+		const byKey = new Map(taken.map((d) => [d.key, d]));
+		const { groups, tooLong } = packList([...byKey.keys()], 'InvoiceNumbers', { maxEntries: ctx.batchSize });
+		for (const key of tooLong) {
+			const d = byKey.get(key)!;
+			const error = inputError(node, d.items[0], d.keyPath, `Billing key "${key}" is too long to look up in Xero as an invoice number`);
+			for (const i of d.items) results.error(i, error);
+		}
+		for (const numbers of groups) {
+			const itemIndexes = numbers.flatMap((k) => byKey.get(k)!.items);
+			try {
+				const found = new Map<string, XeroInvoice[]>();
+				for (const inv of await transport.findInvoices({ invoiceNumbers: numbers })) {
+					if (inv.type && inv.type !== 'ACCREC') continue;
+					found.set(inv.invoiceNumber, [...(found.get(inv.invoiceNumber) ?? []), inv]);
+				}
+				for (const key of numbers) {
+					const d = byKey.get(key)!;
+					const list = found.get(key);
+					if (!list) {
+						// Xero refused the number yet does not return it (deleted, or not visible yet): try later.
+						const error = new XeroApiError(`Xero refused invoice number ${key} as already used, but has no sales invoice with that number to return`, 'server', 409);
+						results.errorAll(d.items, apiError(node, error, d.items[0]));
+						continue;
+					}
+					const mine = list.filter((x) => x.contactId.toLowerCase() === String(d.write.contactId).toLowerCase());
+					if (mine.length) {
+						existing(d, mine);
+						continue;
+					}
+					const other = list[0];
+					const message = `Invoice number ${key} is already used in Xero by invoice ${other.invoiceId} for another contact${other.contactName ? ` (${other.contactName})` : ''}`;
+					d.items.forEach((i) => results.rejected(i, { ...items[i].json, error: message, xeroErrors: [message], billingKey: key }));
+				}
+			} catch (error) {
+				if (!(error instanceof XeroApiError)) throw error;
+				results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
+			}
 		}
 	}
-	return results;
 }

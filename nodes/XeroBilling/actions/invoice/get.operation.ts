@@ -1,8 +1,10 @@
-// Get invoices by billing key (the invoice Reference) or by Xero InvoiceID, one GET per batch (a
-// batch of billing keys is cut short when its where clause would pass Xero's ~2 KB query-string
-// limit; 50 InvoiceIDs always fit). Items whose invoice Xero does not have go to the second output.
+// Get invoices by billing key (as the invoice Reference, or as the invoice number when Create
+// Invoices made it so) or by Xero InvoiceID, one GET per batch (a batch of billing keys is cut
+// short when it would pass Xero's ~2 KB query-string limit: about 37 keys as a where clause on
+// Reference, 50 as InvoiceNumbers; 50 InvoiceIDs always fit). Items whose invoice Xero does not
+// have go to the second output.
 import type { INodeProperties } from 'n8n-workflow';
-import { packWhere, WHERE_MAX_SENT_CHARS, whereString, XeroApiError, type XeroInvoice } from '../../transport';
+import { packList, packWhere, WHERE_MAX_SENT_CHARS, whereString, XeroApiError, type XeroInvoice } from '../../transport';
 import { apiError, chunk, fieldParam, GUID, inputError, Results, textField, type OperationContext } from '../../helpers/context';
 import { invoiceJson } from '../../helpers/invoice';
 import { callOptions, fieldProperty } from '../common.descriptions';
@@ -15,14 +17,19 @@ export const description: INodeProperties[] = [
 		name: 'findBy',
 		type: 'options',
 		default: 'billingKey',
-		description: 'Look invoices up by billing key (the invoice Reference) or by Xero invoice ID',
+		description: 'Look invoices up by billing key or by Xero invoice ID',
 		options: [
-			{ name: 'Billing Key (Invoice Reference)', value: 'billingKey' },
+			{ name: 'Billing Key (Invoice Reference)', value: 'billingKey', description: 'Every invoice Create Invoices made carries its billing key as Reference' },
+			{
+				name: 'Billing Key (Invoice Number)',
+				value: 'billingKeyNumber',
+				description: 'For invoices created with Duplicate Check "Billing Key Is the Invoice Number": fewer calls',
+			},
 			{ name: 'Invoice ID', value: 'invoiceId' },
 		],
 		displayOptions: { show },
 	},
-	fieldProperty({ ...show, findBy: ['billingKey'] }, 'billingKeyField', 'Billing Key Field', 'billingKey', 'Input field with the billing key (invoice Reference)'),
+	fieldProperty({ ...show, findBy: ['billingKey', 'billingKeyNumber'] }, 'billingKeyField', 'Billing Key Field', 'billingKey', 'Input field with the billing key'),
 	fieldProperty({ ...show, findBy: ['invoiceId'] }, 'invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID'),
 	callOptions(show),
 ];
@@ -31,7 +38,7 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 	const { fns, items, transport } = ctx;
 	const node = fns.getNode();
 	const results = new Results(ctx);
-	const findBy = fns.getNodeParameter('findBy', 0, 'billingKey') as 'billingKey' | 'invoiceId';
+	const findBy = fns.getNodeParameter('findBy', 0, 'billingKey') as 'billingKey' | 'billingKeyNumber' | 'invoiceId';
 	const byValue = new Map<string, number[]>();
 	items.forEach((item, i) => {
 		try {
@@ -49,37 +56,48 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 		}
 	});
 
-	let batches: Array<{ values: string[]; where?: string }>;
+	const tooLongKey = (v: string, as: string) => {
+		const [first, ...rest] = byValue.get(v)!;
+		const field = fieldParam(fns, 'billingKeyField', first, 'billingKey');
+		const error = inputError(node, first, field, `Billing key "${v}" is too long to look up in Xero as ${as} (over ${WHERE_MAX_SENT_CHARS} characters once URL-encoded)`);
+		for (const i of [first, ...rest]) results.error(i, error);
+	};
+	let batches: Array<{ values: string[]; where?: string; numbers?: boolean }>;
 	if (findBy === 'invoiceId') batches = chunk([...byValue.keys()], ctx.batchSize).map((values) => ({ values }));
-	else {
+	else if (findBy === 'billingKeyNumber') {
+		const { groups, tooLong } = packList([...byValue.keys()], 'InvoiceNumbers', { maxEntries: ctx.batchSize });
+		for (const v of tooLong) tooLongKey(v, 'an invoice number');
+		batches = groups.map((values) => ({ values, numbers: true }));
+	} else {
 		const { groups, tooLong } = packWhere([...byValue.keys()], (v) => [`Reference==${whereString(v)}`], {
 			wrap: (refs) => `Type=="ACCREC" AND (${refs})`,
 			maxEntries: ctx.batchSize,
 		});
-		for (const v of tooLong) {
-			const [first, ...rest] = byValue.get(v)!;
-			const field = fieldParam(fns, 'billingKeyField', first, 'billingKey');
-			const error = inputError(node, first, field, `Billing key "${v}" is too long to look up in Xero (over ${WHERE_MAX_SENT_CHARS} characters once URL-encoded)`);
-			for (const i of [first, ...rest]) results.error(i, error);
-		}
+		for (const v of tooLong) tooLongKey(v, 'a Reference');
 		batches = groups.map((g) => ({ values: g.entries, where: g.where }));
 	}
 	for (let b = 0; b < batches.length; b++) {
-		const { values, where } = batches[b];
+		const { values, where, numbers } = batches[b];
 		const itemIndexes = values.flatMap((v) => byValue.get(v)!);
 		try {
 			transport.checkDayBudget(batches.length - b, `looking up ${byValue.size} invoice(s)`);
-			const invoices = where === undefined ? await transport.findInvoices({ ids: values, withLineItems: true }) : await transport.findInvoices({ where, withLineItems: true });
+			const invoices = numbers
+				? await transport.findInvoices({ invoiceNumbers: values, withLineItems: true })
+				: where === undefined
+					? await transport.findInvoices({ ids: values, withLineItems: true })
+					: await transport.findInvoices({ where, withLineItems: true });
 			const match = new Map<string, XeroInvoice[]>();
 			for (const inv of invoices) {
-				const k = findBy === 'invoiceId' ? inv.invoiceId.toLowerCase() : inv.reference;
+				if (numbers && inv.type !== 'ACCREC') continue;
+				const k = findBy === 'invoiceId' ? inv.invoiceId.toLowerCase() : numbers ? inv.invoiceNumber : inv.reference;
 				match.set(k, [...(match.get(k) ?? []), inv]);
 			}
 			for (const v of values) {
 				const list = match.get(v);
 				for (const i of byValue.get(v)!) {
 					if (!list) {
-						results.rejected(i, { ...items[i].json, error: findBy === 'invoiceId' ? `Xero has no invoice ${v}` : `Xero has no sales invoice with Reference "${v}"` });
+						const what = findBy === 'invoiceId' ? `invoice ${v}` : numbers ? `sales invoice numbered "${v}"` : `sales invoice with Reference "${v}"`;
+						results.rejected(i, { ...items[i].json, error: `Xero has no ${what}` });
 						continue;
 					}
 					const pick = list.find((x) => x.status !== 'VOIDED') ?? list[0];
