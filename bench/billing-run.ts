@@ -18,10 +18,11 @@ import { LATENCY, runBuiltins, runOldWay, runOurs, type BenchSettings, type Syst
 interface Args extends Omit<BenchSettings, 'nodesTemplate' | 'log'> {
 	only?: 'old' | 'builtins' | 'ours';
 	memory: boolean;
+	timeline: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-	const a: Args = { invoices: 2000, seed: 42, minuteMs: 60_000, pdf: false, newClients: false, baselineMinutes: 3, memory: false };
+	const a: Args = { invoices: 2000, seed: 42, minuteMs: 60_000, pdf: false, newClients: false, baselineMinutes: 3, memory: false, timeline: false };
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		const num = (min: number) => {
@@ -36,12 +37,13 @@ function parseArgs(argv: string[]): Args {
 		else if (arg === '--pdf') a.pdf = true;
 		else if (arg === '--new-clients') a.newClients = true;
 		else if (arg === '--memory') a.memory = true;
+		else if (arg === '--timeline') a.timeline = true;
 		else if (arg === '--only') {
 			const v = argv[++i];
 			if (v !== 'old' && v !== 'builtins' && v !== 'ours') throw new Error(`--only must be old, builtins or ours, got "${v}"`);
 			a.only = v;
 		} else if (arg === '--help' || arg === '-h') {
-			console.log('npm run bench -- [--invoices 2000] [--minute-ms 60000] [--baseline-minutes 3] [--pdf] [--new-clients] [--only old|builtins|ours] [--seed 42]');
+			console.log('npm run bench -- [--invoices 2000] [--minute-ms 60000] [--baseline-minutes 3] [--pdf] [--new-clients] [--only old|builtins|ours] [--seed 42] [--timeline]');
 			console.log('npm run bench:memory -- [--minute-ms 6000]   (this package at 1000 and 5000 invoices, peak RSS)');
 			process.exit(0);
 		} else throw new Error(`unknown argument "${arg}" (try --help)`);
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
 		const r = await run();
 		log(`${r.completed}/${r.total} invoices in ${f(r.seconds)} s${r.timeBoxed ? ' (time box)' : ''}, ${r.xeroCalls} Xero calls${r.problems.length ? `; PROBLEMS: ${r.problems.join('; ')}` : ''}`);
 		results.push(r);
+		if (args.timeline) console.log(`timeline of ${r.system} (calls counted per 15 s against the minute's budget):\n${r.timeline.join('\n')}`);
 	}
 
 	console.log(`\nBilling run benchmark: the same seeded run through three systems, one after the other\n${header(args, command)}\n`);

@@ -44,6 +44,8 @@ export interface SystemResult {
 	peakRssMb: number;
 	/** Problems seen in the sandbox's records (an invoice twice, a charge twice). */
 	problems: string[];
+	/** Per 15 s of the run: Xero calls by route and invoices finished (`--timeline` prints it). */
+	timeline: string[];
 }
 
 export const LATENCY = { xero: 300, secureTrading: 800, smtp: 50 } as const;
@@ -64,17 +66,19 @@ const NOTICE = /^<billing\.(paid|declined|noCardOnFile|finalNotice)(\.a\d+)?\.k-
 const NOTICE_SUBJECT = /^Payment (paid|declined|noCardOnFile) \[([^\]]+)\]$/;
 
 /** Billing keys whose payment notice has arrived, and when the last one did. */
-function notices(sandbox: BillingSandbox): { done: Set<string>; lastAt: number } {
+function notices(sandbox: BillingSandbox): { done: Set<string>; lastAt: number; times: number[] } {
 	const done = new Set<string>();
+	const times: number[] = [];
 	let lastAt = 0;
 	for (const m of sandbox.smtp.messages()) {
 		const match = NOTICE.exec(String(m.messageId ?? ''));
 		const key = match ? match[3] : NOTICE_SUBJECT.exec(String(m.subject ?? ''))?.[2];
 		if (!key || done.has(key)) continue;
 		done.add(key);
+		times.push(Date.parse(m.receivedAt));
 		lastAt = Math.max(lastAt, Date.parse(m.receivedAt));
 	}
-	return { done, lastAt };
+	return { done, lastAt, times };
 }
 
 function problemsOf(sandbox: BillingSandbox): string[] {
@@ -125,8 +129,36 @@ export function seedContacts(sandbox: BillingSandbox): void {
 	for (const c of sandbox.crm.clients()) sandbox.xero.seedContact({ Name: `${c.name} (${c.id})`, ContactNumber: c.id, EmailAddress: c.billingEmail ?? undefined });
 }
 
-function result(system: string, sandbox: BillingSandbox, total: number, startedAt: number, timeBoxed: boolean, peakRssKb: number): SystemResult {
-	const { done, lastAt } = notices(sandbox);
+// Where the Xero budget went: a bucket whose calls fall short of the per-minute rate is time the
+// pipeline could not use Xero (waiting on another stage, or on the limiter).
+function timeline(sandbox: BillingSandbox, startedAt: number, doneTimes: number[], minuteMs: number): string[] {
+	const bucketMs = 15_000;
+	const buckets = new Map<number, { routes: Map<string, number>; done: number; r429: number }>();
+	const at = (t: number) => {
+		const b = Math.max(0, Math.floor((t - startedAt) / bucketMs));
+		if (!buckets.has(b)) buckets.set(b, { routes: new Map(), done: 0, r429: 0 });
+		return buckets.get(b)!;
+	};
+	for (const c of sandbox.xero.calls()) {
+		const b = at(c.at);
+		if (c.status === 429) b.r429++;
+		else b.routes.set(c.route, (b.routes.get(c.route) ?? 0) + 1);
+	}
+	for (const t of doneTimes) at(t).done++;
+	const last = Math.max(...buckets.keys());
+	const perBucket = (60 * bucketMs) / minuteMs;
+	const lines: string[] = [];
+	for (let b = 0; b <= last; b++) {
+		const x = buckets.get(b) ?? { routes: new Map(), done: 0, r429: 0 };
+		const calls = [...x.routes.values()].reduce((n, v) => n + v, 0);
+		const routes = [...x.routes.entries()].map(([r, n]) => `${r} ${n}`).join(', ');
+		lines.push(`${String(b * 15).padStart(4)} s  Xero ${String(calls).padStart(3)}/${perBucket}${x.r429 ? ` (+${x.r429}×429)` : ''}  done ${String(x.done).padStart(4)}  ${routes}`);
+	}
+	return lines;
+}
+
+function result(system: string, sandbox: BillingSandbox, total: number, startedAt: number, timeBoxed: boolean, peakRssKb: number, minuteMs = 60_000): SystemResult {
+	const { done, lastAt, times } = notices(sandbox);
 	const seconds = Math.max(0.001, ((timeBoxed ? Date.now() : lastAt || Date.now()) - startedAt) / 1000);
 	return {
 		system,
@@ -141,6 +173,7 @@ function result(system: string, sandbox: BillingSandbox, total: number, startedA
 		gatewayCalls: sandbox.secureTrading.callCounts().http,
 		peakRssMb: peakRssKb / 1024,
 		problems: problemsOf(sandbox),
+		timeline: timeline(sandbox, startedAt, times, minuteMs),
 	};
 }
 
@@ -180,7 +213,7 @@ export async function runOldWay(s: BenchSettings): Promise<SystemResult> {
 		if (code !== 0) throw new Error(`the old-way script failed (exit ${code})`);
 		s.log(`old way: ${out.trim()}`);
 		const done = notices(sandbox).done.size;
-		return result('the old way (one script, one invoice after another)', sandbox, invoices.length, startedAt, done < invoices.length, rss.peakKb);
+		return result('the old way (one script, one invoice after another)', sandbox, invoices.length, startedAt, done < invoices.length, rss.peakKb, s.minuteMs);
 	} finally {
 		fs.rmSync(dir, { recursive: true, force: true });
 		await sandbox.close();
@@ -205,7 +238,7 @@ export async function runOurs(s: BenchSettings, clients = s.invoices): Promise<S
 		const finished = await until(() => notices(run.sandbox).done.size >= total, startedAt + 90 * 60_000);
 		rss.stop();
 		if (!finished) s.log(`this package: only ${notices(run.sandbox).done.size}/${total} done in 90 minutes`);
-		return result('this package (shipped workflows)', run.sandbox, total, startedAt, !finished, rss.peakKb);
+		return result('this package (shipped workflows)', run.sandbox, total, startedAt, !finished, rss.peakKb, s.minuteMs);
 	} finally {
 		await run.stop();
 	}
@@ -229,7 +262,7 @@ export async function runBuiltins(s: BenchSettings): Promise<SystemResult> {
 		const deadline = startedAt + s.baselineMinutes * 60_000;
 		const finished = await until(() => notices(sandbox).done.size >= invoices.length, deadline);
 		rss.stop();
-		return result("n8n built-in nodes (RabbitMQ Trigger, HTTP Request, Send Email)", sandbox, invoices.length, startedAt, !finished, Math.max(rss.peakKb, treeRssKb(n8n.pid!)));
+		return result("n8n built-in nodes (RabbitMQ Trigger, HTTP Request, Send Email)", sandbox, invoices.length, startedAt, !finished, Math.max(rss.peakKb, treeRssKb(n8n.pid!)), s.minuteMs);
 	} finally {
 		await n8n?.dispose();
 		await sandbox.close();

@@ -162,9 +162,10 @@ export function collectWorkflow(s: PipelineSettings): Workflow {
 	});
 	const stamp = h.shape(wf, 'Stamp Billing Run', 5, 0.5, "{ ...$json, billingRunId: $('Billing Period').first().json.billingRunId, dunningAttempt: 1 }");
 	// A rerun bills only what is not billed yet: keys that already have a Xero invoice stop here
-	// (one Xero call per 50). Everything else goes on; stage 2 is idempotent anyway, so a Xero
+	// (one Xero call lists the invoices dated from the period's start, 1000 a page, instead of a
+	// lookup per 50 keys). Everything else goes on; stage 2 is idempotent anyway, so a Xero
 	// outage here only means no filtering, never a lost or duplicated invoice.
-	const known = wf.add('Already Invoiced?', T.xero, 1, 6, 0.5, { resource: 'invoice', operation: 'get', findBy: 'billingKeyNumber', options: h.xeroOptions }, { credentials: CREDENTIALS.xero });
+	const known = wf.add('Already Invoiced?', T.xero, 1, 6, 0.5, { resource: 'invoice', operation: 'get', findBy: 'billingKeyNumber', datedFrom: "={{ $('Billing Period').first().json.periodStart.slice(0, 10) }}", options: h.xeroOptions }, { credentials: CREDENTIALS.xero });
 	const already = wf.add('Already Invoiced', 'n8n-nodes-base.noOp', 1, 7, -0.2, {});
 	const fresh = h.shape(wf, 'New Invoice Request', 7, 0.9, '{ ...$json, error: undefined }');
 	const toInvoice = h.publish(wf, 'To Invoice Stage', STAGES.invoice, 8, 0.9);

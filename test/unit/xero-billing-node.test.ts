@@ -553,6 +553,27 @@ describe('invoice: markSent, get, getPdf', () => {
 		expect(missing.map((m) => [m.pairedItem, m.json.error])).toEqual([[{ item: 60 }, 'Xero has no sales invoice numbered "bk-unknown"']]);
 	});
 
+	it('with Only Invoices Dated From, lists the invoices of the period in one call instead of looking keys up', async () => {
+		const ids = seedContacts(120);
+		const input = ids.map((id, n) => request(n, id));
+		await run({ ...createParams(), duplicateCheck: 'invoiceNumber' }, input.slice(0, 70));
+		const today = new Date().toISOString().slice(0, 10);
+		const get = (datedFrom: string) => run({ resource: 'invoice', operation: 'get', findBy: 'billingKeyNumber', datedFrom, options: fast }, input);
+		const before = sb.callCount();
+		const [found, missing] = await get(today);
+		expect(sb.callCount() - before).toBe(1);
+		const call = sb.calls({ route: 'GET /Invoices' }).at(-1)!;
+		expect(call.query).toMatchObject({ summaryOnly: 'true', pageSize: '1000', page: '1' });
+		expect(json(found).map((j) => j.billingKey)).toEqual(input.slice(0, 70).map((r) => r.billingKey));
+		expect(found.map((f) => (f.pairedItem as { item: number }).item)).toEqual([...Array(70).keys()]);
+		expect(missing).toHaveLength(50);
+		expect(missing[0].json.error).toBe(`Xero has no sales invoice numbered "bk-2024-01-C70" dated from ${today}`);
+		// Invoices dated before the day are not considered.
+		const [none] = await get('2999-01-01');
+		expect(none).toEqual([]);
+		await expect(get('16/11/2026')).rejects.toThrow('Only Invoices Dated From "16/11/2026" is not a date in YYYY-MM-DD form');
+	});
+
 	it('downloads invoice PDFs as binary data', async () => {
 		const created = await createSome(2);
 		const [ok] = await run({ resource: 'invoice', operation: 'getPdf', binaryPropertyName: 'pdf', options: fast }, json(created));

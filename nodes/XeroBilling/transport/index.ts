@@ -690,6 +690,19 @@ export class XeroTransport {
 		}
 	}
 
+	/** Every invoice matching `where`, summaries only (no line items), `pageSize` a call (Xero allows up to 1000). */
+	async listInvoiceSummaries(where: string, pageSize = 1000): Promise<XeroInvoice[]> {
+		const out: XeroInvoice[] = [];
+		for (let page = 1; ; page++) {
+			const body = await this.call('Listing invoices', (api) =>
+				api.getInvoices('', undefined, where, undefined, undefined, undefined, undefined, undefined, page, undefined, undefined, undefined, true, pageSize),
+			);
+			const list = body.invoices ?? [];
+			out.push(...list.map(toInvoice));
+			if (list.length < pageSize) return out;
+		}
+	}
+
 	async createInvoices(invoices: InvoiceWrite[], idempotencyKey: string): Promise<Array<ElementResult<XeroInvoice>>> {
 		const body = await this.call('Creating invoices', (api) =>
 			api.createInvoices('', { invoices: invoices.map(invoiceModel) }, false, undefined, idempotencyKey),

@@ -2,7 +2,9 @@
 // Invoices made it so) or by Xero InvoiceID, one GET per batch (a batch of billing keys is cut
 // short when it would pass Xero's ~2 KB query-string limit: about 37 keys as a where clause on
 // Reference, 50 as InvoiceNumbers; 50 InvoiceIDs always fit). Items whose invoice Xero does not
-// have go to the second output.
+// have go to the second output. With Only Invoices Dated From, the node instead lists the sales
+// invoices dated from that day, 1000 a call (summaries), and matches the keys against them: one
+// call for a billing run whose period has no invoices yet, however many keys.
 import type { INodeProperties } from 'n8n-workflow';
 import { packList, packWhere, WHERE_MAX_SENT_CHARS, whereString, XeroApiError, type XeroInvoice } from '../../transport';
 import { apiError, chunk, fieldParam, GUID, inputError, Results, textField, type OperationContext } from '../../helpers/context';
@@ -30,6 +32,16 @@ export const description: INodeProperties[] = [
 		displayOptions: { show },
 	},
 	fieldProperty({ ...show, findBy: ['billingKey', 'billingKeyNumber'] }, 'billingKeyField', 'Billing Key Field', 'billingKey', 'Input field with the billing key'),
+	{
+		displayName: 'Only Invoices Dated From',
+		name: 'datedFrom',
+		type: 'string',
+		default: '',
+		placeholder: '2026-11-16',
+		description:
+			'Day (YYYY-MM-DD) on or after which every invoice of these billing keys is dated, e.g. the billing period\'s start. When set, the node lists those invoices 1000 a call instead of looking keys up 50 a call; found invoices come without line items.',
+		displayOptions: { show: { ...show, findBy: ['billingKey', 'billingKeyNumber'] } },
+	},
 	fieldProperty({ ...show, findBy: ['invoiceId'] }, 'invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID'),
 	callOptions(show),
 ];
@@ -62,6 +74,12 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 		const error = inputError(node, first, field, `Billing key "${v}" is too long to look up in Xero as ${as} (over ${WHERE_MAX_SENT_CHARS} characters once URL-encoded)`);
 		for (const i of [first, ...rest]) results.error(i, error);
 	};
+	const datedFrom = findBy === 'invoiceId' ? '' : String(fns.getNodeParameter('datedFrom', 0, '') ?? '').trim();
+	if (datedFrom && byValue.size > 0) {
+		await listDatedFrom(datedFrom);
+		return results;
+	}
+
 	let batches: Array<{ values: string[]; where?: string; numbers?: boolean }>;
 	if (findBy === 'invoiceId') batches = chunk([...byValue.keys()], ctx.batchSize).map((values) => ({ values }));
 	else if (findBy === 'billingKeyNumber') {
@@ -110,4 +128,36 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 		}
 	}
 	return results;
+
+	async function listDatedFrom(day: string): Promise<void> {
+		const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+		if (!m || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
+			throw inputError(node, 0, 'datedFrom', `Only Invoices Dated From "${day}" is not a date in YYYY-MM-DD form`);
+		}
+		const all = [...byValue.values()].flat();
+		try {
+			transport.checkDayBudget(1, `listing invoices dated from ${day}`);
+			const where = `Type=="ACCREC" AND Date>=DateTime(${Number(m[1])},${Number(m[2])},${Number(m[3])})`;
+			const match = new Map<string, XeroInvoice[]>();
+			for (const inv of await transport.listInvoiceSummaries(where)) {
+				const k = findBy === 'billingKeyNumber' ? inv.invoiceNumber : inv.reference;
+				if (byValue.has(k)) match.set(k, [...(match.get(k) ?? []), inv]);
+			}
+			for (const [v, indexes] of byValue) {
+				const list = match.get(v);
+				for (const i of indexes) {
+					if (!list) {
+						const what = findBy === 'billingKeyNumber' ? `numbered "${v}"` : `with Reference "${v}"`;
+						results.rejected(i, { ...items[i].json, error: `Xero has no sales invoice ${what} dated from ${day}` });
+						continue;
+					}
+					const pick = list.find((x) => x.status !== 'VOIDED') ?? list[0];
+					results.success(i, { ...items[i].json, xeroInvoice: invoiceJson(pick, list.length > 1 ? { alsoFoundInXero: list.length - 1 } : {}) });
+				}
+			}
+		} catch (error) {
+			if (!(error instanceof XeroApiError)) throw error;
+			results.errorAll(all, apiError(node, error, all[0]));
+		}
+	}
 }
