@@ -277,7 +277,8 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		amountUnit: 'minor',
 		currency: '={{ $json.currency }}',
 		accountType: 'RECUR',
-		options: {},
+		// Two batches of 50 in flight; a query and an AUTH take about a second each.
+		options: { concurrency: 25 },
 	}, { credentials: CREDENTIALS.secureTrading, ...ITEM_ERRORS });
 	const paid = h.shape(wf, 'Paid', 3, -0.3,
 		"{ ...$json.input, notice: 'paid', attempt: $json.input.dunningAttempt ?? 1, transactionreference: $json.transactionreference, payment: { outcome: $json.outcome, reason: $json.reason, transactionreference: $json.transactionreference, authcode: $json.authcode, maskedpan: $json.maskedpan, paymenttypedescription: $json.paymenttypedescription, settlestatus: $json.settlestatus, reusedExisting: $json.reusedExisting } }");
