@@ -202,7 +202,7 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 		}
 	});
 
-	const existing = (d: Draft, found: XeroInvoice[]) => {
+	const returnExisting = (d: Draft, found: XeroInvoice[]) => {
 		// Prefer a live invoice over a voided one when someone duplicated it by hand.
 		const pick = found.find((x) => x.status !== 'VOIDED') ?? found[0];
 		const extra: IDataObject = found.length > 1 ? { alsoFoundInXero: found.length - 1 } : {};
@@ -238,7 +238,7 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 			}
 			for (const d of batch) {
 				const list = found.get(d.key);
-				if (list) existing(d, list);
+				if (list) returnExisting(d, list);
 				else toCreate.push(d);
 			}
 		} catch (error) {
@@ -318,7 +318,7 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 					}
 					const mine = list.filter((x) => x.contactId.toLowerCase() === String(d.write.contactId).toLowerCase());
 					if (mine.length) {
-						existing(d, mine);
+						returnExisting(d, mine);
 						continue;
 					}
 					const other = list[0];
