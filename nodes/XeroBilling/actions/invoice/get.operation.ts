@@ -110,24 +110,30 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 				const k = findBy === 'invoiceId' ? inv.invoiceId.toLowerCase() : numbers ? inv.invoiceNumber : inv.reference;
 				match.set(k, [...(match.get(k) ?? []), inv]);
 			}
-			for (const v of values) {
-				const list = match.get(v);
-				for (const i of byValue.get(v)!) {
-					if (!list) {
-						const what = findBy === 'invoiceId' ? `invoice ${v}` : numbers ? `sales invoice numbered "${v}"` : `sales invoice with Reference "${v}"`;
-						results.rejected(i, { ...items[i].json, error: `Xero has no ${what}` });
-						continue;
-					}
-					const pick = list.find((x) => x.status !== 'VOIDED') ?? list[0];
-					results.success(i, { ...items[i].json, xeroInvoice: invoiceJson(pick, list.length > 1 ? { alsoFoundInXero: list.length - 1 } : {}) });
-				}
-			}
+			settle(values, match, (v) =>
+				`Xero has no ${findBy === 'invoiceId' ? `invoice ${v}` : numbers ? `sales invoice numbered "${v}"` : `sales invoice with Reference "${v}"`}`,
+			);
 		} catch (error) {
 			if (!(error instanceof XeroApiError)) throw error;
 			results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
 		}
 	}
 	return results;
+
+	// Each item gets the invoice found for its value (a live one before a voided one), or goes to output 2.
+	function settle(values: Iterable<string>, match: Map<string, XeroInvoice[]>, missing: (value: string) => string): void {
+		for (const v of values) {
+			const list = match.get(v);
+			for (const i of byValue.get(v)!) {
+				if (!list) {
+					results.rejected(i, { ...items[i].json, error: missing(v) });
+					continue;
+				}
+				const pick = list.find((x) => x.status !== 'VOIDED') ?? list[0];
+				results.success(i, { ...items[i].json, xeroInvoice: invoiceJson(pick, list.length > 1 ? { alsoFoundInXero: list.length - 1 } : {}) });
+			}
+		}
+	}
 
 	async function listDatedFrom(day: string): Promise<void> {
 		const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
@@ -143,18 +149,7 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 				const k = findBy === 'billingKeyNumber' ? inv.invoiceNumber : inv.reference;
 				if (byValue.has(k)) match.set(k, [...(match.get(k) ?? []), inv]);
 			}
-			for (const [v, indexes] of byValue) {
-				const list = match.get(v);
-				for (const i of indexes) {
-					if (!list) {
-						const what = findBy === 'billingKeyNumber' ? `numbered "${v}"` : `with Reference "${v}"`;
-						results.rejected(i, { ...items[i].json, error: `Xero has no sales invoice ${what} dated from ${day}` });
-						continue;
-					}
-					const pick = list.find((x) => x.status !== 'VOIDED') ?? list[0];
-					results.success(i, { ...items[i].json, xeroInvoice: invoiceJson(pick, list.length > 1 ? { alsoFoundInXero: list.length - 1 } : {}) });
-				}
-			}
+			settle(byValue.keys(), match, (v) => `Xero has no sales invoice ${findBy === 'billingKeyNumber' ? `numbered "${v}"` : `with Reference "${v}"`} dated from ${day}`);
 		} catch (error) {
 			if (!(error instanceof XeroApiError)) throw error;
 			results.errorAll(all, apiError(node, error, all[0]));
