@@ -45,6 +45,15 @@ export interface LineDefaults {
 }
 
 /**
+ * Of the invoices Xero holds for one key, the one to use: a live one before a voided one (when
+ * someone duplicated it by hand), and how many others were found.
+ */
+export function preferLive(found: XeroInvoice[]): { invoice: XeroInvoice; extra: IDataObject } {
+	const invoice = found.find((x) => x.status !== 'VOIDED') ?? found[0];
+	return { invoice, extra: found.length > 1 ? { alsoFoundInXero: found.length - 1 } : {} };
+}
+
+/**
  * Reads the item's line list. Each line: `description`, `quantity` (default 1), and the unit
  * price as `unitAmountMinor` (integer minor units) or `unitAmount` (major units, e.g. "10.50");
  * optional `accountCode` / `taxType` override the node defaults.

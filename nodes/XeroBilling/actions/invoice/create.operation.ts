@@ -28,7 +28,7 @@ import {
 	todayUtc,
 	type OperationContext,
 } from '../../helpers/context';
-import { invoiceJson, readLines } from '../../helpers/invoice';
+import { invoiceJson, preferLive, readLines } from '../../helpers/invoice';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
 const show = { resource: ['invoice'], operation: ['create'] };
@@ -203,10 +203,8 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 	});
 
 	const returnExisting = (d: Draft, found: XeroInvoice[]) => {
-		// Prefer a live invoice over a voided one when someone duplicated it by hand.
-		const pick = found.find((x) => x.status !== 'VOIDED') ?? found[0];
-		const extra: IDataObject = found.length > 1 ? { alsoFoundInXero: found.length - 1 } : {};
-		d.items.forEach((i, n) => results.success(i, created(items[i].json, pick, false, { ...extra, ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) })));
+		const { invoice, extra } = preferLive(found);
+		d.items.forEach((i, n) => results.success(i, created(items[i].json, invoice, false, { ...extra, ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) })));
 	};
 	if (keyIsNumber) {
 		await createAll([...drafts.values()]);

@@ -8,7 +8,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { packList, packWhere, WHERE_MAX_SENT_CHARS, whereString, XeroApiError, type XeroInvoice } from '../../transport';
 import { apiError, chunk, fieldParam, GUID, inputError, Results, textField, type OperationContext } from '../../helpers/context';
-import { invoiceJson } from '../../helpers/invoice';
+import { invoiceJson, preferLive } from '../../helpers/invoice';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
 const show = { resource: ['invoice'], operation: ['get'] };
@@ -129,8 +129,8 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 					results.rejected(i, { ...items[i].json, error: missing(v) });
 					continue;
 				}
-				const pick = list.find((x) => x.status !== 'VOIDED') ?? list[0];
-				results.success(i, { ...items[i].json, xeroInvoice: invoiceJson(pick, list.length > 1 ? { alsoFoundInXero: list.length - 1 } : {}) });
+				const { invoice, extra } = preferLive(list);
+				results.success(i, { ...items[i].json, xeroInvoice: invoiceJson(invoice, extra) });
 			}
 		}
 	}
