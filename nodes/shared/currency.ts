@@ -1,6 +1,7 @@
 // ISO 4217 currencies and amount parsing into integer minor units.
 // Money is handled as integers internally; this is the one place where a human or CRM
 // amount ("10.50", 10.5) becomes minor units (1050), so it is strict on purpose.
+import { FieldError } from './errors';
 
 /**
  * Minor-unit exponents of the active ISO 4217 codes (list one, 2025). Codes without a minor
@@ -43,13 +44,10 @@ export const CURRENCY_MINOR_UNITS: Readonly<Record<string, number>> = Object.fre
 /** Upper bound used when the caller gives none: 13 digits, the longest `baseamount` gateways take. */
 export const DEFAULT_MAX_MINOR_UNITS = 9_999_999_999_999;
 
-/** A bad amount or currency. `field` names the offending input so callers can report it. */
-export class AmountError extends Error {
-	constructor(
-		readonly field: string,
-		message: string,
-	) {
-		super(`${field}: ${message}`);
+/** A bad amount or currency: a field error like any other, named for what it checks. */
+export class AmountError extends FieldError {
+	constructor(field: string, message: string) {
+		super(field, `${field}: ${message}`);
 		this.name = 'AmountError';
 	}
 }

@@ -8,7 +8,7 @@ import { composeEmail, type ComposedEmail } from './compose';
 import { FieldError } from './errors';
 import { defaultJournalFolder, sentJournal } from './sentJournal';
 import { smtpSettingsFromCredentials } from './settings';
-import { mapLimit } from '../../shared/mapLimit';
+import { mapLimit } from '../../shared/concurrency';
 
 function toNodeError(this: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
 	if (error instanceof NodeOperationError) return error;

@@ -8,7 +8,7 @@ import { connectionFromCredentials, CredentialError } from '../helpers/credentia
 import type { OperationContext } from '../helpers/api';
 import { SUCCESS_OUTCOMES, type Outcome } from '../helpers/outcome';
 import { InputError, numberOption } from '../helpers/params';
-import { mapLimit } from '../../shared/mapLimit';
+import { mapLimit } from '../../shared/concurrency';
 import * as payment from './payment';
 import * as transaction from './transaction';
 

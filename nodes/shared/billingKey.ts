@@ -1,0 +1,52 @@
+// The billing key: one client's bill for one period, the idempotency key of every stage (queue
+// message id, Xero invoice reference or number, gateway orderreference, email Message-ID).
+// One definition, checked the same way wherever a key enters a stage.
+import { createHash } from 'crypto';
+import { FieldError } from './errors';
+
+/** Trust Payments recommends order references of at most 25 characters; the key is sent as one. */
+export const MAX_BILLING_KEY_LENGTH = 25;
+
+/**
+ * Letters, digits and `-`, `_`, `.`: safe unquoted in Xero `where` filters and the comma-separated
+ * `InvoiceNumbers=` list, in a gateway orderreference and in an email Message-ID.
+ */
+export const BILLING_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+const compactDate = (iso: string) => iso.slice(0, 10).replace(/-/g, '');
+
+/**
+ * Deterministic key for one client and one billing period, so a rerun of the same period yields
+ * the same keys. Readable when the client id is short and plain; otherwise a hash, because
+ * rewriting the id (e.g. dropping punctuation) could make two clients collide.
+ */
+export function billingKey(clientId: string, periodStart: string, periodEnd: string): string {
+	const readable = `${clientId}-${compactDate(periodStart)}-${compactDate(periodEnd)}`;
+	if (/^[A-Za-z0-9]+$/.test(clientId) && readable.length <= MAX_BILLING_KEY_LENGTH) return readable;
+	const digest = createHash('sha256').update(`${clientId}\n${periodStart}\n${periodEnd}`).digest('hex');
+	return `BK-${digest.slice(0, MAX_BILLING_KEY_LENGTH - 3)}`;
+}
+
+/** Checks a key from input; `field` is the input field or parameter it came from. Returns it trimmed. */
+export function validateBillingKey(value: unknown, field = 'billingKey'): string {
+	const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+	if (typeof text !== 'string' || text.trim() === '') throw new FieldError(field, `Billing key is missing or empty (field "${field}")`);
+	const key = text.trim();
+	if (key.length > MAX_BILLING_KEY_LENGTH) {
+		throw new FieldError(field, `Billing key "${preview(key)}" is longer than ${MAX_BILLING_KEY_LENGTH} characters (field "${field}")`);
+	}
+	if (!BILLING_KEY_PATTERN.test(key)) {
+		throw new FieldError(
+			field,
+			`Billing key "${preview(key)}" may only hold letters, digits, "-", "_" and "." (field "${field}")`,
+			'Billing keys reach Xero filters, gateway order references and email headers; derive them with the Invoice Preparation node.',
+		);
+	}
+	return key;
+}
+
+/** A bad key shown safely inside a message: control characters escaped, length capped. */
+function preview(key: string): string {
+	const shown = JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
+	return shown.slice(1, -1);
+}

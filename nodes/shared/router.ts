@@ -1,0 +1,58 @@
+// The router every action node uses: a table of its credential, how to connect, its outputs and
+// its operations. It reads resource and operation, builds the client once for all items, runs the
+// operation and returns its outputs. Under Continue On Fail nothing that fails here takes the
+// success path: a credential or connection failure, or an operation that throws, puts every
+// undecided item on the failure output with the error.
+import type { ICredentialDataDecryptedObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { toNodeError } from './errors';
+import { ItemResults, type OperationExecute } from './operation';
+
+export interface ClientLease<TClient> {
+	client: TClient;
+	/** Called once the operation finished (or failed): close or return the connection. */
+	release?: () => Promise<void>;
+}
+
+export interface RouterTable<TClient> {
+	/** The credential the node reads (omit for a node without one). */
+	credential?: string;
+	/** Builds the client from the credential's data (and node parameters, read for item 0). */
+	connect: (fns: IExecuteFunctions, credentials: ICredentialDataDecryptedObject | undefined, operation: string) => Promise<ClientLease<TClient>> | ClientLease<TClient>;
+	outputs: 1 | 2;
+	/** resource → operation → execute. A node with one resource names it here all the same. */
+	operations: Record<string, Record<string, OperationExecute<TClient>>>;
+	/** The resource when the node has no Resource parameter. */
+	defaultResource?: string;
+}
+
+export async function route<TClient>(fns: IExecuteFunctions, table: RouterTable<TClient>): Promise<INodeExecutionData[][]> {
+	const items = fns.getInputData();
+	const node = fns.getNode();
+	const results = new ItemResults(node, items, fns.continueOnFail(), table.outputs);
+	if (items.length === 0) return results.toOutputs();
+
+	const resource = table.defaultResource ?? (fns.getNodeParameter('resource', 0) as string);
+	const operation = fns.getNodeParameter('operation', 0) as string;
+	const execute = table.operations[resource]?.[operation];
+	if (!execute) throw new NodeOperationError(node, `The operation "${operation}" on "${resource}" is not supported`);
+
+	const all = items.map((_, i) => i);
+	let lease: ClientLease<TClient>;
+	try {
+		const credentials = table.credential ? await fns.getCredentials<ICredentialDataDecryptedObject>(table.credential) : undefined;
+		lease = await table.connect(fns, credentials, operation);
+	} catch (error) {
+		results.errorAll(all, error);
+		return results.toOutputs();
+	}
+	try {
+		await execute({ fns, node, items, client: lease.client, results });
+	} catch (error) {
+		if (!results.continueOnFail) throw toNodeError(node, error);
+		results.errorAll(all, error);
+	} finally {
+		await lease.release?.();
+	}
+	return results.toOutputs();
+}
