@@ -79,8 +79,9 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): No
 		nodeError.context[RETRYABLE] = error.retryable;
 		return nodeError;
 	}
-	if (error instanceof Error) return new NodeOperationError(node, error, { itemIndex });
-	return new NodeOperationError(node, String(error), { itemIndex });
+	const nodeError = new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
+	nodeError.message = atItem(nodeError.message, itemIndex);
+	return nodeError;
 }
 
 /** Marks an n8n error the node builds itself with the facts a failure item carries. */
