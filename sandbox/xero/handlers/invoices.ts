@@ -1,0 +1,89 @@
+// /Invoices: list (filters, paging; line items only when paging), get one as JSON or as a PDF
+// (Accept: application/pdf), create/update in batches, update one by id, and email one.
+import { amountDueCents, emailInvoice, findInvoice, listInvoices, saveInvoices, type InvoiceRec } from '../model/invoices';
+import type { Organisation } from '../model/organisation';
+import type { InvoiceListQuery } from '../model/query';
+import { renderInvoicePdf } from '../pdf';
+import { empty, json, notFound, type Reply } from '../reply';
+import { itemsOf } from '../wire/envelope';
+import { invoiceInput, invoiceJson } from '../wire/invoices';
+import { fromCents } from '../model/values';
+import { listReply, saveReply, type ApiContext } from './context';
+import { listQuery, paginate, qpList } from './query';
+
+const wire = (ctx: ApiContext) =>
+	({ kind: 'invoice', errorFlag: 'HasErrors', toJson: (inv: InvoiceRec) => invoiceJson(ctx.org, inv) }) as const;
+
+export function list(ctx: ApiContext): Reply {
+	const lq: InvoiceListQuery = {
+		...listQuery(ctx.query, ctx.ifModifiedSince),
+		invoiceNumbers: qpList(ctx.query, 'InvoiceNumbers'),
+		contactIds: qpList(ctx.query, 'ContactIDs'),
+		statuses: qpList(ctx.query, 'Statuses'),
+	};
+	const { rows, extra } = paginate(listInvoices(ctx.org, lq), lq);
+	// Xero only includes line items when paging (or fetching one invoice).
+	const lineItems = lq.page !== undefined && !lq.summaryOnly;
+	return listReply(ctx, 'Invoices', rows.map((i) => invoiceJson(ctx.org, i, { lineItems })), extra);
+}
+
+export function get(ctx: ApiContext, params: Record<string, string>): Reply {
+	const inv = findInvoice(ctx.org, params.id);
+	if (!inv) return notFound();
+	if (String(ctx.headers.accept ?? '').includes('application/pdf')) return pdfReply(ctx.org, inv);
+	return listReply(ctx, 'Invoices', [invoiceJson(ctx.org, inv)]);
+}
+
+/** Day as printed on the PDF, e.g. "11 Mar 2019". */
+const pdfDay = (ms?: number) => (ms === undefined ? '' : new Date(ms).toUTCString().slice(5, 16));
+const money = (cents: number) => fromCents(cents).toFixed(2);
+
+function pdfReply(org: Organisation, inv: InvoiceRec): Reply {
+	const contact = org.contacts.get(inv.ContactID);
+	const pdf = renderInvoicePdf({
+		organisationName: org.name,
+		title: inv.Type === 'ACCREC' ? 'TAX INVOICE' : 'BILL',
+		invoiceNumber: inv.InvoiceNumber,
+		reference: inv.Reference,
+		date: pdfDay(inv.Date),
+		dueDate: pdfDay(inv.DueDate),
+		status: inv.Status,
+		contactName: contact?.Name ?? '',
+		contactEmail: contact?.EmailAddress,
+		currencyCode: inv.CurrencyCode,
+		lines: inv.LineItems.map((l) => ({
+			description: l.Description,
+			quantity: String(l.Quantity),
+			unitAmount: l.UnitAmount.toFixed(2),
+			taxType: org.taxRate(l.TaxType)?.Name ?? l.TaxType,
+			lineAmount: money(l.LineAmountCents),
+		})),
+		subTotal: money(inv.SubTotalCents),
+		totalTax: money(inv.TotalTaxCents),
+		total: money(inv.TotalCents),
+		amountPaid: money(inv.AmountPaidCents),
+		amountDue: money(amountDueCents(inv)),
+	});
+	return {
+		status: 200,
+		headers: { 'Content-Type': 'application/pdf', 'Content-Disposition': `inline; filename="Invoice ${inv.InvoiceNumber}.pdf"` },
+		body: pdf,
+	};
+}
+
+export function save(ctx: ApiContext): Reply {
+	const items = itemsOf(ctx.body, 'Invoices');
+	return saveReply(ctx, 'Invoices', items, saveInvoices(ctx.org, items.map(invoiceInput), { unitdp: ctx.unitdp }), wire(ctx));
+}
+
+export function update(ctx: ApiContext, params: Record<string, string>): Reply {
+	if (!findInvoice(ctx.org, params.id)) return notFound();
+	const items = itemsOf(ctx.body, 'Invoices').slice(0, 1);
+	return saveReply(ctx, 'Invoices', items, saveInvoices(ctx.org, items.map(invoiceInput), { unitdp: ctx.unitdp, pathId: params.id }), wire(ctx));
+}
+
+export function email(ctx: ApiContext, params: Record<string, string>): Reply {
+	const r = emailInvoice(ctx.org, params.id);
+	if ('error' in r) return json(400, { ErrorNumber: 10, Type: 'ValidationException', Message: r.error, Elements: [] });
+	return r.status === 404 ? notFound() : empty(204);
+}

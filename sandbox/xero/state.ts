@@ -1,0 +1,110 @@
+// Everything one running Xero sandbox holds: its custom connections (each an organisation with its
+// rate-limit counters and idempotency records), issued tokens, the call log, limiter, fault
+// injector and latency, plus the timers it must clear on close.
+import { randomBytes } from 'crypto';
+import type { Latency } from '../common/http';
+import { FaultInjector } from './faults';
+import { RateLimiter, TenantCounters, XERO_LIMITS } from './limits';
+import { Organisation } from './model/organisation';
+import type { Reply } from './reply';
+import type { CallRecord, XeroConnectionOptions, XeroSandboxOptions } from './types';
+
+export const API_PREFIX = '/api.xro/2.0';
+/** See XeroSandboxOptions.maxQueryLength. */
+export const XERO_MAX_QUERY_LENGTH = 2048;
+
+/** A reply remembered under an Idempotency-Key, with the fingerprint of the request that made it. */
+export interface StoredResponse extends Reply {
+	fingerprint: string;
+}
+
+export interface Connection {
+	clientId: string;
+	clientSecret: string;
+	org: Organisation;
+	counters: TenantCounters;
+	idempotency: Map<string, StoredResponse>;
+}
+
+export interface Session {
+	conn: Connection;
+	expiresAt: number;
+}
+
+function makeConnection(c: XeroConnectionOptions): Connection {
+	return {
+		clientId: c.clientId ?? randomBytes(16).toString('hex').toUpperCase(),
+		clientSecret: c.clientSecret ?? randomBytes(24).toString('base64url'),
+		org: new Organisation(c.organisation),
+		counters: new TenantCounters(),
+		idempotency: new Map(),
+	};
+}
+
+export class SandboxState {
+	readonly providerName: string;
+	readonly maxQueryLength: number;
+	readonly tokenTtlSeconds: number;
+	readonly limiter: RateLimiter;
+	readonly faults: FaultInjector;
+	latency: Latency | undefined;
+	readonly connections: Connection[];
+	readonly tokens = new Map<string, Session>();
+	readonly issued: string[] = [];
+	readonly callLog: CallRecord[] = [];
+	tokenRequestCount = 0;
+	private readonly timers = new Set<NodeJS.Timeout>();
+
+	constructor(opts: XeroSandboxOptions) {
+		this.providerName = opts.providerName ?? 'Billing Pipeline (sandbox)';
+		this.maxQueryLength = opts.maxQueryLength ?? XERO_MAX_QUERY_LENGTH;
+		this.tokenTtlSeconds = opts.tokenTtlSeconds ?? 1800;
+		this.limiter = new RateLimiter({ ...XERO_LIMITS, ...opts.limits });
+		this.faults = new FaultInjector(opts.faults ?? {});
+		this.latency = opts.latency;
+		this.connections = [makeConnection(opts), ...(opts.connections ?? []).map(makeConnection)];
+	}
+
+	/** Runs `fn` after `ms` on a timer that close() clears. */
+	after(ms: number, fn: () => void): void {
+		const t = setTimeout(() => {
+			this.timers.delete(t);
+			fn();
+		}, ms);
+		this.timers.add(t);
+	}
+
+	/** A wait that close() cuts short (it then never resolves, so the request goes nowhere). */
+	sleep(ms: number): Promise<void> {
+		return new Promise<void>((resolve) => {
+			if (ms <= 0) return resolve();
+			this.after(ms, resolve);
+		});
+	}
+
+	clearTimers(): void {
+		for (const t of this.timers) clearTimeout(t);
+		this.timers.clear();
+	}
+
+	/** The connection with this client id or tenant id; the first one without a key. */
+	findConnection(key?: string): Connection {
+		if (key === undefined) return this.connections[0];
+		const c = this.connections.find((x) => x.clientId === key || x.org.organisationId === key.toLowerCase());
+		if (!c) throw new Error(`No sandbox connection with client id or tenant id '${key}'`);
+		return c;
+	}
+
+	reset(): void {
+		for (const c of this.connections) {
+			c.org.reset();
+			c.counters.reset();
+			c.idempotency.clear();
+		}
+		this.limiter.app.clear();
+		this.callLog.length = 0;
+		this.tokenRequestCount = 0;
+		this.faults.clear();
+		this.faults.resetCounters();
+	}
+}

@@ -1,0 +1,105 @@
+// Public types of the Xero sandbox: its options, the record kept of each API call, and the handle
+// startXeroSandbox returns (URLs, data inspection, fault and limit controls).
+import type { Latency } from '../common/http';
+import type { FaultConfig, FaultInjector, ScriptedFault, StormOptions } from './faults';
+import type { RateLimitConfig } from './limits';
+import type { Organisation, OrganisationConfig } from './model/organisation';
+
+export interface XeroConnectionOptions {
+	clientId?: string;
+	clientSecret?: string;
+	organisation?: OrganisationConfig;
+}
+
+export interface XeroSandboxOptions extends XeroConnectionOptions {
+	port?: number;
+	/** More custom connections, each with its own organisation, data and per-tenant limits. */
+	connections?: XeroConnectionOptions[];
+	limits?: Partial<RateLimitConfig>;
+	/** Latency added to every API call (not the token call): fixed ms or a [min, max] range. */
+	latency?: Latency;
+	faults?: FaultConfig;
+	/** Access token lifetime; Xero's is 30 minutes. */
+	tokenTtlSeconds?: number;
+	/** Shown as ProviderName in envelopes (the app name in Xero). */
+	providerName?: string;
+	/**
+	 * Longest query string (as sent, after `?`) Xero's front end accepts; a longer one is answered
+	 * 404 "The resource you're looking for cannot be found" before the API sees it. About 2,048:
+	 * xero-node#404 (52 ContactIDs work, 53 fail), XeroAPI/Xero-NetStandard#471 and #413.
+	 */
+	maxQueryLength?: number;
+}
+
+export interface CallRecord {
+	at: number;
+	method: string;
+	/** Normalised route, e.g. "PUT /Invoices" or "GET /Invoices/{id}". */
+	route: string;
+	path: string;
+	query: Record<string, string>;
+	/** Length of the raw query string as received (what Xero's URL limit applies to). */
+	queryLength: number;
+	tenantId: string | null;
+	idempotencyKey?: string;
+	/** Final HTTP status; 0 when the connection was dropped. */
+	status: number;
+	replayed?: boolean;
+	fault?: 'error' | 'timeout';
+	faultPhase?: 'before' | 'after';
+	rateLimitProblem?: string;
+	durationMs?: number;
+}
+
+export interface CallFilter {
+	method?: string;
+	route?: string;
+	status?: number;
+	tenantId?: string;
+}
+
+/** Read-only views of one organisation's data for assertions. */
+export interface OrgInspector {
+	tenantId: string;
+	clientId: string;
+	organisation: Organisation;
+	invoices(): Array<Record<string, unknown>>;
+	invoice(idOrNumber: string): Record<string, unknown> | undefined;
+	invoicesByReference(reference: string): Array<Record<string, unknown>>;
+	contacts(): Array<Record<string, unknown>>;
+	payments(): Array<Record<string, unknown>>;
+	/** Creates a contact directly (no API call counted); returns it as Xero would. */
+	seedContact(contact: Record<string, unknown>): Record<string, unknown>;
+	/** Creates invoices directly (no API call counted); throws on validation errors. */
+	seedInvoices(invoices: Array<Record<string, unknown>>): Array<Record<string, unknown>>;
+}
+
+export interface XeroSandbox extends OrgInspector {
+	/** http://127.0.0.1:PORT */
+	url: string;
+	/** Token endpoint, stand-in for https://identity.xero.com/connect/token */
+	tokenUrl: string;
+	/** Accounting API base, stand-in for https://api.xero.com/api.xro/2.0 */
+	apiBaseUrl: string;
+	clientSecret: string;
+	org(clientIdOrTenantId?: string): OrgInspector;
+	/** API calls received (token requests are not API calls). */
+	calls(filter?: CallFilter): CallRecord[];
+	callCount(filter?: CallFilter): number;
+	/** Counts per "METHOD /Route". */
+	callsByRoute(): Record<string, number>;
+	tokenRequests(): number;
+	/** Every access token issued so far (for secret scans: none may appear outside Xero's answers). */
+	issuedTokens(): string[];
+	faults: FaultInjector;
+	setFaults(config: FaultConfig): void;
+	failNext(count: number, fault: ScriptedFault): void;
+	storm429(opts: StormOptions): void;
+	setLatency(latency: Latency | undefined): void;
+	setLimits(limits: Partial<RateLimitConfig>): void;
+	/** Makes every issued access token expire now. */
+	expireTokens(): void;
+	/** Clears data, call logs, idempotency records, rate-limit windows and faults. */
+	reset(): void;
+	close(): Promise<void>;
+}
