@@ -1,7 +1,9 @@
 // Small shared pieces for the sandbox HTTP servers: listen on a free loopback port,
-// read bodies, answer JSON, and inject latency. Kept dependency-free on purpose.
+// read bodies, answer JSON, match routes strictly, inject latency, seeded randomness.
+// Kept dependency-free on purpose (no n8n packages: the sandbox also runs on its own).
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import type { RouteTable } from './routes';
 
 export interface RunningServer {
 	/** Base URL, e.g. http://127.0.0.1:39211 */
@@ -60,6 +62,16 @@ export function sendJson(
 		...headers,
 	});
 	res.end(text);
+}
+
+/**
+ * `table.match`, except that a trailing slash is not forgiven: the CRM API and the SMTP view
+ * never accepted one (the Secure Trading endpoint does, and uses the table directly).
+ * Throws URIError for a malformed %-escape in a path parameter, as `match` does.
+ */
+export function matchRoute<TContext>(table: RouteTable<TContext>, method: string, path: string): ReturnType<RouteTable<TContext>['match']> {
+	if (path.length > 1 && path.endsWith('/')) return { route: undefined, allowed: [] };
+	return table.match(method, path);
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

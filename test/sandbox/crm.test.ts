@@ -185,6 +185,17 @@ describe('CRM sandbox HTTP API', () => {
 		expect(badCursor.status).toBe(400);
 	});
 
+	it('routes strictly: no trailing slash, read-only (405 for any other method), 404 naming the request', async () => {
+		expect((await getJson(`${crm.url}/api/clients/`)).status).toBe(404);
+		expect((await getJson(`${crm.url}/api/clients/C0002/`)).status).toBe(404);
+		expect((await getJson(`${crm.url}/api/clients/C%30002`)).body.id).toBe('C0002');
+		const unknown = await getJson(`${crm.url}/api/invoices`);
+		expect(unknown).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'no route for GET /api/invoices' } } });
+		const post = await fetch(`${crm.url}/api/nothing-here`, { method: 'POST' });
+		expect(post.status).toBe(405);
+		expect(((await post.json()) as { error: { message: string } }).error.message).toBe('POST is not allowed on /api/nothing-here');
+	});
+
 	it('logs requests, injects failures and updates card references', async () => {
 		crm.clearRequests();
 		crm.failNext(1, 503);

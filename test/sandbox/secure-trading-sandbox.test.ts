@@ -96,6 +96,29 @@ describe('Secure Trading sandbox (JSON webservices)', () => {
 		expect(sb.transactions().filter((t) => t.fields.requesttypedescription === 'AUTH')).toHaveLength(0);
 	});
 
+	it('serves /json and /json/ only, by POST: other paths 404, other methods 405, as HTML', async () => {
+		const body = JSON.stringify({ alias: sb.username, version: '1.00', request: [{ requestreference: 'Apath', requesttypedescriptions: ['TRANSACTIONQUERY'], filter: { orderreference: [{ value: 'none' }] } }] });
+		const noSlash = await post(`${sb.url}/json`, body, { Authorization: auth });
+		expect(noSlash.status).toBe(200);
+		expect(noSlash.json).toMatchObject({ requestreference: 'Apath', response: [{ errorcode: '0', found: '0' }] });
+		const withQuery = await post(`${sb.url}/json/?x=1`, body, { Authorization: auth });
+		expect(withQuery.status).toBe(200);
+		for (const path of ['/json//', '/JSON/', '/other']) {
+			const reply = await post(`${sb.url}${path}`, body, { Authorization: auth });
+			expect(reply.status).toBe(404);
+			expect(reply.text).toMatch(/404 Not Found/);
+		}
+		const put = await new Promise<number>((resolve, reject) => {
+			const req = http.request(sb.endpoint, { method: 'PUT', agent: false, headers: { Authorization: auth } }, (res) => {
+				res.resume();
+				resolve(res.statusCode ?? 0);
+			});
+			req.on('error', reject);
+			req.end(body);
+		});
+		expect(put).toBe(405);
+	});
+
 	it('charges a stored card: envelope echoes the requestreference, every value is a string', async () => {
 		const parent = sb.addStoredCard({ paymenttypedescription: 'MASTERCARD' });
 		expect(parent).toMatch(/^\d+-\d+-\d+$/);

@@ -55,6 +55,11 @@ describe('SMTP sink', () => {
 		const raw = await (await fetch(`${sink.httpUrl}/messages/${message.id}/raw`)).text();
 		expect(raw).toMatch(/^Message-ID: <inv-42@sender\.example>/im);
 		expect((await fetch(`${sink.httpUrl}/messages/999`)).status).toBe(404);
+		expect((await fetch(`${sink.httpUrl}/messages/%${message.id.charCodeAt(0).toString(16)}`)).status).toBe(200);
+		for (const path of ['/messages/', `/messages/${message.id}/`, '/messages/%zz', '/elsewhere']) {
+			expect((await fetch(`${sink.httpUrl}${path}`)).status).toBe(404);
+		}
+		expect((await fetch(`${sink.httpUrl}/messages`, { method: 'POST' })).status).toBe(404);
 		await fetch(`${sink.httpUrl}/messages`, { method: 'DELETE' });
 		expect(sink.messages()).toHaveLength(0);
 	});
