@@ -9,7 +9,7 @@ const tsLanguage = {
 };
 
 module.exports = [
-	{ ignores: ['dist/**', 'node_modules/**', 'test/**', 'sandbox/**', 'scripts/**', 'bench/**', '**/*.js'] },
+	{ ignores: ['dist/**', 'node_modules/**', 'test/**', 'sandbox/**', 'scripts/**', 'bench/**', 'support/**', '**/*.js'] },
 	{
 		files: ['package.json'],
 		languageOptions: tsLanguage,

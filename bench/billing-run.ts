@@ -11,8 +11,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { packAndInstall } from '../test/harness/package';
-import { N8N_VERSION, NODE24_BIN, REPO_ROOT } from '../test/harness/paths';
+import { packAndInstall } from '../support/package';
+import { N8N_VERSION, NODE24_BIN, REPO_ROOT } from '../support/paths';
 import { LATENCY, runBuiltins, runOldWay, runOurs, type BenchSettings, type SystemResult } from './billing/systems';
 
 interface Args extends Omit<BenchSettings, 'nodesTemplate' | 'log'> {

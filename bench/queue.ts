@@ -13,11 +13,13 @@ import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
-import { Broker, type StageSetup, waitUntil } from './lib/broker';
-import { activate, allExecutions, deactivate, executionCount, RABBIT_CREDENTIAL, RssSampler, treeRssKb, type Workflow } from './lib/n8n';
-import { type N8nInstance, sleep, startN8n } from '../test/harness/n8n';
-import { packAndInstall } from '../test/harness/package';
-import { N8N_BIN, N8N_VERSION, NODE24_BIN, REPO_ROOT } from '../test/harness/paths';
+import { sleep } from 'n8n-workflow';
+import { BrokerProbe, type StageSetup, waitUntil } from '../support/broker';
+import { RssSampler, treeRssKb } from '../support/memory';
+import { activate, allExecutions, deactivate, executionCount, type N8nInstance, RABBIT_CREDENTIAL, startN8n } from '../support/n8n';
+import { packAndInstall } from '../support/package';
+import { N8N_BIN, N8N_VERSION, NODE24_BIN, REPO_ROOT } from '../support/paths';
+import { BUILTIN_CREDENTIAL, builtinWorkflow, oursWorkflow } from './queue-workflows';
 
 interface Options {
 	messages: number;
@@ -65,75 +67,6 @@ function parseArgs(argv: string[]): Options {
 	return opts;
 }
 
-const BUILTIN_CREDENTIAL = {
-	id: 'bqBenchRabbitMq1',
-	name: 'RabbitMQ (bench)',
-	type: 'rabbitmq',
-	data: { hostname: '127.0.0.1', port: 5672, username: 'guest', password: 'guest', vhost: '/', ssl: false },
-};
-
-const SETTINGS = { executionOrder: 'v1' };
-
-function noOp(id: string): Workflow {
-	return { id, name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [0, 0], parameters: {} };
-}
-
-function builtinWorkflow(id: string, queue: string, parallel: number): Workflow {
-	return {
-		id,
-		name: 'Bench · built-in RabbitMQ Trigger → No-op',
-		active: false,
-		settings: SETTINGS,
-		nodes: [
-			{
-				id: 'b0b0b0b0-0001-4000-8000-000000000001',
-				name: 'RabbitMQ Trigger',
-				type: 'n8n-nodes-base.rabbitmqTrigger',
-				typeVersion: 1,
-				position: [-240, 0],
-				credentials: { rabbitmq: { id: BUILTIN_CREDENTIAL.id, name: BUILTIN_CREDENTIAL.name } },
-				parameters: {
-					queue,
-					// Same work as ours: parse the JSON body; ack only after a successful execution.
-					options: { acknowledge: 'executionFinishesSuccessfully', parallelMessages: parallel, jsonParseBody: true },
-				},
-			},
-			noOp('b0b0b0b0-0001-4000-8000-000000000002'),
-		],
-		connections: { 'RabbitMQ Trigger': { main: [[{ node: 'No Operation', type: 'main', index: 0 }]] } },
-		pinData: {},
-	};
-}
-
-function oursWorkflow(id: string, setup: StageSetup, batchSize: number, prefetch?: number): Workflow {
-	return {
-		id,
-		name: 'Bench · Billing Queue Trigger (batch) → No-op',
-		active: false,
-		settings: SETTINGS,
-		nodes: [
-			{
-				id: 'b0b0b0b0-0002-4000-8000-000000000001',
-				name: 'Billing Queue Trigger',
-				type: 'n8n-nodes-billing-pipeline.billingQueueTrigger',
-				typeVersion: 1,
-				position: [-240, 0],
-				credentials: { billingRabbitMqApi: { id: RABBIT_CREDENTIAL.id, name: RABBIT_CREDENTIAL.name } },
-				parameters: {
-					stage: 'bench',
-					mode: 'batch',
-					batchSize,
-					options: prefetch ? { prefetch } : {},
-					queueSetup: { exchange: setup.exchange, queueType: setup.queueType, retryDelays: setup.retryDelays },
-				},
-			},
-			noOp('b0b0b0b0-0002-4000-8000-000000000002'),
-		],
-		connections: { 'Billing Queue Trigger': { main: [[{ node: 'No Operation', type: 'main', index: 0 }]] } },
-		pinData: {},
-	};
-}
-
 /** A billing item of realistic size (about 300 bytes of JSON). */
 function item(runId: string, i: number): Record<string, unknown> {
 	return {
@@ -166,7 +99,7 @@ async function runPhase(opts: {
 	label: string;
 	prefetch: string;
 	n8n: N8nInstance;
-	broker: Broker;
+	broker: BrokerProbe;
 	workflowId: string;
 	queue: string;
 	messages: number;
@@ -278,7 +211,7 @@ async function main() {
 	const oursQueue = `${setup.exchange}.bench`;
 	const builtinId = `bqbench${runId}bi`.padEnd(16, '0').slice(0, 16);
 	const oursId = `bqbench${runId}bq`.padEnd(16, '0').slice(0, 16);
-	const broker = await Broker.open('billing-queue-bench');
+	const broker = await BrokerProbe.open('billing-queue-bench');
 	let n8n: N8nInstance | undefined;
 	const results: PhaseResult[] = [];
 	try {

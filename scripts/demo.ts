@@ -8,10 +8,10 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import { OWNER } from '../test/harness/n8n';
-import { packAndInstall } from '../test/harness/package';
-import { N8N_BIN, REPO_ROOT } from '../test/harness/paths';
-import { AMQP_URL, ClientLedger, isSettled, startPipeline } from '../test/harness/pipeline';
+import { OWNER } from '../support/n8n';
+import { packAndInstall } from '../support/package';
+import { N8N_BIN, REPO_ROOT } from '../support/paths';
+import { AMQP_URL, ClientLedger, isSettled, startPipeline } from '../support/pipeline';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);

@@ -6,21 +6,14 @@
 // the invoice and the outcome, and an HTTP Request to the gateway's JSON API. HTTP nodes retry on
 // failure (a 429 or 5xx) as n8n offers: up to 5 tries, 5 s apart (the longest n8n allows).
 import * as amqp from 'amqplib';
-import { createHash } from 'crypto';
 import type { BillingSandbox } from '../../sandbox';
 import { fetchSandboxToken } from '../../sandbox/xero/sdk';
-import { AMQP_URL } from '../../test/harness/pipeline';
-import type { CredentialSeed } from '../../test/harness/n8n';
+import { condition, equals, notEmpty, Workflow as WorkflowBuilder } from '../../scripts/workflows/builder';
+import type { CredentialSeed, Workflow } from '../../support/n8n';
+import { AMQP_URL } from '../../support/pipeline';
 import type { invoiceRequests } from './systems';
 
-type Json = Record<string, any>;
-
-/** A stable node id (UUID-shaped) from the node's name. */
-function nodeId(name: string): string {
-	const h = createHash('md5').update(name).digest('hex');
-	return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
+/** Credential references (id and name) of the seeds below. */
 const CREDS = {
 	rabbit: { id: 'bnchBuiltinRmq01', name: 'RabbitMQ (bench)' },
 	xero: { id: 'bnchBuiltinXero1', name: 'Xero bearer (bench)' },
@@ -29,124 +22,104 @@ const CREDS = {
 };
 
 const trigger = "$('RabbitMQ Trigger').item.json";
+/** Retry on failure, as an n8n user sets up calls to rate-limited APIs. */
 const RETRY = { retryOnFail: true, maxTries: 5, waitBetweenTries: 5000 };
 
-/** A node that retries on failure, as an n8n user sets up calls to rate-limited APIs. */
-function retrying(name: string, type: string, typeVersion: number, x: number): Json {
-	return { id: nodeId(name), name, type, typeVersion, position: [x, 0], ...RETRY };
+/** Where the built-in workflow sends its calls (the sandbox's addresses and gateway account). */
+export interface BuiltinTargets {
+	/** Xero API base URL. */
+	api: string;
+	gateway: { url: string; username: string; siteReference: string };
+	queue: string;
+	pdf: boolean;
 }
 
-function http(name: string, x: number, method: string, url: string, opts: { body?: string; auth: 'xero' | 'gateway'; pdf?: boolean }): Json {
-	return {
-		...retrying(name, 'n8n-nodes-base.httpRequest', 4.2, x),
-		credentials: opts.auth === 'xero' ? { httpHeaderAuth: CREDS.xero } : { httpBasicAuth: CREDS.gateway },
-		parameters: {
-			method,
-			url,
-			authentication: 'genericCredentialType',
-			genericAuthType: opts.auth === 'xero' ? 'httpHeaderAuth' : 'httpBasicAuth',
-			sendHeaders: true,
-			headerParameters: { parameters: [{ name: 'Accept', value: opts.pdf ? 'application/pdf' : 'application/json' }] },
-			...(opts.body ? { sendBody: true, contentType: 'json', specifyBody: 'json', jsonBody: opts.body } : {}),
-			options: opts.pdf ? { response: { response: { responseFormat: 'file', outputPropertyName: 'data' } } } : {},
-		},
-	};
-}
-
-/** An If node (v2.2) with one condition. */
-function ifNode(name: string, x: number, leftValue: string, operator: Json, rightValue = ''): Json {
-	return {
-		id: nodeId(name),
-		name,
-		type: 'n8n-nodes-base.if',
-		typeVersion: 2.2,
-		position: [x, 0],
-		parameters: {
-			conditions: {
-				options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 },
-				conditions: [{ id: nodeId(`${name} condition`), leftValue, rightValue, operator }],
-				combinator: 'and',
+/** The billing run from n8n's own nodes only: one execution per invoice request on `queue`. */
+export function builtinWorkflow({ api, gateway, queue, pdf }: BuiltinTargets): Workflow {
+	// n8n's default workflow settings: the benchmark measures n8n as it ships.
+	const wf = new WorkflowBuilder('bnchBuiltinFlow1', 'Bench · billing with n8n built-in nodes', {}, { executionOrder: 'v1' });
+	let col = 0;
+	const http = (name: string, method: string, url: string, opts: { body?: string; auth: 'xero' | 'gateway'; pdf?: boolean }) =>
+		wf.add(
+			name,
+			'n8n-nodes-base.httpRequest',
+			4.2,
+			col++,
+			0,
+			{
+				method,
+				url,
+				authentication: 'genericCredentialType',
+				genericAuthType: opts.auth === 'xero' ? 'httpHeaderAuth' : 'httpBasicAuth',
+				sendHeaders: true,
+				headerParameters: { parameters: [{ name: 'Accept', value: opts.pdf ? 'application/pdf' : 'application/json' }] },
+				...(opts.body ? { sendBody: true, contentType: 'json', specifyBody: 'json', jsonBody: opts.body } : {}),
+				options: opts.pdf ? { response: { response: { responseFormat: 'file', outputPropertyName: 'data' } } } : {},
 			},
-			options: {},
-		},
-	};
-}
+			{ ...RETRY, credentials: opts.auth === 'xero' ? { httpHeaderAuth: CREDS.xero } : { httpBasicAuth: CREDS.gateway } },
+		);
+	const ifNode = (name: string, conditions: ReturnType<typeof condition>) => wf.add(name, 'n8n-nodes-base.if', 2.2, col++, 0, { conditions, options: {} });
+	const email = (name: string, subject: string, text: string, attach: boolean) =>
+		wf.add(
+			name,
+			'n8n-nodes-base.emailSend',
+			2.1,
+			col++,
+			0,
+			{ fromEmail: 'accounts@billing.example', toEmail: `={{ ${trigger}.email }}`, subject, emailFormat: 'text', text, options: attach ? { attachments: 'data' } : {} },
+			{ ...RETRY, credentials: { smtp: CREDS.smtp } },
+		);
 
-function email(name: string, x: number, subject: string, text: string, attach: boolean): Json {
-	return {
-		...retrying(name, 'n8n-nodes-base.emailSend', 2.1, x),
-		credentials: { smtp: CREDS.smtp },
-		parameters: {
-			fromEmail: 'accounts@billing.example',
-			toEmail: `={{ ${trigger}.email }}`,
-			subject,
-			emailFormat: 'text',
-			text,
-			options: attach ? { attachments: 'data' } : {},
-		},
-	};
-}
-
-export async function builtinWorkflows(sandbox: BillingSandbox, queue: string, pdf: boolean): Promise<{ workflows: Json[]; credentials: CredentialSeed[] }> {
-	const api = sandbox.xero.apiBaseUrl;
-	const token = await fetchSandboxToken({ clientId: sandbox.xero.clientId, clientSecret: sandbox.xero.clientSecret, tokenUrl: sandbox.xero.tokenUrl });
-	const st = sandbox.secureTrading;
 	const invoice = "$('Create Invoice').item.json.Invoices[0]";
 	const charged = "($('Charge Card').isExecuted && $('Charge Card').item.json.response[0].errorcode === '0')";
 	const outcome = `($('Charge Card').isExecuted ? (${charged} ? 'paid' : 'declined') : 'noCardOnFile')`;
-	const nodes: Json[] = [
-		{
-			id: 'b0b0b0b0-1000-4000-8000-000000000001',
-			name: 'RabbitMQ Trigger',
-			type: 'n8n-nodes-base.rabbitmqTrigger',
-			typeVersion: 1,
-			position: [0, 0],
-			credentials: { rabbitmq: CREDS.rabbit },
-			parameters: { queue, options: { acknowledge: 'executionFinishesSuccessfully', parallelMessages: 5, jsonParseBody: true, onlyContent: true } },
-		},
+	const chain = [
+		wf.add('RabbitMQ Trigger', 'n8n-nodes-base.rabbitmqTrigger', 1, col++, 0, {
+			queue,
+			options: { acknowledge: 'executionFinishesSuccessfully', parallelMessages: 5, jsonParseBody: true, onlyContent: true },
+		}, { credentials: { rabbitmq: CREDS.rabbit } }),
 		// The clients are billed twice a week: their contacts exist, found by ContactNumber.
-		http('Find Contact', 200, 'GET', `={{ '${api}/Contacts?where=' + encodeURIComponent('ContactNumber=="' + $json.clientId + '"') }}`, { auth: 'xero' }),
-		http('Create Invoice', 400, 'PUT', `${api}/Invoices`, {
+		http('Find Contact', 'GET', `={{ '${api}/Contacts?where=' + encodeURIComponent('ContactNumber=="' + $json.clientId + '"') }}`, { auth: 'xero' }),
+		http('Create Invoice', 'PUT', `${api}/Invoices`, {
 			auth: 'xero',
 			body:
 				`={{ JSON.stringify({ Invoices: [{ Type: 'ACCREC', Status: 'AUTHORISED', Contact: { ContactID: $json.Contacts[0].ContactID }, Reference: ${trigger}.billingKey, ` +
 				`CurrencyCode: ${trigger}.currency, DueDate: $now.plus(14, 'days').toFormat('yyyy-MM-dd'), LineAmountTypes: 'Exclusive', ` +
 				`LineItems: ${trigger}.lines.map(l => ({ Description: l.description, Quantity: l.quantity, UnitAmount: l.unitAmount, AccountCode: '200', TaxType: 'NONE' })) }] }) }}`,
 		}),
-		...(pdf ? [http('Invoice PDF', 600, 'GET', `={{ '${api}/Invoices/' + $json.Invoices[0].InvoiceID }}`, { auth: 'xero', pdf: true })] : []),
-		email('Email Invoice', 800, `={{ 'Invoice ' + ${invoice}.InvoiceNumber }}`, `={{ 'Dear ' + ${trigger}.name + ', please find invoice ' + ${invoice}.InvoiceNumber + '.' }}`, pdf),
-		ifNode('Card on File?', 1000, `={{ ${trigger}.cardReference ?? '' }}`, { type: 'string', operation: 'notEmpty', singleValue: true }),
-		http('Charge Card', 1200, 'POST', `${st.url}/json/`, {
-			auth: 'gateway',
-			body:
-				`={{ JSON.stringify({ alias: '${st.username}', version: '1.00', request: [{ requesttypedescriptions: ['AUTH'], sitereference: '${st.siteReference}', ` +
-				`accounttypedescription: 'RECUR', parenttransactionreference: ${trigger}.cardReference, credentialsonfile: '2', baseamount: String(${trigger}.totalMinor), ` +
-				`currencyiso3a: ${trigger}.currency, orderreference: ${trigger}.billingKey }] }) }}`,
-		}),
-		ifNode('Paid?', 1400, '={{ $json.response[0].errorcode }}', { type: 'string', operation: 'equals' }, '0'),
-		http('Record Payment', 1600, 'PUT', `${api}/Payments`, {
-			auth: 'xero',
-			body:
-				`={{ JSON.stringify({ Payments: [{ Invoice: { InvoiceID: ${invoice}.InvoiceID }, Account: { Code: '090' }, Amount: ${invoice}.Total, ` +
-				`Date: $now.toFormat('yyyy-MM-dd'), Reference: $json.response[0].transactionreference }] }) }}`,
-		}),
-		email('Email Outcome', 1800, `={{ 'Payment ' + ${outcome} + ' [' + ${trigger}.billingKey + ']' }}`, `={{ 'Dear ' + ${trigger}.name + ', invoice ' + ${invoice}.InvoiceNumber + ': ' + ${outcome} + '.' }}`, false),
+		...(pdf ? [http('Invoice PDF', 'GET', `={{ '${api}/Invoices/' + $json.Invoices[0].InvoiceID }}`, { auth: 'xero', pdf: true })] : []),
+		email('Email Invoice', `={{ 'Invoice ' + ${invoice}.InvoiceNumber }}`, `={{ 'Dear ' + ${trigger}.name + ', please find invoice ' + ${invoice}.InvoiceNumber + '.' }}`, pdf),
+		ifNode('Card on File?', notEmpty(`={{ ${trigger}.cardReference ?? '' }}`)),
 	];
-	const chain = ['RabbitMQ Trigger', 'Find Contact', 'Create Invoice', ...(pdf ? ['Invoice PDF'] : []), 'Email Invoice', 'Card on File?'];
-	const connections: Json = {};
-	const link = (from: string, to: string, output = 0) => {
-		connections[from] ??= { main: [] };
-		while (connections[from].main.length <= output) connections[from].main.push([]);
-		connections[from].main[output].push({ node: to, type: 'main', index: 0 });
-	};
-	for (let i = 0; i + 1 < chain.length; i++) link(chain[i], chain[i + 1]);
-	link('Card on File?', 'Charge Card', 0);
-	link('Card on File?', 'Email Outcome', 1);
-	link('Charge Card', 'Paid?');
-	link('Paid?', 'Record Payment', 0);
-	link('Paid?', 'Email Outcome', 1);
-	link('Record Payment', 'Email Outcome');
-	const workflow = { id: 'bnchBuiltinFlow1', name: 'Bench · billing with n8n built-in nodes', active: false, settings: { executionOrder: 'v1' }, nodes, connections, pinData: {} };
+	http('Charge Card', 'POST', `${gateway.url}/json/`, {
+		auth: 'gateway',
+		body:
+			`={{ JSON.stringify({ alias: '${gateway.username}', version: '1.00', request: [{ requesttypedescriptions: ['AUTH'], sitereference: '${gateway.siteReference}', ` +
+			`accounttypedescription: 'RECUR', parenttransactionreference: ${trigger}.cardReference, credentialsonfile: '2', baseamount: String(${trigger}.totalMinor), ` +
+			`currencyiso3a: ${trigger}.currency, orderreference: ${trigger}.billingKey }] }) }}`,
+	});
+	ifNode('Paid?', equals('={{ $json.response[0].errorcode }}', '0'));
+	http('Record Payment', 'PUT', `${api}/Payments`, {
+		auth: 'xero',
+		body:
+			`={{ JSON.stringify({ Payments: [{ Invoice: { InvoiceID: ${invoice}.InvoiceID }, Account: { Code: '090' }, Amount: ${invoice}.Total, ` +
+			`Date: $now.toFormat('yyyy-MM-dd'), Reference: $json.response[0].transactionreference }] }) }}`,
+	});
+	email('Email Outcome', `={{ 'Payment ' + ${outcome} + ' [' + ${trigger}.billingKey + ']' }}`, `={{ 'Dear ' + ${trigger}.name + ', invoice ' + ${invoice}.InvoiceNumber + ': ' + ${outcome} + '.' }}`, false);
+	for (let i = 0; i + 1 < chain.length; i++) wf.link(chain[i], chain[i + 1]);
+	wf.link('Card on File?', 'Charge Card', 0);
+	wf.link('Card on File?', 'Email Outcome', 1);
+	wf.link('Charge Card', 'Paid?');
+	wf.link('Paid?', 'Record Payment', 0);
+	wf.link('Paid?', 'Email Outcome', 1);
+	wf.link('Record Payment', 'Email Outcome');
+	return wf.toJSON();
+}
+
+export async function builtinWorkflows(sandbox: BillingSandbox, queue: string, pdf: boolean): Promise<{ workflows: Workflow[]; credentials: CredentialSeed[] }> {
+	const token = await fetchSandboxToken({ clientId: sandbox.xero.clientId, clientSecret: sandbox.xero.clientSecret, tokenUrl: sandbox.xero.tokenUrl });
+	const st = sandbox.secureTrading;
+	const workflow = builtinWorkflow({ api: sandbox.xero.apiBaseUrl, gateway: { url: st.url, username: st.username, siteReference: st.siteReference }, queue, pdf });
 	const rabbit = new URL(AMQP_URL);
 	const credentials: CredentialSeed[] = [
 		{ ...CREDS.rabbit, type: 'rabbitmq', data: { hostname: rabbit.hostname, port: Number(rabbit.port || 5672), username: decodeURIComponent(rabbit.username), password: decodeURIComponent(rabbit.password), vhost: '/', ssl: false } },

@@ -6,6 +6,7 @@
 // Run as a child process by bench/billing-run.ts: `tsx bench/billing/old-way.ts <job.json>`;
 // prints one JSON line with what it completed.
 import * as fs from 'fs';
+import { sleep } from 'n8n-workflow';
 import * as nodemailer from 'nodemailer';
 import { Contact, Invoice, LineAmountTypes, type CurrencyCode } from 'xero-node';
 import { connectXeroClient, parseSdkError, type SandboxCredentials } from '../../sandbox/xero/sdk';
@@ -29,8 +30,6 @@ export interface OldWayJob {
 		lines: Array<{ description: string; quantity: number; unitAmount: number }>;
 	}>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
 	const job = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')) as OldWayJob;

@@ -5,13 +5,14 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { sleep } from 'n8n-workflow';
 import { toMinorUnits } from '../../nodes/shared/currency';
-import { billingKey } from '../../nodes/InvoicePreparation/helpers/billingKey';
+import { billingKey } from '../../nodes/shared/billingKey';
 import { startBillingSandbox } from '../../sandbox';
 import type { BillingSandbox, BillingSandboxOptions } from '../../sandbox';
-import { sleep, startN8n } from '../../test/harness/n8n';
-import { startPipeline } from '../../test/harness/pipeline';
-import { RssSampler, treeRssKb } from '../lib/n8n';
+import { RssSampler, treeRssKb } from '../../support/memory';
+import { startN8n } from '../../support/n8n';
+import { startPipeline } from '../../support/pipeline';
 import type { OldWayJob } from './old-way';
 import { builtinWorkflows, publishInvoiceRequests } from './builtins';
 

@@ -19,7 +19,18 @@ export interface WfNode {
 	notesInFlow?: boolean;
 	notes?: string;
 	onError?: 'stopWorkflow' | 'continueRegularOutput' | 'continueErrorOutput';
+	retryOnFail?: boolean;
+	maxTries?: number;
+	waitBetweenTries?: number;
 }
+
+/** What every shipped workflow saves: all executions, so ops can look back at any run. */
+export const DEFAULT_WORKFLOW_SETTINGS: Record<string, unknown> = {
+	executionOrder: 'v1',
+	saveManualExecutions: true,
+	saveDataSuccessExecution: 'all',
+	saveDataErrorExecution: 'all',
+};
 
 export const PKG = 'n8n-nodes-billing-pipeline';
 
@@ -36,6 +47,8 @@ export class Workflow {
 		readonly id: string,
 		readonly name: string,
 		private readonly meta: Record<string, unknown> = {},
+		/** Benchmarks pass n8n's defaults instead, to measure n8n as it ships. */
+		private readonly settings: Record<string, unknown> = DEFAULT_WORKFLOW_SETTINGS,
 	) {}
 
 	/** Adds a node at grid cell (col, row); returns its name for wiring. */
@@ -78,7 +91,7 @@ export class Workflow {
 			id: this.id,
 			name: this.name,
 			active: false,
-			settings: { executionOrder: 'v1', saveManualExecutions: true, saveDataSuccessExecution: 'all', saveDataErrorExecution: 'all' },
+			settings: this.settings,
 			tags: [],
 			meta: this.meta,
 			nodes: this.nodes,

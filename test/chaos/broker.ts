@@ -6,7 +6,8 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { freePort, sleep } from '../harness/n8n';
+import { sleep } from 'n8n-workflow';
+import { freePort } from '../../support/n8n';
 
 function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<string> {
 	return new Promise((resolve, reject) =>

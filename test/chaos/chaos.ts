@@ -8,9 +8,9 @@
 import * as amqp from 'amqplib';
 import { randomBytes } from 'crypto';
 import { seededRandom } from '../../sandbox/common/http';
-import { sleep } from '../harness/n8n';
-import { ledgerOf, startPipeline } from '../harness/pipeline';
-import type { ClientLedger, PipelineRun } from '../harness/pipeline';
+import { sleep } from 'n8n-workflow';
+import { ledgerOf, startPipeline } from '../../support/pipeline';
+import type { ClientLedger, PipelineRun } from '../../support/pipeline';
 import { ChaosBroker } from './broker';
 import { filesUnder, scan } from './secrets';
 import type { ScanReport, ScanSource, Secret } from './secrets';

@@ -1,7 +1,7 @@
 // `npm run test:chaos [-- --invoices N --seed S]`: the chaos run at full size (default 1000
 // invoices) against a real n8n with this package packed and installed as users install it.
 // Prints the verdict table; exits 1 when any check fails.
-import { packAndInstall } from '../harness/package';
+import { packAndInstall } from '../../support/package';
 import { runChaos } from './chaos';
 
 function parseArgs(argv: string[]): { invoices: number; seed: number; timeoutMinutes: number } {

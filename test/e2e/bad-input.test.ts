@@ -7,7 +7,7 @@ import * as amqp from 'amqplib';
 import type { IDataObject } from 'n8n-workflow';
 import { CASES, keyOf, type BadInputCase } from '../bad-input/cases';
 import { Stages } from '../bad-input/stages';
-import { AMQP_URL, isSettled, PipelineRun, startPipeline } from '../harness/pipeline';
+import { AMQP_URL, isSettled, PipelineRun, startPipeline } from '../../support/pipeline';
 
 const MAX_CHARGES = 3;
 const STAGE_OF_QUEUE_CASES = 'debit';

@@ -9,12 +9,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { startSmtpSink, type SinkMessage, type SmtpSink } from '../../sandbox/smtp';
 import { startXeroSandbox, type XeroSandbox } from '../../sandbox/xero';
-import { loadWorkflow, N8nInstance, startN8n } from '../harness/n8n';
-import { startXeroTokenProxy, type XeroTokenProxy } from '../harness/xero-token-proxy';
+import { N8nInstance, startN8n } from '../../support/n8n';
+import { startXeroTokenProxy, type XeroTokenProxy } from '../../support/xero-token-proxy';
+import { emailPaymentNotices, emailSendInvoices } from './fixtures/email';
 
-const fixture = (name: string) => loadWorkflow(path.join(__dirname, 'fixtures', name));
-const invoiceWorkflow = fixture('email-send-invoices.json');
-const noticeWorkflow = fixture('email-payment-notices.json');
+const invoiceWorkflow = emailSendInvoices();
+const noticeWorkflow = emailPaymentNotices();
 const WORKFLOW_IDS = [invoiceWorkflow, noticeWorkflow].map((w) => w.id as string);
 const SMTP_CREDENTIAL = { id: 'emE2eSmtpCred001', name: 'SMTP sink (e2e)', type: 'billingSmtp' };
 const XERO_CREDENTIAL = { id: 'emE2eXeroCred001', name: 'Xero sandbox (email e2e)', type: 'xeroCustomConnectionApi' };
@@ -175,10 +175,12 @@ describe('Billing Email node in a real n8n', () => {
 				kind: 'invoice',
 				messageId: invoiceMessageId(inv.billingKey),
 				temporary: true,
-				error: { responseCode: 451, response: expect.stringContaining('Greylisted, please try again later') },
+				responseCode: 451,
+				response: expect.stringContaining('Greylisted, please try again later'),
 			},
+			error: { code: '451', retryable: true },
 		});
-		expect(refused.error).toContain('Greylisted, please try again later');
+		expect(refused.error.message).toContain('Greylisted, please try again later');
 		expect(sink.stats().refused).toBe(before.refused + 1);
 		expect(sink.byRecipient(inv.billingEmail)).toEqual([]);
 		expect(sb.invoice(inv.xeroInvoice.invoiceId)).toMatchObject({ SentToContact: false });
@@ -186,7 +188,7 @@ describe('Billing Email node in a real n8n', () => {
 		const executionId = await newExecution(invoiceWorkflow.id as string);
 		const [sent, failed] = await n8n.nodeOutput(executionId, 'Billing Email');
 		expect(sent ?? []).toHaveLength(0);
-		expect(failed.map((i) => [(i as Json).pairedItem, i.json.emailDelivery.status, i.json.emailDelivery.error.responseCode])).toEqual([[{ item: 0 }, 'failed', 451]]);
+		expect(failed.map((i) => [(i as Json).pairedItem, i.json.emailDelivery.status, i.json.emailDelivery.responseCode])).toEqual([[{ item: 0 }, 'failed', 451]]);
 		const { runData } = await n8n.execution(executionId);
 		expect(runData['Mark As Sent']).toBeUndefined();
 

@@ -6,8 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startBillingSandbox, type BillingSandbox } from '../../sandbox';
-import { loadWorkflow, type N8nInstance, startN8n } from '../harness/n8n';
-import { REPO_ROOT, WORKFLOWS_DIR } from '../harness/paths';
+import { loadWorkflow, type N8nInstance, startN8n } from '../../support/n8n';
+import { REPO_ROOT, WORKFLOWS_DIR } from '../../support/paths';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PACKAGE = 'n8n-nodes-billing-pipeline';

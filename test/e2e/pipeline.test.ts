@@ -1,7 +1,7 @@
 // The whole shipped pipeline in a real n8n against the sandbox: one billing run takes every
 // client to the right end state in Xero, the gateway and the mailbox (judged on the sandbox's own
 // records); a second run of the same period creates, charges and emails nothing new.
-import { isSettled, PipelineRun, startPipeline } from '../harness/pipeline';
+import { isSettled, PipelineRun, startPipeline } from '../../support/pipeline';
 
 const MAX_CHARGES = 3; // first charge + two dunning charges ('2s, 3s' here, '3d, 7d' shipped)
 

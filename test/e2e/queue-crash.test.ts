@@ -4,12 +4,11 @@
 // a crash every message must be forwarded at least once and none lost; the copies forwarded twice
 // are counted and reported (they can only come from batches that were unacknowledged at the kill).
 import { randomBytes } from 'crypto';
-import * as path from 'path';
-import { Broker, countKeys, type StageSetup, waitUntil } from '../../bench/lib/broker';
-import { activate, deactivate, RABBIT_CREDENTIAL, readWorkflow, variant, type Workflow } from '../../bench/lib/n8n';
-import { N8nInstance, sleep, startN8n } from '../harness/n8n';
+import { sleep } from 'n8n-workflow';
+import { BrokerProbe as Broker, countKeys, type StageSetup, waitUntil } from '../../support/broker';
+import { activate, deactivate, N8nInstance, RABBIT_CREDENTIAL, startN8n, variant, type Workflow } from '../../support/n8n';
+import { queueForward, queueForwardThenHold, type QueueFixture } from './fixtures/queue';
 
-const fixture = (name: string) => readWorkflow(path.join(__dirname, 'fixtures', name));
 const runId = randomBytes(3).toString('hex');
 
 interface Case {
@@ -18,16 +17,17 @@ interface Case {
 	id: string;
 }
 
-function makeCase(label: string, base: Workflow, params?: Record<string, Record<string, unknown>>): Case {
+function makeCase(label: string, base: QueueFixture, params?: Record<string, Record<string, unknown>>): Case {
 	const exchange = `bq-e2e-${runId}-${label}`;
 	const id = `bq${runId}${label}0000000000`.slice(0, 16);
-	return { setup: { exchange, queueType: 'quorum', retryDelays: '1s, 2s' }, id, workflow: variant(base, { id, exchange, params }) };
+	const setup: StageSetup = { exchange, queueType: 'quorum', retryDelays: '1s, 2s' };
+	return { setup, id, workflow: variant(base(setup), { id, params }) };
 }
 
-const shared = makeCase('share', fixture('queue-forward.json'));
+const shared = makeCase('share', queueForward);
 // Forward first, then hold 2 s before the execution ends: a kill during the hold hits batches
 // that were forwarded but not yet acknowledged, the window at-least-once delivery is about.
-const crash = makeCase('crash', fixture('queue-forward-then-hold.json'));
+const crash = makeCase('crash', queueForwardThenHold);
 const q = (c: Case, suffix: string) => `${c.setup.exchange}.${suffix}`;
 
 /** `holdSeconds`: how long the workflow's Hold node keeps a batch (read from its first item). */

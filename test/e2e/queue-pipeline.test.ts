@@ -5,11 +5,11 @@
 // Every case ends with every message accounted for: forwarded exactly once to the next stage, or
 // parked with a reason; the source queue ends empty (nothing ready, nothing unacknowledged).
 import { randomBytes } from 'crypto';
-import * as path from 'path';
 import type { GetMessage } from 'amqplib';
+import { sleep } from 'n8n-workflow';
 import {
 	bodyOf,
-	Broker,
+	BrokerProbe as Broker,
 	closeConnection,
 	connectionsNamed,
 	countKeys,
@@ -17,15 +17,14 @@ import {
 	queueCounts,
 	type StageSetup,
 	waitUntil,
-} from '../../bench/lib/broker';
-import { activate, deactivate, RABBIT_CREDENTIAL, readWorkflow, variant, type Workflow } from '../../bench/lib/n8n';
-import { N8nInstance, sleep, startN8n, type ExecutionSummary } from '../harness/n8n';
+} from '../../support/broker';
+import { activate, deactivate, N8nInstance, RABBIT_CREDENTIAL, startN8n, variant, type ExecutionSummary, type Workflow } from '../../support/n8n';
+import { queueFailExecution, queueFailItem, queueForward, queueReplay, type QueueFixture } from './fixtures/queue';
 
-const fixture = (name: string) => readWorkflow(path.join(__dirname, 'fixtures', name));
-const FORWARD = fixture('queue-forward.json');
-const FAIL_EXECUTION = fixture('queue-fail-execution.json');
-const FAIL_ITEM = fixture('queue-fail-item.json');
-const REPLAY = fixture('queue-replay.json');
+const FORWARD = queueForward;
+const FAIL_EXECUTION = queueFailExecution;
+const FAIL_ITEM = queueFailItem;
+const REPLAY = queueReplay();
 
 const runId = randomBytes(3).toString('hex');
 const RETRY_DELAYS = '1s, 2s';
@@ -36,14 +35,11 @@ interface Case {
 	id: string;
 }
 
-function makeCase(label: string, base: Workflow, params?: Record<string, Record<string, unknown>>, queueType: 'quorum' | 'classic' = 'quorum'): Case {
+function makeCase(label: string, base: QueueFixture, params?: Record<string, Record<string, unknown>>, queueType: 'quorum' | 'classic' = 'quorum'): Case {
 	const exchange = `bq-e2e-${runId}-${label}`;
 	const id = `bq${runId}${label}0000000000`.slice(0, 16);
 	const setup: StageSetup = { exchange, queueType, retryDelays: RETRY_DELAYS };
-	const workflow = variant(base, { id, exchange, params });
-	for (const node of workflow.nodes as Workflow[]) {
-		if (node.parameters.queueSetup) node.parameters.queueSetup.queueType = queueType;
-	}
+	const workflow = variant(base(setup), { id, params });
 	return { setup, id, workflow };
 }
 

@@ -2,8 +2,8 @@
 // stage workflows on the same queues against one sandbox. Both take stage work, and the sandbox's
 // own records show nothing was done twice; then one instance is stopped gracefully mid-run and
 // the other finishes every item: nothing lost, nothing charged twice.
-import type { N8nInstance } from '../harness/n8n';
-import { isSettled, PipelineRun, startPipeline } from '../harness/pipeline';
+import type { N8nInstance } from '../../support/n8n';
+import { isSettled, PipelineRun, startPipeline } from '../../support/pipeline';
 
 const MAX_CHARGES = 3; // first charge + two dunning charges ('2s, 3s' here)
 const STAGE_WORKFLOWS = ['bpStage2Invoices', 'bpStage3EmailInv', 'bpStage4DebitCrd', 'bpStage5NotifyPy', 'bpStage6Dunning0'];

@@ -3,11 +3,11 @@
 // sandbox started here), a published Webhook → Debit stored card → Respond-per-output workflow.
 // Every case is checked three ways: the webhook's HTTP answer, the execution n8n recorded (both
 // outputs, pairedItem) and the sandbox gateway's own transaction records.
-import * as path from 'path';
 import { startSecureTradingSandbox, type SecureTradingSandbox } from '../../sandbox/secure-trading';
-import { loadWorkflow, N8nInstance, startN8n, type ExecutionSummary } from '../harness/n8n';
+import { N8nInstance, startN8n, type ExecutionSummary } from '../../support/n8n';
+import { secureTradingDebit } from './fixtures/secure-trading';
 
-const workflow = loadWorkflow(path.join(__dirname, 'fixtures', 'secure-trading-debit.json'));
+const workflow = secureTradingDebit();
 const WORKFLOW_ID = workflow.id as string;
 const CREDENTIAL = { id: 'stE2eSandboxCred', name: 'Secure Trading sandbox (e2e)', type: 'secureTradingApi' };
 // Trust Payments test card numbers. The cards are stored by a PAN-bearing ACCOUNTCHECK sent
@@ -191,6 +191,8 @@ describe('Secure Trading node in a real n8n', () => {
 			errormessage: 'Decline',
 			acquirerresponsecode: '51',
 			maskedpan: '555555######4444',
+			// The package's failure object: the acquirer's decline code, retryable (a soft decline).
+			error: { message: 'insufficient funds', code: '51', retryable: true },
 		});
 		expect(sb.chargesFor(billingKey)).toHaveLength(0);
 		const attempts = sb.transactions().filter((t) => t.fields.orderreference === billingKey);

@@ -2,8 +2,8 @@
 // that uses one of our nodes is imported and published with the CLI, runs on a real webhook
 // call, and its execution is read back from n8n.
 import * as path from 'path';
-import { loadWorkflow, N8nInstance, startN8n } from '../harness/n8n';
-import { WORKFLOWS_DIR } from '../harness/paths';
+import { loadWorkflow, N8nInstance, startN8n } from '../../support/n8n';
+import { WORKFLOWS_DIR } from '../../support/paths';
 
 describe('real n8n smoke', () => {
 	let n8n: N8nInstance;

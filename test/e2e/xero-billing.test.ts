@@ -5,16 +5,15 @@
 // sent. Each case is checked against the webhook answer, the execution n8n stored and the
 // sandbox's own records (data and the log of API calls it received).
 import { randomBytes } from 'crypto';
-import * as path from 'path';
 import { prepareInvoices, DEFAULT_FIELDS, type InvoiceRequest } from '../../nodes/InvoicePreparation/helpers/prepare';
 import { startXeroSandbox, type CallRecord, type XeroSandbox } from '../../sandbox/xero';
-import { loadWorkflow, N8nInstance, startN8n } from '../harness/n8n';
-import { startXeroTokenProxy, type XeroTokenProxy } from '../harness/xero-token-proxy';
+import { N8nInstance, startN8n } from '../../support/n8n';
+import { startXeroTokenProxy, type XeroTokenProxy } from '../../support/xero-token-proxy';
+import { xeroCreateInvoices, xeroRecordPayments, xeroSendInvoices } from './fixtures/xero';
 
-const fixture = (name: string) => loadWorkflow(path.join(__dirname, 'fixtures', name));
-const createWorkflow = fixture('xero-create-invoices.json');
-const paymentsWorkflow = fixture('xero-record-payments.json');
-const sendWorkflow = fixture('xero-send-invoices.json');
+const createWorkflow = xeroCreateInvoices();
+const paymentsWorkflow = xeroRecordPayments();
+const sendWorkflow = xeroSendInvoices();
 const WORKFLOW_IDS = [createWorkflow, paymentsWorkflow, sendWorkflow].map((w) => w.id as string);
 const CREDENTIAL = { id: 'xeE2eSandboxCred', name: 'Xero sandbox (e2e)', type: 'xeroCustomConnectionApi' };
 const CLIENT_ID = 'E2EXEROCUSTOMCONNECTION01';
@@ -178,7 +177,7 @@ describe('Xero Billing node in a real n8n', () => {
 			expect.objectContaining({
 				billingKey: bad.billingKey,
 				currency: 'AUD',
-				error: `Xero refused invoice ${bad.billingKey}: Currency code 'AUD' is not a valid currency for this organisation.`,
+				error: { message: `Xero refused invoice ${bad.billingKey}: Currency code 'AUD' is not a valid currency for this organisation.`, code: 'validation', retryable: false },
 				xeroErrors: ["Currency code 'AUD' is not a valid currency for this organisation."],
 			}),
 		]);

@@ -3,8 +3,8 @@
 import { existsSync, mkdtempSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { packAndInstall } from './package';
-import { N8N_BIN } from './paths';
+import { packAndInstall } from '../../support/package';
+import { N8N_BIN } from '../../support/paths';
 
 export default async function globalSetup(): Promise<void> {
 	if (!existsSync(N8N_BIN)) throw new Error(`real n8n missing at ${N8N_BIN}: run \`npm run n8n:install\` first`);

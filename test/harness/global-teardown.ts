@@ -1,7 +1,7 @@
 // Jest globalTeardown for the e2e project: kill any n8n process group a test left behind (a worker
 // that jest force-kills after a hook timeout never runs its own cleanup).
 import * as fs from 'fs';
-import { killRecordedN8n } from './n8n';
+import { killRecordedN8n } from '../../support/n8n';
 
 export default async function globalTeardown(): Promise<void> {
 	const dir = process.env.BILLING_N8N_PIDS_DIR;

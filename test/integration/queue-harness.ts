@@ -1,11 +1,8 @@
-// Test support for the Billing Queue nodes against the real RabbitMQ at 127.0.0.1:5672:
-// an ITriggerFunctions double that records emits and settles the donePromise the way n8n does
-// (resolve with an IRun, `data.resultData.error` set when the execution failed), a raw amqplib
-// probe to inspect queues independently of the code under test, and cleanup.
-import { execFile } from 'child_process';
+// Test support for the Billing Queue nodes against the real RabbitMQ at 127.0.0.1:5672: an
+// ITriggerFunctions double that records emits and settles the donePromise the way n8n does
+// (resolve with an IRun, `data.resultData.error` set when the execution failed) and the Billing
+// Queue node run in-process. The raw broker probe lives in support/broker.ts.
 import { randomBytes } from 'crypto';
-import { promisify } from 'util';
-import { connect, type ChannelModel, type ConfirmChannel, type GetMessage, type Options } from 'amqplib';
 import type {
 	IDataObject,
 	INode,
@@ -16,36 +13,18 @@ import type {
 } from 'n8n-workflow';
 import { BillingQueue } from '../../nodes/BillingQueue/BillingQueue.node';
 import { BillingQueueTrigger } from '../../nodes/BillingQueue/BillingQueueTrigger.node';
-import { formatDelay, parseDelays } from '../../nodes/BillingQueue/helpers/topology';
+import { BROKER_CREDENTIALS, type StageSetup, waitUntil } from '../../support/broker';
 import { runNode } from '../helpers/run-node';
 
-const run = promisify(execFile);
-
-export const BROKER_CREDENTIALS = {
-	hostname: '127.0.0.1',
-	port: 5672,
-	vhost: '/',
-	username: 'guest',
-	password: 'guest',
-	heartbeat: 10,
-	ssl: false,
-};
 export const CREDENTIALS = { billingRabbitMqApi: BROKER_CREDENTIALS };
 
 export function unique(prefix: string): string {
 	return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
+/** waitUntil() polling fast: in-process nodes settle in milliseconds. */
 export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 20000, everyMs = 50): Promise<NonNullable<T>> {
-	const until = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await fn();
-		if (value) return value as NonNullable<T>;
-		if (Date.now() > until) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-		await sleep(everyMs);
-	}
+	return await waitUntil(what, fn, timeoutMs, everyMs);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,11 +205,7 @@ export function throwingEmit(harness: TriggerHarness, times: number): void {
 // ---------------------------------------------------------------------------------------------
 // Billing Queue node in-process
 
-export interface Setup {
-	exchange: string;
-	queueType: 'quorum' | 'classic';
-	retryDelays: string;
-}
+export type Setup = StageSetup;
 
 export function setupFor(exchange: string, retryDelays = '300ms, 600ms', queueType: 'quorum' | 'classic' = 'quorum'): Setup {
 	return { exchange, queueType, retryDelays };
@@ -256,134 +231,6 @@ export async function forward(items: IDataObject[], stage: string, setup: Setup)
 		{ resource: 'message', operation: 'publish', stage, billingKey: '', billingRunId: '', queueSetup: setup as never },
 		items.map((json) => ({ json })),
 	);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Raw broker probe (plain amqplib, independent of the code under test)
-
-export class Probe {
-	private constructor(
-		private readonly model: ChannelModel,
-		private ch: ConfirmChannel,
-	) {}
-
-	static async open(): Promise<Probe> {
-		const model = await connect({ hostname: '127.0.0.1', port: 5672, username: 'guest', password: 'guest', vhost: '/' });
-		model.on('error', () => undefined);
-		const ch = await model.createConfirmChannel();
-		ch.on('error', () => undefined);
-		return new Probe(model, ch);
-	}
-
-	private async channel(): Promise<ConfirmChannel> {
-		try {
-			// A 404 on a passive check closes the channel; reopen transparently.
-			await this.ch.checkExchange('amq.topic');
-		} catch {
-			this.ch = await this.model.createConfirmChannel();
-			this.ch.on('error', () => undefined);
-		}
-		return this.ch;
-	}
-
-	async publish(exchange: string, routingKey: string, body: unknown, props: Options.Publish = {}): Promise<void> {
-		const ch = await this.channel();
-		const content = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-		ch.publish(exchange, routingKey, content, { persistent: true, ...props });
-		await ch.waitForConfirms();
-	}
-
-	/** Publishes billing items the way an upstream producer would. */
-	async publishItems(exchange: string, stage: string, items: Array<{ billingKey: string; [k: string]: unknown }>, runId = 'run-1'): Promise<void> {
-		const ch = await this.channel();
-		for (const item of items) {
-			ch.publish(exchange, stage, Buffer.from(JSON.stringify(item)), {
-				persistent: true,
-				contentType: 'application/json',
-				messageId: item.billingKey,
-				correlationId: runId,
-				headers: { 'x-billing-attempt': 1 },
-			});
-		}
-		await ch.waitForConfirms();
-	}
-
-	/** Ready messages (unacked ones are not counted); null if the queue does not exist. */
-	async count(queue: string): Promise<number | null> {
-		const ch = await this.channel();
-		try {
-			return (await ch.checkQueue(queue)).messageCount;
-		} catch {
-			return null;
-		}
-	}
-
-	async consumers(queue: string): Promise<number> {
-		const ch = await this.channel();
-		return (await ch.checkQueue(queue)).consumerCount;
-	}
-
-	/** Takes (and acks) every ready message of a queue. */
-	async drain(queue: string): Promise<GetMessage[]> {
-		const ch = await this.channel();
-		const out: GetMessage[] = [];
-		for (;;) {
-			const m = await ch.get(queue, { noAck: true });
-			if (!m) return out;
-			out.push(m);
-		}
-	}
-
-	async deleteQueues(names: string[]): Promise<void> {
-		for (const name of names) {
-			const ch = await this.channel();
-			await ch.deleteQueue(name).catch(() => undefined);
-		}
-	}
-
-	async deleteExchange(name: string): Promise<void> {
-		const ch = await this.channel();
-		await ch.deleteExchange(name).catch(() => undefined);
-	}
-
-	/** Deletes everything a test's stages could have created. */
-	async cleanup(exchange: string, stages: string[], retryDelays = '300ms, 600ms'): Promise<void> {
-		const delays = parseDelays(retryDelays);
-		const names = stages.flatMap((s) => [
-			`${exchange}.${s}`,
-			`${exchange}.${s}.parked`,
-			...delays.map((d) => `${exchange}.${s}.retry.${formatDelay(d)}`),
-		]);
-		await this.deleteQueues(names);
-		await this.deleteExchange(exchange);
-	}
-
-	async close(): Promise<void> {
-		await this.model.close().catch(() => undefined);
-	}
-}
-
-export function body(m: GetMessage): IDataObject {
-	return JSON.parse(m.content.toString('utf8')) as IDataObject;
-}
-
-export function header(m: GetMessage, name: string): unknown {
-	const v = m.properties.headers?.[name];
-	return Buffer.isBuffer(v) ? v.toString('utf8') : v;
-}
-
-// ---------------------------------------------------------------------------------------------
-// rabbitmqctl: force-close a connection by its client-provided name
-
-export async function connectionPid(connectionName: string): Promise<string> {
-	const { stdout } = await run('rabbitmqctl', ['-q', '--no-table-headers', 'list_connections', 'pid', 'client_properties'], { timeout: 30000 });
-	const line = stdout.split('\n').find((l) => l.includes(`"${connectionName}"`));
-	if (!line) throw new Error(`No broker connection named ${connectionName}`);
-	return line.split('\t')[0].trim();
-}
-
-export async function closeConnectionPid(pid: string, reason = 'test: simulated network failure'): Promise<void> {
-	await run('rabbitmqctl', ['-q', 'close_connection', pid, reason], { timeout: 30000 });
 }
 
 export function items(n: number, prefix = 'bk'): Array<{ billingKey: string; customer: string; amountMinor: number }> {

@@ -1,15 +1,20 @@
-// A plain-amqplib view of the broker for the queue benchmark and the queue end-to-end tests:
-// declare a stage's topology exactly as the nodes do, fill queues, read counts back, and find or
-// force-close another process's connections with rabbitmqctl. Independent of the code under test
-// except for the topology definition, which both sides must share to declare identical queues.
+// A plain-amqplib view of the shared RabbitMQ (127.0.0.1:5672, guest) for tests, benchmarks and
+// the chaos run: declare a stage's topology exactly as the nodes do, publish and fill queues, read
+// messages and counts back, and find or force-close connections with rabbitmqctl. Independent of
+// the code under test except for the topology definition, which both sides must share to declare
+// identical queues.
 import { execFile } from 'child_process';
 import { promisify } from 'util';
-import { connect, type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
-import { formatDelay, parseDelays, stageTopology } from '../../nodes/BillingQueue/helpers/topology';
+import { connect, type ChannelModel, type ConfirmChannel, type GetMessage, type Options } from 'amqplib';
+import { sleep } from 'n8n-workflow';
+import { formatDelay, parseDelays, stageTopology } from '../nodes/BillingQueue/helpers/topology';
 
 const run = promisify(execFile);
 
 export const BROKER_URL = { hostname: '127.0.0.1', port: 5672, username: 'guest', password: 'guest', vhost: '/' };
+
+/** The same broker as a Billing RabbitMQ credential's data (in-process node runs). */
+export const BROKER_CREDENTIALS = { ...BROKER_URL, heartbeat: 10, ssl: false };
 
 export interface StageSetup {
 	exchange: string;
@@ -28,20 +33,23 @@ export interface QueueCounts {
 	consumers: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export class Broker {
+/** THE broker probe: one connection, one confirm channel, reopened when a passive check closes it. */
+export class BrokerProbe {
 	private constructor(
 		private readonly model: ChannelModel,
 		private ch: ConfirmChannel,
 	) {}
 
-	static async open(name = 'billing-queue-probe'): Promise<Broker> {
-		const model = await connect(BROKER_URL, { clientProperties: { connection_name: `${name}/${process.pid}` } });
+	/**
+	 * `name` becomes the connection's client-provided name (visible in rabbitmqctl); `url` is
+	 * another broker than the shared one (the chaos run's own node).
+	 */
+	static async open(name = 'billing-queue-probe', url: string | Options.Connect = BROKER_URL): Promise<BrokerProbe> {
+		const model = await connect(url, { clientProperties: { connection_name: `${name}/${process.pid}` } });
 		model.on('error', () => undefined);
 		const ch = await model.createConfirmChannel();
 		ch.on('error', () => undefined);
-		return new Broker(model, ch);
+		return new BrokerProbe(model, ch);
 	}
 
 	/** A 404 on a passive check closes the channel; reopen it transparently. */
@@ -72,8 +80,21 @@ export class Broker {
 		await ch.assertQueue(name, { durable: true, arguments: { 'x-queue-type': type } });
 	}
 
+	/** Publishes one message (a Buffer as is, a string as text, anything else as JSON), confirmed. */
+	async publish(exchange: string, routingKey: string, body: unknown, props: Options.Publish = {}): Promise<void> {
+		const ch = await this.channel();
+		const content = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+		ch.publish(exchange, routingKey, content, { persistent: true, ...props });
+		await ch.waitForConfirms();
+	}
+
+	/** Raw bytes (poison messages) with whatever properties the test wants: publish() by its older name. */
+	async publishRaw(exchange: string, routingKey: string, content: Buffer, props: Options.Publish = {}): Promise<void> {
+		await this.publish(exchange, routingKey, content, props);
+	}
+
 	/** Publishes billing items the way an upstream stage does (persistent, messageId = billing key), confirmed. */
-	async publishItems(exchange: string, routingKey: string, items: BillingItem[], runId = 'e2e-run'): Promise<void> {
+	async publishItems(exchange: string, routingKey: string, items: BillingItem[], runId = 'run-1'): Promise<void> {
 		const ch = await this.channel();
 		for (let i = 0; i < items.length; i++) {
 			const item = items[i];
@@ -84,15 +105,9 @@ export class Broker {
 				correlationId: runId,
 				headers: { 'x-billing-attempt': 1 },
 			});
+			// Wait now and then so tens of thousands of messages do not pile up in memory.
 			if (!ok || i % 500 === 499) await ch.waitForConfirms();
 		}
-		await ch.waitForConfirms();
-	}
-
-	/** Publishes raw bytes (poison messages) with whatever properties the test wants. */
-	async publishRaw(exchange: string, routingKey: string, content: Buffer, props: Record<string, unknown> = {}): Promise<void> {
-		const ch = await this.channel();
-		ch.publish(exchange, routingKey, content, { persistent: true, ...props });
 		await ch.waitForConfirms();
 	}
 
@@ -100,10 +115,11 @@ export class Broker {
 	async fillQueue(queue: string, count: number, body: (i: number) => unknown): Promise<void> {
 		const ch = await this.channel();
 		for (let i = 0; i < count; i++) {
-			const ok = ch.sendToQueue(queue, Buffer.from(JSON.stringify(body(i))), {
+			const json = body(i);
+			const ok = ch.sendToQueue(queue, Buffer.from(JSON.stringify(json)), {
 				persistent: true,
 				contentType: 'application/json',
-				messageId: String((body(i) as { billingKey?: string }).billingKey ?? i),
+				messageId: String((json as { billingKey?: string }).billingKey ?? i),
 			});
 			if (!ok || i % 500 === 499) await ch.waitForConfirms();
 		}
@@ -119,6 +135,17 @@ export class Broker {
 		} catch {
 			return null;
 		}
+	}
+
+	/** Ready messages (unacked ones are not counted); null if the queue does not exist. */
+	async count(queue: string): Promise<number | null> {
+		return (await this.check(queue))?.ready ?? null;
+	}
+
+	/** Consumers of a queue that must exist. */
+	async consumers(queue: string): Promise<number> {
+		const ch = await this.channel();
+		return (await ch.checkQueue(queue)).consumerCount;
 	}
 
 	/** Takes (and acks) every ready message of a queue. */
@@ -156,14 +183,23 @@ export class Broker {
 		}
 	}
 
+	async deleteExchange(name: string): Promise<void> {
+		const ch = await this.channel();
+		await ch.deleteExchange(name).catch(() => undefined);
+	}
+
 	/** Deletes everything the given stages of `setup` could have created, and the exchange. */
-	async deleteStages(setup: StageSetup, stages: string[]): Promise<void> {
+	async deleteStages(setup: Pick<StageSetup, 'exchange' | 'retryDelays'>, stages: string[]): Promise<void> {
 		const delays = [...new Set(parseDelays(setup.retryDelays))];
 		await this.deleteQueues(
 			stages.flatMap((s) => [`${setup.exchange}.${s}`, `${setup.exchange}.${s}.parked`, ...delays.map((d) => `${setup.exchange}.${s}.retry.${formatDelay(d)}`)]),
 		);
-		const ch = await this.channel();
-		await ch.deleteExchange(setup.exchange).catch(() => undefined);
+		await this.deleteExchange(setup.exchange);
+	}
+
+	/** deleteStages() for a bare exchange name and delays. */
+	async cleanup(exchange: string, stages: string[], retryDelays = '300ms, 600ms'): Promise<void> {
+		await this.deleteStages({ exchange, retryDelays }, stages);
 	}
 
 	async close(): Promise<void> {
@@ -236,11 +272,20 @@ export async function connectionsNamed(prefix: string): Promise<BrokerConnection
 	return found;
 }
 
+/** The broker pid of the one connection with exactly this client-provided name. */
+export async function connectionPid(connectionName: string): Promise<string> {
+	const out = await ctl(['list_connections', 'pid', 'client_properties']);
+	const line = out.split('\n').find((l) => l.includes(`"${connectionName}"`));
+	if (!line) throw new Error(`No broker connection named ${connectionName}`);
+	return line.split('\t')[0].trim();
+}
+
 /** Force-closes one connection, as a network failure or broker-side kill would. */
 export async function closeConnection(pid: string, reason = 'test: simulated connection loss'): Promise<void> {
 	await ctl(['close_connection', pid, reason], false);
 }
 
+/** Polls `fn` until it returns something truthy; throws naming `what` on timeout. */
 export async function waitUntil<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60000, everyMs = 250): Promise<NonNullable<T>> {
 	const until = Date.now() + timeoutMs;
 	for (;;) {

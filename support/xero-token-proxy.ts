@@ -2,7 +2,7 @@
 // credential points at it, it forwards each token request unchanged and remembers every access
 // token it hands out, so a test can search stored executions and credentials for leaked tokens.
 import * as http from 'http';
-import { listen, readBody } from '../../sandbox/common/http';
+import { listen, readBody } from '../sandbox/common/http';
 
 export interface XeroTokenProxy {
 	/** Token URL to give the n8n credential (stand-in for https://identity.xero.com/connect/token). */

@@ -1,12 +1,14 @@
-// A real n8n for end-to-end tests: its own user folder, free ports, our package installed in
-// `.n8n/nodes` from the packed tarball, credentials and workflows imported with the n8n CLI,
-// workflows published with the CLI, executions read back over n8n's REST API.
+// A real n8n for end-to-end tests, benchmarks and the demo: its own user folder, free ports, our
+// package installed in `.n8n/nodes` from the packed tarball, credentials and workflows imported
+// with the n8n CLI, workflows published with the CLI or over REST while it runs, executions read
+// back over n8n's REST API.
 import { ChildProcess, execFile, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parse as parseFlatted } from 'flatted';
+import { sleep } from 'n8n-workflow';
 import { CACHE_DIR, N8N_BIN, NODE24_BIN } from './paths';
 
 export const OWNER = { email: 'ops@billing.example', password: 'Billing-Pipeline-1', firstName: 'Billing', lastName: 'Ops' };
@@ -401,8 +403,79 @@ export async function startN8n(options: N8nOptions = {}): Promise<N8nInstance> {
 	return instance;
 }
 
-export function loadWorkflow(file: string): Record<string, unknown> {
-	return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+// ---------------------------------------------------------------------------------------------
+// Workflows
+
+/** Workflow JSON as n8n imports it. */
+export type Workflow = Record<string, unknown>;
+
+/** A workflow JSON file (the shipped `workflows/*.json`). */
+export function loadWorkflow(file: string): Workflow {
+	return JSON.parse(fs.readFileSync(file, 'utf8')) as Workflow;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** The Billing RabbitMQ credential the queue fixtures and benchmarks reference (shared broker, guest). */
+export const RABBIT_CREDENTIAL = {
+	id: 'bqE2eRabbitCred',
+	name: 'Billing RabbitMQ (e2e)',
+	type: 'billingRabbitMqApi',
+	data: { hostname: '127.0.0.1', port: 5672, vhost: '/', username: 'guest', password: 'guest', heartbeat: 10, ssl: false },
+};
+
+/**
+ * A copy of a built workflow with its own id and name; `params` overrides node parameters by
+ * node name (shallow merge), for per-test variants of one fixture.
+ */
+export function variant(workflow: Workflow, opts: { id: string; name?: string; params?: Record<string, Record<string, unknown>> }): Workflow {
+	const wf = JSON.parse(JSON.stringify(workflow)) as Workflow;
+	wf.id = opts.id;
+	wf.name = opts.name ?? `${workflow.name as string} · ${opts.id}`;
+	for (const [nodeName, params] of Object.entries(opts.params ?? {})) {
+		const node = (wf.nodes as Array<{ name: string; parameters: Record<string, unknown> }>).find((n) => n.name === nodeName);
+		if (!node) throw new Error(`variant(): no node "${nodeName}" in ${workflow.name as string}`);
+		node.parameters = { ...node.parameters, ...params };
+	}
+	return wf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A running n8n, driven over REST
+
+/** Publishes (activates) an imported workflow in a running n8n and waits until its trigger runs. */
+export async function activate(n8n: N8nInstance, workflowId: string): Promise<void> {
+	await n8n.publishNow([workflowId]);
+}
+
+/** Unpublishes a workflow; n8n closes its trigger (our trigger lets running batches finish first). */
+export async function deactivate(n8n: N8nInstance, workflowId: string): Promise<void> {
+	await n8n.rest('POST', `/workflows/${workflowId}/deactivate`, {});
+	n8n.published.delete(workflowId);
+}
+
+/**
+ * Every execution of a workflow. n8n's list answers at most 100 a call, newest first; page down
+ * by id (lastId = the smallest id seen) until a page brings nothing new.
+ */
+export async function allExecutions(n8n: N8nInstance, workflowId: string): Promise<ExecutionSummary[]> {
+	const byId = new Map<string, ExecutionSummary>();
+	const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+	let lastId: number | undefined;
+	for (;;) {
+		const page = await n8n.rest<{ results: ExecutionSummary[] }>(
+			'GET',
+			`/executions?filter=${filter}&limit=100${lastId === undefined ? '' : `&lastId=${lastId}`}`,
+		);
+		const fresh = page.results.filter((e) => !byId.has(e.id));
+		fresh.forEach((e) => byId.set(e.id, e));
+		if (fresh.length === 0) break;
+		lastId = Math.min(...page.results.map((e) => Number(e.id)));
+	}
+	return [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id));
+}
+
+/** The number of executions n8n recorded for a workflow. */
+export async function executionCount(n8n: N8nInstance, workflowId: string): Promise<number> {
+	const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+	const page = await n8n.rest<{ count: number; estimated?: boolean }>('GET', `/executions?filter=${filter}&limit=1`);
+	return page.count;
+}

@@ -1,14 +1,15 @@
 // Runs the shipped pipeline for tests, the demo and the chaos run: the sandbox, a real n8n with
 // every stage workflow published, run requests on the collect queue, and a ledger read from the
 // sandbox's own records (never from the pipeline's) that says where every client ended up.
-import * as amqp from 'amqplib';
 import { execFile } from 'child_process';
-import { billingKey } from '../../nodes/InvoicePreparation/helpers/billingKey';
-import { buildWorkflows, DEFAULT_SETTINGS } from '../../scripts/workflows/pipeline';
-import type { PipelineSettings } from '../../scripts/workflows/pipeline';
-import { startBillingSandbox } from '../../sandbox';
-import type { BillingSandbox, BillingSandboxOptions, ExpectedOutcome } from '../../sandbox';
-import { N8nInstance, sleep, startN8n } from './n8n';
+import { sleep } from 'n8n-workflow';
+import { billingKey } from '../nodes/shared/billingKey';
+import { buildWorkflows, DEFAULT_SETTINGS } from '../scripts/workflows/pipeline';
+import type { PipelineSettings } from '../scripts/workflows/pipeline';
+import { startBillingSandbox } from '../sandbox';
+import type { BillingSandbox, BillingSandboxOptions, ExpectedOutcome } from '../sandbox';
+import { BrokerProbe } from './broker';
+import { N8nInstance, startN8n } from './n8n';
 
 export const AMQP_URL = process.env.BILLING_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -199,19 +200,16 @@ export async function startPipeline(opts: {
 			await run.publish('collect', { billingKey: key, periodStart: sandbox.period.from, periodEnd: sandbox.period.to });
 		},
 		async publish(stage, item) {
-			const conn = await amqp.connect(amqpUrl);
+			// A connection per call: the chaos run restarts the broker between calls.
+			const probe = await BrokerProbe.open('billing-pipeline-run', amqpUrl);
 			try {
-				const ch = await conn.createConfirmChannel();
-				const key = String(item.billingKey);
-				ch.publish(settings.exchange, stage, Buffer.from(JSON.stringify(item)), {
-					persistent: true,
-					messageId: key,
+				await probe.publish(settings.exchange, stage, item, {
+					messageId: String(item.billingKey),
 					contentType: 'application/json',
 					headers: { 'x-billing-attempt': 1, 'x-billing-stage': stage },
 				});
-				await ch.waitForConfirms();
 			} finally {
-				await conn.close();
+				await probe.close();
 			}
 		},
 		ledger: () => ledgerOf(sandbox),
@@ -226,27 +224,25 @@ export async function startPipeline(opts: {
 			throw new Error(`timed out waiting for ${what}:\n${JSON.stringify(last, null, 1)}\n--- n8n log ---\n${n8n.logs(40)}`);
 		},
 		async queueDepths() {
-			const conn = await amqp.connect(amqpUrl);
+			const probe = await BrokerProbe.open('billing-pipeline-run', amqpUrl);
 			try {
-				const ch = await conn.createChannel();
 				const depths: Record<string, number> = {};
-				for (const q of await queueNames()) depths[q] = (await ch.checkQueue(q)).messageCount;
+				for (const q of await queueNames()) depths[q] = (await probe.count(q)) ?? 0;
 				return depths;
 			} finally {
-				await conn.close();
+				await probe.close();
 			}
 		},
 		async stop() {
 			await Promise.all(instances.map((i) => i.dispose()));
 			await sandbox.close();
 			// Remove this run's queues and exchange so the broker stays clean.
-			const conn = await amqp.connect(amqpUrl);
+			const probe = await BrokerProbe.open('billing-pipeline-run', amqpUrl);
 			try {
-				const ch = await conn.createChannel();
-				for (const q of await queueNames()) await ch.deleteQueue(q);
-				await ch.deleteExchange(settings.exchange);
+				await probe.deleteQueues(await queueNames());
+				await probe.deleteExchange(settings.exchange);
 			} finally {
-				await conn.close();
+				await probe.close();
 			}
 		},
 	};

@@ -9,5 +9,5 @@ export const CACHE_DIR = process.env.N8N_CACHE_DIR ?? path.join(os.homedir(), '.
 export const NODE24_BIN = path.join(CACHE_DIR, `node-${NODE24_VERSION}`, 'bin', 'node');
 export const N8N_DIR = path.join(CACHE_DIR, `n8n-${N8N_VERSION}`);
 export const N8N_BIN = path.join(N8N_DIR, 'node_modules', 'n8n', 'bin', 'n8n');
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const REPO_ROOT = path.resolve(__dirname, '..');
 export const WORKFLOWS_DIR = path.join(REPO_ROOT, 'workflows');
