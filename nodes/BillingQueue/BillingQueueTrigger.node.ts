@@ -5,9 +5,9 @@ import {
 	type ITriggerResponse,
 	NodeConnectionTypes,
 } from 'n8n-workflow';
-import { billingRabbitMqConnectionTest } from './helpers/credentialTest';
-import { maxAttemptsProperty, queueSetupProperty, stageProperty } from './helpers/descriptions';
+import { maxAttemptsProperty, queueSetupProperty, stageProperty } from './actions/common.descriptions';
 import { billingQueueTrigger } from './helpers/trigger';
+import { billingRabbitMqConnectionTest } from './methods/credentialTest';
 
 export class BillingQueueTrigger implements INodeType {
 	description: INodeTypeDescription = {

@@ -28,9 +28,8 @@ export interface OperationModule<TClient> {
 	execute: OperationExecute<TClient>;
 }
 
-type Outcome =
-	| { kind: 'success'; item: INodeExecutionData }
-	| { kind: 'failure'; item: INodeExecutionData };
+/** What an input item came to: its output items (none, one or several) on one side. */
+type Outcome = { kind: 'success' | 'failure'; items: INodeExecutionData[] };
 
 /**
  * One outcome per input item, turned into the node's outputs in input order. With one output,
@@ -54,12 +53,31 @@ export class ItemResults {
 
 	/** The item succeeded: `json` goes to output 1, paired with the input item. */
 	success(itemIndex: number, json: IDataObject, binary?: INodeExecutionData['binary']): void {
-		this.outcomes.set(itemIndex, { kind: 'success', item: { json, ...(binary ? { binary } : {}), pairedItem: { item: itemIndex } } });
+		this.successItems(itemIndex, [{ json, ...(binary ? { binary } : {}) }]);
 	}
 
-	/** A success output item built by the operation itself (its pairedItem is kept as given). */
+	/** A success output item built by the operation itself (a pairedItem it sets is kept). */
 	successItem(itemIndex: number, item: INodeExecutionData): void {
-		this.outcomes.set(itemIndex, { kind: 'success', item: { pairedItem: { item: itemIndex }, ...item } });
+		this.successItems(itemIndex, [item]);
+	}
+
+	/**
+	 * The item succeeded with a list (a message per parked message, a row per stage): none, one or
+	 * several output items, each paired with the input item unless it says otherwise.
+	 */
+	successItems(itemIndex: number, items: INodeExecutionData[]): void {
+		this.outcomes.set(itemIndex, { kind: 'success', items: items.map((item) => ({ pairedItem: { item: itemIndex }, ...item })) });
+	}
+
+	/**
+	 * One output item that answers for several input items (an invoice built from many rows):
+	 * placed where the first of them stands, paired with all of them.
+	 */
+	aggregate(itemIndexes: readonly number[], item: { json: IDataObject; binary?: INodeExecutionData['binary'] }): void {
+		const [first, ...rest] = [...itemIndexes].sort((a, b) => a - b);
+		if (first === undefined) return;
+		this.outcomes.set(first, { kind: 'success', items: [{ ...item, pairedItem: [first, ...rest].map((i) => ({ item: i })) }] });
+		for (const i of rest) this.outcomes.set(i, { kind: 'success', items: [] });
 	}
 
 	/**
@@ -67,7 +85,7 @@ export class ItemResults {
 	 * processed): always goes to the failure output. `json` defaults to the input item's fields.
 	 */
 	failure(itemIndex: number, failure: unknown, json?: IDataObject): void {
-		this.outcomes.set(itemIndex, { kind: 'failure', item: failureItem(this.items[itemIndex], itemIndex, failure, json) });
+		this.outcomes.set(itemIndex, { kind: 'failure', items: [failureItem(this.items[itemIndex], itemIndex, failure, json)] });
 	}
 
 	/** An error: thrown at once (as an n8n error naming the item) unless the node continues on fail. */
@@ -95,7 +113,7 @@ export class ItemResults {
 			const outcome = this.outcomes.get(itemIndex);
 			// Never drop an item silently: one the operation forgot is a failure, not a success.
 			if (!outcome) failed.push(failureItem(this.items[itemIndex], itemIndex, { message: 'Item was not processed (internal error)', retryable: true }));
-			else (outcome.kind === 'success' ? ok : failed).push(outcome.item);
+			else (outcome.kind === 'success' ? ok : failed).push(...outcome.items);
 		});
 		ok.push(...this.extra);
 		return this.outputCount === 1 ? [[...ok, ...failed]] : [ok, failed];

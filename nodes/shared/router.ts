@@ -24,6 +24,8 @@ export interface RouterTable<TClient> {
 	operations: Record<string, Record<string, OperationExecute<TClient>>>;
 	/** The resource when the node has no Resource parameter. */
 	defaultResource?: string;
+	/** The operation when the node has no Operation parameter. */
+	defaultOperation?: string;
 }
 
 export async function route<TClient>(fns: IExecuteFunctions, table: RouterTable<TClient>): Promise<INodeExecutionData[][]> {
@@ -33,7 +35,7 @@ export async function route<TClient>(fns: IExecuteFunctions, table: RouterTable<
 	if (items.length === 0) return results.toOutputs();
 
 	const resource = table.defaultResource ?? (fns.getNodeParameter('resource', 0) as string);
-	const operation = fns.getNodeParameter('operation', 0) as string;
+	const operation = table.defaultOperation ?? (fns.getNodeParameter('operation', 0) as string);
 	const execute = table.operations[resource]?.[operation];
 	if (!execute) throw new NodeOperationError(node, `The operation "${operation}" on "${resource}" is not supported`);
 

@@ -2,10 +2,11 @@
 // broker errors, retry/park, replay of parked messages, statistics, and the credential test.
 import { createServer } from 'net';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 import { BillingQueue } from '../../nodes/BillingQueue/BillingQueue.node';
 import { closeAllConnections, pooledConnections } from '../../nodes/BillingQueue/transport';
-import { BROKER_CREDENTIALS, billingQueue, body, closeConnectionPid, connectionPid, header, Probe, setupFor, sleep, unique, waitFor } from './queue-harness';
+import { BROKER_CREDENTIALS, bodyOf as body, BrokerProbe as Probe, closeConnection as closeConnectionPid, connectionPid, headerOf as header } from '../../support/broker';
+import { billingQueue, setupFor, unique, waitFor } from './queue-harness';
 
 const exchange = unique('bq-node');
 const setup = setupFor(exchange, '300ms, 600ms');
@@ -79,13 +80,29 @@ describe('Billing Queue node: Publish to Stage', () => {
 
 		const error = await billingQueue(params, [good, noKey]).catch((e) => e);
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error.message).toBe('Billing key is missing or empty (field "Billing Key") (item 1)');
+		expect(error.message).toBe('Billing key is missing or empty (field "billingKey") [item 1]');
 		expect((await probe.count(`${exchange}.${to}`)) ?? 0).toBe(0);
 
 		const out = await billingQueue(params, [good, noKey], true);
 		expect(out[0].json._forwarded).toMatchObject({ billingKey: 'OK-1' });
-		expect(out[1]).toEqual({ json: { error: 'Billing key is missing or empty (field "Billing Key") (item 1)', errorDescription: 'Check the parameter "Billing Key".' }, pairedItem: { item: 1 } });
+		// The kit's failure item: the input's own fields, `error` as an object.
+		expect(out[1]).toEqual({
+			json: {
+				customer: 'no key',
+				error: {
+					message: 'Billing key is missing or empty (field "billingKey") [item 1]',
+					field: 'billingKey',
+					retryable: false,
+					description: 'Check the value of "billingKey".',
+				},
+			},
+			pairedItem: { item: 1 },
+		});
 		expect((await probe.drain(`${exchange}.${to}`)).map((m) => m.properties.messageId)).toEqual(['OK-1']);
+
+		// The package's billing-key rule: at most 25 characters.
+		const long = await billingQueue({ ...params, billingKey: 'K'.repeat(26) }, [{ json: {} }], true);
+		expect(long[0].json.error).toMatchObject({ field: 'billingKey', message: expect.stringContaining('is longer than 25 characters'), retryable: false });
 
 		await expect(billingQueue({ ...params, stage: 'in voice' }, [good])).rejects.toThrow(/Invalid stage name "in voice" in "Target Stage"/);
 		await expect(billingQueue({ ...params, queueSetup: { ...setup, retryDelays: '5x' } as never }, [good])).rejects.toThrow(
@@ -113,6 +130,26 @@ describe('Billing Queue node: Publish to Stage', () => {
 		expect(refused).toBeInstanceOf(NodeApiError);
 		expect(refused.message).toMatch(/login refused/);
 		expect(refused.description).toMatch(/ACCESS_REFUSED/);
+
+		// Continue On Fail: a connection that cannot be made fails every item, never the success path.
+		const failed = await runNode(new BillingQueue(), {
+			parameters: { resource: 'stage', operation: 'statistics', stages: 'x', queueSetup: setup as never },
+			items: [{ json: { n: 1 } }, { json: { n: 2 } }],
+			credentials: { billingRabbitMqApi: { ...BROKER_CREDENTIALS, password: 'wrong-password' } },
+			continueOnFail: true,
+		});
+		expect(failed[0].map((o) => [o.json.n, o.pairedItem])).toEqual([
+			[1, { item: 0 }],
+			[2, { item: 1 }],
+		]);
+		expect(failed[0][0].json.error).toMatchObject({ message: expect.stringMatching(/login refused/), code: '403', retryable: false });
+
+		const badCredential = await runNode(new BillingQueue(), {
+			parameters: { resource: 'stage', operation: 'statistics', stages: 'x', queueSetup: setup as never },
+			credentials: { billingRabbitMqApi: { ...BROKER_CREDENTIALS, hostname: '' } },
+		}).catch((e) => e);
+		expect(badCredential).toBeInstanceOf(NodeOperationError);
+		expect(badCredential.message).toBe('Billing RabbitMQ credential: Host is empty');
 	});
 });
 
@@ -181,7 +218,25 @@ describe('Billing Queue node: Retry or Park', () => {
 				{ resource: 'message', operation: 'retryOrPark', stage, errorMessage: 'x', failedNode: 'n', parkNow: false, attempt: -1, maxAttempts: 3, billingKey: '', billingRunId: '', queueSetup: setup as never },
 				[fromTrigger(stage, 'DN-2', 1)],
 			),
-		).rejects.toThrow(/"attempt" must be a whole number/);
+		).rejects.toThrow('"Attempt" must be a whole number at least 0, got -1 [item 0]');
+	});
+
+	test('with Error Message empty, the failure comes from the item’s error object (the kit’s failure shape)', async () => {
+		const stage = stageName('failure');
+		const failure = { message: 'Card declined', code: '70000', field: 'card', retryable: false };
+		const out = await billingQueue(
+			{ resource: 'message', operation: 'retryOrPark', stage, errorMessage: '', failedNode: 'Debit', parkNow: true, maxAttempts: 3, billingKey: '', billingRunId: '', queueSetup: setup as never },
+			[fromTrigger(stage, 'F-1', 1, { error: failure }), fromTrigger(stage, 'F-2', 1, { error: 'a plain string is not read' })],
+		);
+		expect((out[0].json._retry as IDataObject).error).toMatchObject({ message: 'Card declined', node: 'Debit', code: '70000', field: 'card', retryable: false });
+		expect((out[1].json._retry as IDataObject).error).toMatchObject({ message: 'No error message was given', node: 'Debit' });
+		expect(out[0].json).not.toHaveProperty('error');
+		const parked = await probe.drain(`${exchange}.${stage}.parked`);
+		expect(parked.map((m) => [m.properties.messageId, header(m, 'x-billing-error-message'), header(m, 'x-billing-error-code'), header(m, 'x-billing-error-field'), header(m, 'x-billing-error-retryable')])).toEqual([
+			['F-1', 'Card declined', '70000', 'card', false],
+			['F-2', 'No error message was given', undefined, undefined, undefined],
+		]);
+		expect(body(parked[0])).toEqual({ billingKey: 'F-1', customer: 'ACME Ltd', amountMinor: 12345 });
 	});
 
 	test('parks at max attempts, and at once with Park Now; sample items from a manual run are skipped', async () => {
@@ -205,6 +260,13 @@ describe('Billing Queue node: Retry or Park', () => {
 		expect(await probe.count(`${exchange}.${stage}.parked`)).toBe(2);
 		expect(await probe.count(`${exchange}.${stage}`)).toBe(0);
 		expect(await probe.drain(`${exchange}.${stage}.parked`)).toHaveLength(2);
+
+		// An empty parking queue lists nothing.
+		const none = await billingQueue({ resource: 'parked', operation: 'peek', stage, maxMessages: 10, queueSetup: setup as never });
+		expect(none).toEqual([]);
+		await expect(billingQueue({ resource: 'parked', operation: 'peek', stage, maxMessages: 0, queueSetup: setup as never })).rejects.toThrow(
+			'"Max Messages" must be a whole number from 1 to 10000, got 0 [item 0]',
+		);
 	});
 });
 
@@ -233,6 +295,34 @@ describe('Billing Queue node: parked messages and statistics', () => {
 		expect(back.every((m) => header(m, 'x-billing-error-message') === undefined)).toBe(true);
 		const left = await probe.drain(`${exchange}.${stage}.parked`);
 		expect(left.map((m) => m.content.toString())).toEqual(['garbage{']);
+
+		const none = await billingQueue({ resource: 'parked', operation: 'replay', stage, maxMessages: 10, queueSetup: setup as never });
+		expect(none).toEqual([]);
+	});
+
+	test('list operations keep input order and pairing with several input items', async () => {
+		const a = stageName('lista');
+		const b = stageName('listb');
+		await billingQueue(
+			{ resource: 'message', operation: 'retryOrPark', stage: a, errorMessage: 'e', failedNode: 'n', parkNow: true, maxAttempts: 5, billingKey: '', billingRunId: '', queueSetup: setup as never },
+			[fromTrigger(a, 'LA-1'), fromTrigger(a, 'LA-2')],
+		);
+		const { runNode } = await import('../helpers/run-node');
+		const [out] = await runNode(new BillingQueue(), {
+			parameters: { resource: 'parked', operation: 'peek', stage: '={{ $json.stage }}', maxMessages: 10, queueSetup: setup as never },
+			items: [{ json: { stage: b } }, { json: { stage: a } }, { json: { stage: 'bad stage' } }],
+			credentials: { billingRabbitMqApi: BROKER_CREDENTIALS },
+			continueOnFail: true,
+			resolve: (value, _i, item) => (value === '={{ $json.stage }}' ? item?.json.stage : value),
+		});
+		// Stage b's parking queue is empty: nothing for item 0.
+		expect(out.map((o) => [o.json.stage ?? null, o.json.billingKey ?? null, o.pairedItem])).toEqual([
+			[a, 'LA-1', { item: 1 }],
+			[a, 'LA-2', { item: 1 }],
+			['bad stage', null, { item: 2 }],
+		]);
+		expect(out[2].json.error).toMatchObject({ field: 'stage', message: expect.stringContaining('Invalid stage name "bad stage" in "Stage"') });
+		expect(await probe.drain(`${exchange}.${a}.parked`)).toHaveLength(2);
 	});
 
 	test('statistics: ready, consumers, retrying per delay queue and parked; missing stages are reported, not created', async () => {
@@ -292,7 +382,7 @@ describe('Billing RabbitMQ credential test', () => {
 		expect(closed.message).toMatch(new RegExp(`Could not connect to RabbitMQ at amqp://127.0.0.1:${port}/.*ECONNREFUSED`));
 
 		const empty = await check({ ...BROKER_CREDENTIALS, hostname: '' });
-		expect(empty).toEqual({ status: 'Error', message: 'Credential field "Host" is empty' });
+		expect(empty).toEqual({ status: 'Error', message: 'Billing RabbitMQ credential: Host is empty' });
 		await sleep(10);
 	});
 });

@@ -3,18 +3,9 @@
 // triggers compete for one queue, and deactivation leaves nothing behind.
 import type { IDataObject } from 'n8n-workflow';
 import { closeAllConnections, pooledConnections } from '../../nodes/BillingQueue/transport';
-import {
-	closeConnectionPid,
-	connectionPid,
-	forward,
-	items,
-	Probe,
-	setupFor,
-	sleep,
-	triggerHarness,
-	unique,
-	waitFor,
-} from './queue-harness';
+import { sleep } from 'n8n-workflow';
+import { BrokerProbe as Probe, closeConnection as closeConnectionPid, connectionPid } from '../../support/broker';
+import { forward, items, setupFor, triggerHarness, unique, waitFor } from './queue-harness';
 
 const exchange = unique('bq-resilience');
 const setup = setupFor(exchange, '300ms, 600ms');

@@ -6,15 +6,16 @@ import { promisify } from 'util';
 import type { Message } from 'amqplib';
 import { stageTopology, type TopologyConfig } from '../../nodes/BillingQueue/helpers/topology';
 import { acquireConnection, BrokerError, closeAllConnections, type ConnectionLease } from '../../nodes/BillingQueue/transport';
-import { settingsFromCredentials } from '../../nodes/BillingQueue/transport/settings';
-import { BROKER_CREDENTIALS, header, Probe, unique, waitFor } from './queue-harness';
+import { connectionFromCredentials } from '../../nodes/BillingQueue/transport/credentials';
+import { BROKER_CREDENTIALS, BrokerProbe as Probe, headerOf as header } from '../../support/broker';
+import { unique, waitFor } from './queue-harness';
 
 const run = promisify(execFile);
 const exchange = unique('bq-topology');
 const delays = '400ms, 2m';
 const stages: string[] = [];
 let probe: Probe;
-const settings = settingsFromCredentials(BROKER_CREDENTIALS);
+const settings = connectionFromCredentials(BROKER_CREDENTIALS);
 
 function cfg(queueType: 'quorum' | 'classic'): TopologyConfig {
 	return { exchange, queueType, retryDelaysMs: [400, 120000] };
@@ -111,6 +112,8 @@ test('conflicting settings fail with a clear error instead of silently using ano
 		expect(error.kind).toBe('precondition');
 		expect(error.message).toContain(`queue "${exchange}.${stage}" already exists with different settings`);
 		expect(error.message).toContain('PRECONDITION_FAILED - inequivalent arg');
+		// As the kit's ServiceError: AMQP reply code, not retryable (the settings must be fixed first).
+		expect(error).toMatchObject({ code: '406', retryable: false });
 	} finally {
 		await lease.release();
 	}

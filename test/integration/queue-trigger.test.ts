@@ -3,15 +3,13 @@
 // editor's manual mode. Every test ends with every message accounted for.
 import type { IDataObject } from 'n8n-workflow';
 import { closeAllConnections } from '../../nodes/BillingQueue/transport';
+import { sleep } from 'n8n-workflow';
+import { bodyOf as body, BrokerProbe as Probe, headerOf as header } from '../../support/broker';
 import {
 	billingQueue,
-	body,
 	forward,
-	header,
 	items,
-	Probe,
 	setupFor,
-	sleep,
 	throwingEmit,
 	triggerHarness,
 	unique,
@@ -300,7 +298,9 @@ describe('Billing Queue Trigger (real RabbitMQ)', () => {
 		const stage = stageName('manual');
 		const next = stageName('manual-next');
 		// Peeking declares the stage's topology (as any Billing Queue operation does).
-		expect(await billingQueue({ resource: 'parked', operation: 'peek', stage, maxMessages: 5, queueSetup: setup as never })).toEqual([]);
+		expect((await billingQueue({ resource: 'parked', operation: 'peek', stage, maxMessages: 5, queueSetup: setup as never })).map((o) => o.json)).toEqual([
+			{ stage, queue: `${exchange}.${stage}.parked`, empty: true },
+		]);
 		await probe.publishItems(exchange, stage, items(3, stage), 'run-m');
 		expect(await probe.count(`${exchange}.${stage}`)).toBe(3);
 

@@ -12,8 +12,11 @@ import {
 	payloadOf,
 } from '../../nodes/BillingQueue/helpers/message';
 import { classifyRun } from '../../nodes/BillingQueue/helpers/outcome';
-import { connectionOptions, normalisePem, settingsFromCredentials, SettingsError } from '../../nodes/BillingQueue/transport/settings';
-import { toBrokerError } from '../../nodes/BillingQueue/transport/errors';
+import { connectionOptions, normalisePem } from '../../nodes/BillingQueue/transport/settings';
+import { connectionFromCredentials } from '../../nodes/BillingQueue/transport/credentials';
+import { BrokerError, toBrokerError } from '../../nodes/BillingQueue/transport/errors';
+import { FieldError, ServiceError, toNodeError } from '../../nodes/shared/errors';
+import { NodeApiError, type INode } from 'n8n-workflow';
 
 const ctx = { stage: 'invoice', exchange: 'billing', queue: 'billing.invoice', maxBytes: 1024 };
 const incoming = (content: string | Buffer, properties: IncomingMessage['properties'] = {}, redelivered = false): IncomingMessage => ({
@@ -41,6 +44,21 @@ describe('envelope', () => {
 		});
 		expect(String(m.properties.headers[HEADERS.errorMessage])).toHaveLength(2000);
 		expect(m.properties.headers).toMatchObject({ [HEADERS.errorNode]: 'Charge', [HEADERS.errorTime]: '2024-01-01T00:00:00.000Z', [HEADERS.parkedReason]: 'max-attempts' });
+		expect(m.properties.headers).not.toHaveProperty(HEADERS.errorCode);
+		expect(() => buildMessage({ stage: 'email', routingKey: 'email', payload: {}, billingKey: 'K'.repeat(26), attempt: 1 })).toThrow(/longer than 25 characters/);
+	});
+
+	test('a failure’s code, field and retryability travel in headers and come back with the error; a requeue replaces them', () => {
+		const m = buildMessage({
+			stage: 'debit', routingKey: 'debit.retry.5s', payload: {}, billingKey: 'K', attempt: 2,
+			error: { message: 'Declined', node: 'Debit', time: 't', code: '70000', field: 'amountMinor', retryable: false },
+		});
+		expect(m.properties.headers).toMatchObject({ [HEADERS.errorCode]: '70000', [HEADERS.errorField]: 'amountMinor', [HEADERS.errorRetryable]: false });
+		const delivered = incoming(m.content, { messageId: 'K', headers: m.properties.headers });
+		expect(decodeMessage(delivered, ctx)).toMatchObject({ ok: true, meta: { lastError: { message: 'Declined', node: 'Debit', time: 't', code: '70000', field: 'amountMinor', retryable: false } } });
+		const again = copyForRequeue(delivered, { stage: 'debit', routingKey: 'debit.parked', attempt: 3, error: { message: 'execution failed', node: 'Trigger' } });
+		expect(again.properties.headers).toMatchObject({ [HEADERS.errorMessage]: 'execution failed', [HEADERS.errorNode]: 'Trigger' });
+		for (const stale of [HEADERS.errorCode, HEADERS.errorField, HEADERS.errorRetryable]) expect(again.properties.headers).not.toHaveProperty(stale);
 	});
 
 	test('decodeMessage: payload and _queue meta for a valid delivery', () => {
@@ -73,6 +91,11 @@ describe('envelope', () => {
 		expect(reason(incoming('{"a":1}'))).toMatch(/no billing key/);
 		expect(reason(incoming(Buffer.alloc(2000, 32), { messageId: 'K' }))).toBe('Message body is 2000 bytes, over the 1024-byte limit');
 		expect(reason(incoming('{"billingKey":"B7"}'))).toBe('ok'); // key from the body for foreign producers
+		// The package's one billing-key rule (nodes/shared/billingKey.ts): 25 characters, letters, digits, "-_.".
+		expect(reason(incoming('{}', { messageId: 'K'.repeat(25) }))).toBe('ok');
+		expect(reason(incoming('{}', { messageId: 'K'.repeat(26) }))).toBe(`Billing key "${'K'.repeat(26)}" is longer than 25 characters (field "messageId")`);
+		expect(reason(incoming('{"billingKey":"a/b"}'))).toMatch(/^Billing key "a\/b" may only hold letters, digits/);
+		expect(reason(incoming('{}', { messageId: 'K1\r\nBcc: x@example.com' }))).toBe('Billing key (messageId) contains control characters such as line breaks');
 	});
 
 	test('identity survives redelivery: publish id, else a content hash', () => {
@@ -121,7 +144,7 @@ describe('credential → connection options', () => {
 	const pem = '-----BEGIN CERTIFICATE-----\nMIIB\nAAAA\n-----END CERTIFICATE-----';
 
 	test('plain AMQP with heartbeat and a named connection', () => {
-		const s = settingsFromCredentials({ hostname: 'mq.example', port: 5672, vhost: 'billing', username: 'u', password: 'p', heartbeat: 15 });
+		const s = connectionFromCredentials({ hostname: 'mq.example', port: 5672, vhost: 'billing', username: 'u', password: 'p', heartbeat: 15 });
 		const o = connectionOptions(s, 'conn-name');
 		expect(o.url).toEqual({ protocol: 'amqp', hostname: 'mq.example', port: 5672, vhost: 'billing', heartbeat: 15, username: 'u', password: 'p' });
 		expect(o.socket).toMatchObject({ timeout: 10000, clientProperties: { connection_name: 'conn-name' } });
@@ -129,7 +152,7 @@ describe('credential → connection options', () => {
 	});
 
 	test('TLS: amqps with CA, client cert/key, passphrase, reject-unauthorized and SNI; EXTERNAL login', () => {
-		const s = settingsFromCredentials({
+		const s = connectionFromCredentials({
 			hostname: 'mq.example', port: 5671, username: 'u', password: 'p', ssl: true, rejectUnauthorized: false,
 			ca: pem, cert: pem.replace(/\n/g, ' '), key: 'k', passphrase: 'secret', externalAuth: true,
 		});
@@ -140,14 +163,25 @@ describe('credential → connection options', () => {
 		expect((o.socket.ca as Buffer[])[0].toString()).toBe(`${pem}\n`);
 		expect((o.socket.cert as Buffer).toString()).toBe(`${pem}\n`); // line breaks restored
 		expect(o.socket.credentials?.mechanism).toBe('EXTERNAL');
-		expect(connectionOptions(settingsFromCredentials({ hostname: '10.0.0.5', username: 'u', ssl: true }), 'n').socket).not.toHaveProperty('servername');
-		expect(settingsFromCredentials({ hostname: 'h', username: 'u', ssl: true }).port).toBe(5671);
+		expect(connectionOptions(connectionFromCredentials({ hostname: '10.0.0.5', username: 'u', ssl: true }), 'n').socket).not.toHaveProperty('servername');
+		expect(connectionFromCredentials({ hostname: 'h', username: 'u', ssl: true }).port).toBe(5671);
 	});
 
-	test('missing or invalid fields name the credential field', () => {
-		expect(() => settingsFromCredentials({ hostname: 'h', port: 70000, username: 'u' })).toThrow('Credential field "Port" must be 1-65535, got 70000');
-		expect(() => settingsFromCredentials({ hostname: 'h', username: '' })).toThrow('Credential field "User" is empty');
-		expect(() => settingsFromCredentials({ hostname: 'h', ssl: true, externalAuth: true, cert: pem })).toThrow(SettingsError);
+	test('missing or invalid fields are FieldErrors naming the credential field', () => {
+		const fieldOf = (data: Record<string, unknown>) => {
+			try {
+				connectionFromCredentials(data as never);
+			} catch (error) {
+				expect(error).toBeInstanceOf(FieldError);
+				return { field: (error as FieldError).field, message: (error as FieldError).message };
+			}
+			return undefined;
+		};
+		expect(fieldOf({ hostname: ' ', username: 'u' })).toEqual({ field: 'hostname', message: 'Billing RabbitMQ credential: Host is empty' });
+		expect(fieldOf({ hostname: 'h', port: 70000, username: 'u' })).toEqual({ field: 'port', message: 'Billing RabbitMQ credential: Port must be 1-65535, got 70000' });
+		expect(fieldOf({ hostname: 'h', heartbeat: -1, username: 'u' })).toMatchObject({ field: 'heartbeat' });
+		expect(fieldOf({ hostname: 'h', username: '' })).toEqual({ field: 'username', message: 'Billing RabbitMQ credential: User is empty' });
+		expect(fieldOf({ hostname: 'h', ssl: true, externalAuth: true, cert: pem })).toMatchObject({ field: 'key', message: expect.stringContaining('Client Key') });
 		expect(normalisePem(`${pem}`)).toBe(`${pem}\n`);
 	});
 
@@ -158,5 +192,21 @@ describe('credential → connection options', () => {
 		);
 		expect(e).toMatchObject({ kind: 'precondition', brokerMessage: "PRECONDITION_FAILED - inequivalent arg 'x-queue-type'" });
 		expect(toBrokerError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), 'Connecting').kind).toBe('connect');
+	});
+
+	test('broker errors are ServiceErrors: code = AMQP reply code or kind, retryable by what heals by itself', () => {
+		const precondition = toBrokerError(Object.assign(new Error('406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - x"'), { code: 406 }), 'Declaring');
+		expect(precondition).toBeInstanceOf(ServiceError);
+		expect(precondition).toMatchObject({ code: '406', retryable: false, description: 'RabbitMQ: PRECONDITION_FAILED - x' });
+		expect(toBrokerError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), 'Connecting')).toMatchObject({ code: 'connect', retryable: true });
+		expect(toBrokerError(new Error('Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused"'), 'Connecting')).toMatchObject({ code: '403', retryable: false });
+		expect(new BrokerError('no confirm', 'timeout')).toMatchObject({ code: 'timeout', retryable: true });
+		expect(new BrokerError('gone', 'not-found', { replyCode: 404 })).toMatchObject({ code: '404', retryable: false });
+
+		const node = { name: 'Billing Queue' } as INode;
+		const nodeError = toNodeError(node, precondition, 2);
+		expect(nodeError).toBeInstanceOf(NodeApiError);
+		expect(nodeError.message).toBe(`${precondition.message} [item 2]`);
+		expect(nodeError.description).toBe('RabbitMQ: PRECONDITION_FAILED - x');
 	});
 });

@@ -11,6 +11,7 @@ import {
 	validateStage,
 } from '../../nodes/BillingQueue/helpers/topology';
 import { readTriggerConfig } from '../../nodes/BillingQueue/helpers/config';
+import { FieldError } from '../../nodes/shared/errors';
 
 describe('delays', () => {
 	test('parses units and formats them back exactly (used in queue names)', () => {
@@ -25,6 +26,10 @@ describe('delays', () => {
 		expect(() => parseDelays(' , ')).toThrow(/needs at least one delay/);
 		expect(() => parseDelays('50d')).toThrow(/between 1ms and 49d/);
 		expect(() => parseDelays('0s')).toThrow(TopologyError);
+		// TopologyError is the kit's FieldError, argument order (field, message).
+		const error = new TopologyError('queueSetup.retryDelays', 'bad');
+		expect(error).toBeInstanceOf(FieldError);
+		expect(error).toMatchObject({ field: 'queueSetup.retryDelays', message: 'bad' });
 	});
 
 	test('attempts past the list reuse the last delay', () => {
@@ -130,5 +135,30 @@ describe('trigger parameters', () => {
 		expect(() => read({ stage: 'invoice', batchSize: 0 })).toThrow('"Batch Size" must be a whole number from 1 to 10000, got 0');
 		expect(() => read({ stage: 'invoice', queueSetup: { queueType: 'lazy' } })).toThrow('Invalid queue type "lazy" in "Queue Setup → Queue Type"');
 		expect(() => read({ stage: 'a b' })).toThrow(/in "Stage"/);
+	});
+
+	test('out-of-range options are refused (never clamped), as FieldErrors naming the parameter path', () => {
+		const fieldOf = (params: Record<string, unknown>) => {
+			try {
+				read(params);
+			} catch (error) {
+				expect(error).toBeInstanceOf(FieldError);
+				return (error as FieldError).field;
+			}
+			return undefined;
+		};
+		expect(fieldOf({ stage: 'invoice', options: { prefetch: 70000 } })).toBe('options.prefetch');
+		expect(fieldOf({ stage: 'invoice', options: { closeWaitSeconds: -1 } })).toBe('options.closeWaitSeconds');
+		expect(fieldOf({ stage: 'invoice', options: { executionWaitMinutes: 0 } })).toBe('options.executionWaitMinutes');
+		expect(fieldOf({ stage: 'invoice', options: { maxMessageSizeKb: 0.5 } })).toBe('options.maxMessageSizeKb');
+		expect(fieldOf({ stage: 'invoice', options: { maxAttempts: 1001 } })).toBe('options.maxAttempts');
+		expect(fieldOf({ stage: 'invoice', batchWindowMs: 1.5 })).toBe('batchWindowMs');
+		expect(fieldOf({ stage: 'invoice', queueSetup: { retryDelays: '5x' } })).toBe('queueSetup.retryDelays');
+		expect(fieldOf({ stage: 'in.voice' })).toBe('stage');
+		expect(read({ stage: 'invoice', options: { maxMessageSizeKb: 1.5, executionWaitMinutes: 0.5, closeWaitSeconds: 0 } })).toMatchObject({
+			maxMessageBytes: 1536,
+			executionWaitMs: 30000,
+			closeWaitMs: 0,
+		});
 	});
 });

@@ -1,7 +1,8 @@
-// Reads node parameters into validated settings; bad input becomes a NodeOperationError that
-// names the field (and the item, where there is one).
-import { type IDataObject, type INode, NodeOperationError } from 'n8n-workflow';
-import { MessageError } from './message';
+// Reads node parameters into validated settings. Bad input is a FieldError naming the parameter
+// path (`queueSetup.retryDelays`) with its editor label in the message; numbers out of range are
+// refused, never clamped (the kit's parseNumber).
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { parseNumber } from '../../shared/parameters';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './message';
 import type { StageConsumerConfig } from './stageConsumer';
 import {
@@ -9,7 +10,6 @@ import {
 	DEFAULT_MAX_ATTEMPTS,
 	DEFAULT_RETRY_DELAYS,
 	parseDelays,
-	TopologyError,
 	type TopologyConfig,
 	validateExchange,
 	validateMaxAttempts,
@@ -19,58 +19,43 @@ import {
 
 export type ParamGetter = (name: string, fallback?: unknown) => unknown;
 
-/** Wraps our validation errors into the n8n error type for bad input. */
-export function asOperationError(node: INode, error: unknown, itemIndex?: number): Error {
-	if (error instanceof TopologyError || error instanceof MessageError) {
-		const where = itemIndex === undefined ? '' : ` (item ${itemIndex})`;
-		return new NodeOperationError(node, `${error.message}${where}`, {
-			itemIndex,
-			description: `Check the parameter "${error.field}".`,
-		});
-	}
-	return error as Error;
+/** The parameters of one item, as the getter the readers below take. */
+export function itemParameters(fns: IExecuteFunctions, itemIndex: number): ParamGetter {
+	return (name, fallback) => fns.getNodeParameter(name, itemIndex, fallback);
 }
 
 export function readTopology(get: ParamGetter): TopologyConfig {
 	const setup = (get('queueSetup', {}) ?? {}) as IDataObject;
 	return {
-		exchange: validateExchange(setup.exchange ?? DEFAULT_EXCHANGE, 'Queue Setup → Exchange'),
-		queueType: validateQueueType(setup.queueType ?? 'quorum', 'Queue Setup → Queue Type'),
-		retryDelaysMs: parseDelays(setup.retryDelays ?? DEFAULT_RETRY_DELAYS, 'Queue Setup → Retry Delays'),
+		exchange: validateExchange(setup.exchange ?? DEFAULT_EXCHANGE, 'queueSetup.exchange', 'Queue Setup → Exchange'),
+		queueType: validateQueueType(setup.queueType ?? 'quorum', 'queueSetup.queueType', 'Queue Setup → Queue Type'),
+		retryDelaysMs: parseDelays(setup.retryDelays ?? DEFAULT_RETRY_DELAYS, 'queueSetup.retryDelays', 'Queue Setup → Retry Delays'),
 	};
-}
-
-function positive(value: unknown, field: string, { min = 1, max = Number.MAX_SAFE_INTEGER, integer = true } = {}): number {
-	const n = Number(value);
-	if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-		throw new TopologyError(`"${field}" must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(value)}`, field);
-	}
-	return n;
 }
 
 export function readTriggerConfig(get: ParamGetter, nodeName: string): StageConsumerConfig {
 	const topology = readTopology(get);
-	const stage = validateStage(get('stage'), 'Stage');
+	const stage = validateStage(get('stage'), 'stage', 'Stage');
 	const single = get('mode', 'batch') === 'single';
-	const batchSize = single ? 1 : positive(get('batchSize', 50), 'Batch Size', { max: 10000 });
-	const batchWindowMs = single ? 0 : positive(get('batchWindowMs', 2000), 'Batch Window (ms)', { min: 0, max: 3600000 });
+	const batchSize = single ? 1 : parseNumber(get('batchSize', 50), 'batchSize', { default: 50, min: 1, max: 10000, integer: true, label: 'Batch Size' });
+	const batchWindowMs = single
+		? 0
+		: parseNumber(get('batchWindowMs', 2000), 'batchWindowMs', { default: 2000, min: 0, max: 3600000, integer: true, label: 'Batch Window (ms)' });
 	const options = (get('options', {}) ?? {}) as IDataObject;
-	const prefetch = options.prefetch === undefined ? batchSize : positive(options.prefetch, 'Prefetch', { max: 65535 });
+	const option = (name: string, spec: Parameters<typeof parseNumber>[2]) => parseNumber(options[name], `options.${name}`, spec);
 	return {
 		stage,
 		topology,
 		batchSize,
 		batchWindowMs,
-		prefetch,
-		maxAttempts: validateMaxAttempts(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 'Max Attempts'),
-		maxMessageBytes:
-			options.maxMessageSizeKb === undefined
-				? DEFAULT_MAX_MESSAGE_BYTES
-				: Math.round(positive(options.maxMessageSizeKb, 'Max Message Size (KB)', { max: 512 * 1024, integer: false }) * 1024),
-		executionWaitMs: Math.round(
-			positive(options.executionWaitMinutes ?? 25, 'Execution Wait Limit (Minutes)', { min: 0.001, max: 24 * 60, integer: false }) * 60000,
+		// Unset prefetch follows the batch size (1 in single mode).
+		prefetch: option('prefetch', { default: batchSize, min: 1, max: 65535, integer: true, label: 'Prefetch' }),
+		maxAttempts: validateMaxAttempts(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 'options.maxAttempts', 'Max Attempts'),
+		maxMessageBytes: Math.round(
+			option('maxMessageSizeKb', { default: DEFAULT_MAX_MESSAGE_BYTES / 1024, min: 1, max: 512 * 1024, label: 'Max Message Size (KB)' }) * 1024,
 		),
-		closeWaitMs: Math.round(positive(options.closeWaitSeconds ?? 30, 'Close Wait (Seconds)', { min: 0, max: 3600, integer: false }) * 1000),
+		executionWaitMs: Math.round(option('executionWaitMinutes', { default: 25, min: 0.001, max: 24 * 60, label: 'Execution Wait Limit (Minutes)' }) * 60000),
+		closeWaitMs: Math.round(option('closeWaitSeconds', { default: 30, min: 0, max: 3600, label: 'Close Wait (Seconds)' }) * 1000),
 		nodeName,
 	};
 }

@@ -3,15 +3,24 @@
 // turns back into an n8n item with its `_queue` meta object.
 import { createHash, randomUUID } from 'crypto';
 import type { IDataObject } from 'n8n-workflow';
+import { validateBillingKey } from '../../shared/billingKey';
+import { CONTROL_CHARACTERS } from '../../shared/itemFields';
+import { type IncomingMessage, type OutgoingMessage, PUBLISH_ID_HEADER, type PublishProperties } from '../transport';
+
+export type { IncomingMessage, OutgoingMessage, PublishProperties };
 
 export const HEADERS = {
 	attempt: 'x-billing-attempt',
 	stage: 'x-billing-stage',
 	/** A fresh id per physical publish: the delivery-tag-free identity of a message. */
-	publishId: 'x-billing-publish-id',
+	publishId: PUBLISH_ID_HEADER,
 	errorMessage: 'x-billing-error-message',
 	errorNode: 'x-billing-error-node',
 	errorTime: 'x-billing-error-time',
+	/** The failure's code, field and retryability, when the failed item carried them. */
+	errorCode: 'x-billing-error-code',
+	errorField: 'x-billing-error-field',
+	errorRetryable: 'x-billing-error-retryable',
 	retryDelayMs: 'x-billing-retry-delay-ms',
 	parkedReason: 'x-billing-parked-reason',
 	parkedAt: 'x-billing-parked-at',
@@ -24,10 +33,13 @@ export const APP_ID = 'n8n-nodes-billing-pipeline';
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
 const MAX_ERROR_TEXT = 2000;
 
-export interface ErrorInfo {
+export interface ErrorInfo extends IDataObject {
 	message: string;
 	node?: string;
 	time?: string;
+	code?: string;
+	field?: string;
+	retryable?: boolean;
 }
 
 /** The `_queue` object on every item the trigger emits. */
@@ -45,52 +57,6 @@ export interface QueueMeta extends IDataObject {
 	/** Set on items emitted by a manual (editor) run; those are never forwarded. */
 	sample?: boolean;
 	invalidReason?: string;
-}
-
-/** Properties of an outgoing message, in the shape amqplib's publish options take. */
-export interface PublishProperties {
-	persistent: true;
-	contentType: string;
-	contentEncoding?: string;
-	messageId?: string;
-	correlationId?: string;
-	timestamp: number;
-	appId: string;
-	type?: string;
-	headers: Record<string, string | number | boolean>;
-}
-
-export interface OutgoingMessage {
-	routingKey: string;
-	content: Buffer;
-	properties: PublishProperties;
-	publishId: string;
-}
-
-/** What the transport hands over for a delivery, independent of amqplib's types. */
-export interface IncomingMessage {
-	content: Buffer;
-	properties: {
-		messageId?: string;
-		correlationId?: string;
-		contentType?: string;
-		contentEncoding?: string;
-		timestamp?: number;
-		type?: string;
-		appId?: string;
-		headers?: Record<string, unknown>;
-	};
-	redelivered: boolean;
-}
-
-export class MessageError extends Error {
-	constructor(
-		message: string,
-		readonly field: string,
-	) {
-		super(message);
-		this.name = 'MessageError';
-	}
 }
 
 function truncate(text: string, max = MAX_ERROR_TEXT): string {
@@ -111,7 +77,25 @@ export function readAttempt(headers: Record<string, unknown> | undefined): numbe
 export function readError(headers: Record<string, unknown> | undefined): ErrorInfo | null {
 	const message = headerString(headers?.[HEADERS.errorMessage]);
 	if (message === undefined) return null;
-	return { message, node: headerString(headers?.[HEADERS.errorNode]), time: headerString(headers?.[HEADERS.errorTime]) };
+	const info: ErrorInfo = { message, node: headerString(headers?.[HEADERS.errorNode]), time: headerString(headers?.[HEADERS.errorTime]) };
+	const code = headerString(headers?.[HEADERS.errorCode]);
+	const field = headerString(headers?.[HEADERS.errorField]);
+	const retryable = headerString(headers?.[HEADERS.errorRetryable]);
+	if (code !== undefined) info.code = code;
+	if (field !== undefined) info.field = field;
+	if (retryable !== undefined) info.retryable = retryable === 'true';
+	return info;
+}
+
+/** Writes the error headers, replacing every error header a previous failure left. */
+function setErrorHeaders(headers: Record<string, string | number | boolean>, error: ErrorInfo): void {
+	for (const name of [HEADERS.errorNode, HEADERS.errorCode, HEADERS.errorField, HEADERS.errorRetryable]) delete headers[name];
+	headers[HEADERS.errorMessage] = truncate(error.message || 'Unknown error');
+	if (error.node) headers[HEADERS.errorNode] = truncate(error.node, 200);
+	headers[HEADERS.errorTime] = error.time ?? new Date().toISOString();
+	if (error.code) headers[HEADERS.errorCode] = truncate(error.code, 200);
+	if (error.field) headers[HEADERS.errorField] = truncate(error.field, 200);
+	if (error.retryable !== undefined) headers[HEADERS.errorRetryable] = error.retryable;
 }
 
 /** The identity of a delivery that survives redelivery: our publish id, else a content hash. */
@@ -143,19 +127,6 @@ export interface BuildOptions {
 	extraHeaders?: Record<string, string | number | boolean>;
 }
 
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
-
-export function validateBillingKey(value: unknown, field = 'billingKey'): string {
-	if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
-	if (typeof value !== 'string' || value.trim() === '') {
-		throw new MessageError(`Billing key is missing or empty (field "${field}")`, field);
-	}
-	if (value.length > 255) throw new MessageError(`Billing key in "${field}" is longer than 255 characters`, field);
-	// The key becomes a Xero reference, a gateway order reference and part of email headers.
-	if (CONTROL_CHARS.test(value)) throw new MessageError(`Billing key in "${field}" contains control characters such as line breaks`, field);
-	return value.trim();
-}
-
 export function buildMessage(opts: BuildOptions): OutgoingMessage {
 	const billingKey = validateBillingKey(opts.billingKey);
 	const publishId = randomUUID();
@@ -165,11 +136,7 @@ export function buildMessage(opts: BuildOptions): OutgoingMessage {
 		[HEADERS.stage]: opts.stage,
 		[HEADERS.publishId]: publishId,
 	};
-	if (opts.error) {
-		headers[HEADERS.errorMessage] = truncate(opts.error.message || 'Unknown error');
-		if (opts.error.node) headers[HEADERS.errorNode] = truncate(opts.error.node, 200);
-		headers[HEADERS.errorTime] = opts.error.time ?? new Date().toISOString();
-	}
+	if (opts.error) setErrorHeaders(headers, opts.error);
 	if (opts.retryDelayMs !== undefined) headers[HEADERS.retryDelayMs] = opts.retryDelayMs;
 	if (opts.parkedReason) {
 		headers[HEADERS.parkedReason] = opts.parkedReason;
@@ -216,10 +183,7 @@ export function copyForRequeue(
 	headers[HEADERS.attempt] = opts.attempt;
 	headers[HEADERS.stage] = opts.stage;
 	headers[HEADERS.publishId] = publishId;
-	headers[HEADERS.errorMessage] = truncate(opts.error.message || 'Unknown error');
-	if (opts.error.node) headers[HEADERS.errorNode] = truncate(opts.error.node, 200);
-	else delete headers[HEADERS.errorNode];
-	headers[HEADERS.errorTime] = opts.error.time ?? new Date().toISOString();
+	setErrorHeaders(headers, opts.error);
 	delete headers[HEADERS.retryDelayMs];
 	delete headers[HEADERS.parkedReason];
 	delete headers[HEADERS.parkedAt];
@@ -285,8 +249,13 @@ export function decodeMessage(
 	if (!key || !key.trim()) {
 		return fail('Message has no billing key (neither the messageId property nor a "billingKey" field)');
 	}
-	if (CONTROL_CHARS.test(key)) return fail('Billing key (messageId) contains control characters such as line breaks');
-	meta.billingKey = key.trim();
+	// Said first and plainly: a line break in a key is a header-injection attempt, not a typo.
+	if (CONTROL_CHARACTERS.test(key)) return fail('Billing key (messageId) contains control characters such as line breaks');
+	try {
+		meta.billingKey = validateBillingKey(key, msg.properties.messageId ? 'messageId' : 'billingKey');
+	} catch (error) {
+		return fail((error as Error).message);
+	}
 	delete body[META_KEY];
 	return { ok: true, payload: body, meta };
 }
@@ -336,3 +305,6 @@ export function describeParked(msg: IncomingMessage, maxPreviewBytes = 64 * 1024
 		bytes: msg.content.length,
 	};
 }
+
+/** Why Publish and Retry or Park pass over items from a manual (editor) run of the trigger. */
+export const SAMPLE_SKIP_NOTE = 'Sample item from a manual run of the Billing Queue Trigger: not forwarded (it is still in its queue)';

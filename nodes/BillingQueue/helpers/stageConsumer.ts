@@ -9,16 +9,18 @@
 // execution's outcome instead of being run twice.
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import {
+	abortableWait,
 	acquireConnection,
 	type BrokerChannel,
+	BrokerError,
 	type BrokerSettings,
 	type ConnectionLease,
 	type Delivery,
+	publishConfirmed,
+	within,
 } from '../transport';
 import { copyForRequeue, decodeMessage, type ErrorInfo, type OutgoingMessage, type QueueMeta, toItemJson } from './message';
 import type { ExecutionOutcome } from './outcome';
-import { publishConfirmed } from './publishing';
-import { sleep, within } from './timing';
 import {
 	decideRetry,
 	routingKeys,
@@ -194,11 +196,10 @@ export class StageConsumer {
 			this.setupRunning = this.setup()
 				.catch((error: Error) => {
 					this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 1000), 30000);
-					const kind = (error as { kind?: string }).kind;
 					this.hooks.log.warn(`Billing Queue Trigger could not (re)start consuming "${this.queue}": ${error.message}`, {
 						retryInMs: this.backoffMs,
 					});
-					if (kind === 'precondition' && this.hooks.onFatal) this.hooks.onFatal(error);
+					if (error instanceof BrokerError && error.kind === 'precondition' && this.hooks.onFatal) this.hooks.onFatal(error);
 					else this.setupAgain = true;
 				})
 				.finally(() => {
@@ -392,7 +393,7 @@ export class StageConsumer {
 				return 'handled';
 			} catch (err) {
 				this.hooks.log.warn(`Billing Queue Trigger could not move a message to "${copy.routingKey}": ${(err as Error).message}; retrying in ${waitMs} ms`);
-				if (!(await sleep(waitMs, this.stop.signal))) continue;
+				if (!(await abortableWait(waitMs, this.stop.signal))) continue;
 				waitMs = Math.min(waitMs * 2, 30000);
 			}
 		}

@@ -10,6 +10,12 @@
 // Retry queues are named by their delay rather than by attempt number, so changing the delay
 // list never redeclares an existing queue with a different TTL (which RabbitMQ would refuse).
 
+import { FieldError } from '../../shared/errors';
+import { parseNumber } from '../../shared/parameters';
+import type { QueueSpec, TopologySpec } from '../transport';
+
+export type { QueueSpec, TopologySpec };
+
 export type QueueType = 'quorum' | 'classic';
 
 export interface TopologyConfig {
@@ -19,27 +25,10 @@ export interface TopologyConfig {
 	retryDelaysMs: number[];
 }
 
-export interface QueueSpec {
-	name: string;
-	bindingKey: string;
-	arguments: Record<string, string | number>;
-	role: 'stage' | 'retry' | 'parked';
-	delayMs?: number;
-}
-
-export interface TopologySpec {
-	/** A stable key for "already declared on this connection" caching. */
-	key: string;
-	exchange: string;
-	queues: QueueSpec[];
-}
-
-export class TopologyError extends Error {
-	constructor(
-		message: string,
-		readonly field: string,
-	) {
-		super(message);
+/** Bad topology input: a FieldError (kit order `(field, message)`) naming the parameter. */
+export class TopologyError extends FieldError {
+	constructor(field: string, message: string) {
+		super(field, message);
 		this.name = 'TopologyError';
 	}
 }
@@ -59,53 +48,54 @@ export const MAX_DELAY_MS = 4294967295;
 const STAGE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const EXCHANGE_PATTERN = /^[A-Za-z0-9_.:-]{1,120}$/;
 
-export function validateStage(stage: unknown, field = 'stage'): string {
+// Each validator names the parameter path in `field` and its editor label in the message.
+export function validateStage(stage: unknown, field = 'stage', label = field): string {
 	const value = typeof stage === 'string' ? stage.trim() : '';
 	if (!STAGE_PATTERN.test(value)) {
 		throw new TopologyError(
-			`Invalid stage name ${JSON.stringify(stage)} in "${field}": use 1-64 letters, digits, "_" or "-" (no dots, they separate routing-key parts)`,
 			field,
+			`Invalid stage name ${JSON.stringify(stage)} in "${label}": use 1-64 letters, digits, "_" or "-" (no dots, they separate routing-key parts)`,
 		);
 	}
 	return value;
 }
 
-export function validateExchange(exchange: unknown, field = 'exchange'): string {
+export function validateExchange(exchange: unknown, field = 'exchange', label = field): string {
 	const value = typeof exchange === 'string' ? exchange.trim() : '';
 	if (!EXCHANGE_PATTERN.test(value) || value.startsWith('amq.')) {
 		throw new TopologyError(
-			`Invalid exchange name ${JSON.stringify(exchange)} in "${field}": use letters, digits, "_", "-", "." or ":" and do not start with "amq."`,
 			field,
+			`Invalid exchange name ${JSON.stringify(exchange)} in "${label}": use letters, digits, "_", "-", "." or ":" and do not start with "amq."`,
 		);
 	}
 	return value;
 }
 
-export function validateQueueType(type: unknown, field = 'queueType'): QueueType {
+export function validateQueueType(type: unknown, field = 'queueType', label = field): QueueType {
 	if (type === 'quorum' || type === 'classic') return type;
-	throw new TopologyError(`Invalid queue type ${JSON.stringify(type)} in "${field}": use "quorum" or "classic"`, field);
+	throw new TopologyError(field, `Invalid queue type ${JSON.stringify(type)} in "${label}": use "quorum" or "classic"`);
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60000, h: 3600000, d: 86400000 };
 
 /** Parses "5s, 30s, 2m, 10m" (units ms, s, m, h, d) into milliseconds. */
-export function parseDelays(text: unknown, field = 'retryDelays'): number[] {
+export function parseDelays(text: unknown, field = 'retryDelays', label = field): number[] {
 	const source = Array.isArray(text) ? text.join(',') : String(text ?? '');
 	const parts = source
 		.split(/[,\s]+/)
 		.map((p) => p.trim())
 		.filter(Boolean);
 	if (parts.length === 0) {
-		throw new TopologyError(`"${field}" needs at least one delay, e.g. "${DEFAULT_RETRY_DELAYS}"`, field);
+		throw new TopologyError(field, `"${label}" needs at least one delay, e.g. "${DEFAULT_RETRY_DELAYS}"`);
 	}
 	return parts.map((part) => {
 		const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/i.exec(part);
 		if (!match) {
-			throw new TopologyError(`Invalid delay "${part}" in "${field}": write a number with a unit (ms, s, m, h, d), e.g. 30s`, field);
+			throw new TopologyError(field, `Invalid delay "${part}" in "${label}": write a number with a unit (ms, s, m, h, d), e.g. 30s`);
 		}
 		const ms = Math.round(Number(match[1]) * UNIT_MS[match[2].toLowerCase()]);
 		if (ms < 1 || ms > MAX_DELAY_MS) {
-			throw new TopologyError(`Delay "${part}" in "${field}" must be between 1ms and 49d (RabbitMQ's TTL limit)`, field);
+			throw new TopologyError(field, `Delay "${part}" in "${label}" must be between 1ms and 49d (RabbitMQ's TTL limit)`);
 		}
 		return ms;
 	});
@@ -212,10 +202,6 @@ export function decideRetry(
 	};
 }
 
-export function validateMaxAttempts(value: unknown, field = 'maxAttempts'): number {
-	const n = Number(value);
-	if (!Number.isInteger(n) || n < 1 || n > 1000) {
-		throw new TopologyError(`"${field}" must be a whole number from 1 to 1000, got ${JSON.stringify(value)}`, field);
-	}
-	return n;
+export function validateMaxAttempts(value: unknown, field = 'maxAttempts', label = field): number {
+	return parseNumber(value, field, { default: DEFAULT_MAX_ATTEMPTS, min: 1, max: 1000, integer: true, label });
 }

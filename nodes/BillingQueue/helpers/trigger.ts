@@ -1,14 +1,9 @@
 // n8n glue for the Billing Queue Trigger: one execution per batch via emit() with a
 // donePromise, so the consumer learns when (and how) that execution finished.
-import {
-	type INodeExecutionData,
-	type IRun,
-	type ITriggerFunctions,
-	type ITriggerResponse,
-} from 'n8n-workflow';
-import { brokerFailure } from './nodeErrors';
-import { readSettings } from './credentials';
-import { asOperationError, readTriggerConfig } from './config';
+import type { ICredentialDataDecryptedObject, INodeExecutionData, IRun, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
+import { toNodeError } from '../../shared/errors';
+import { connectionFromCredentials, CREDENTIAL_TYPE } from '../transport';
+import { readTriggerConfig } from './config';
 import { classifyRun, type ExecutionOutcome, outcomeFromRejection } from './outcome';
 import { sampleStage } from './sampler';
 import { StageConsumer } from './stageConsumer';
@@ -23,12 +18,13 @@ function runExecution(ctx: ITriggerFunctions, items: INodeExecutionData[]): Prom
 export async function billingQueueTrigger(this: ITriggerFunctions): Promise<ITriggerResponse> {
 	const node = this.getNode();
 	let cfg;
+	let settings;
 	try {
 		cfg = readTriggerConfig((name, fallback) => this.getNodeParameter(name, fallback), node.name);
+		settings = connectionFromCredentials(await this.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_TYPE));
 	} catch (error) {
-		throw asOperationError(node, error);
+		throw toNodeError(node, error);
 	}
-	const settings = await readSettings.call(this);
 
 	if (this.getMode() === 'manual') {
 		const abort = new AbortController();
@@ -38,7 +34,7 @@ export async function billingQueueTrigger(this: ITriggerFunctions): Promise<ITri
 				try {
 					items = await sampleStage(settings, cfg, abort.signal);
 				} catch (error) {
-					throw brokerFailure(node, error);
+					throw toNodeError(node, error);
 				}
 				if (items) this.emit([items]);
 			},
@@ -48,13 +44,13 @@ export async function billingQueueTrigger(this: ITriggerFunctions): Promise<ITri
 
 	const consumer = new StageConsumer(cfg, {
 		execute: (items) => runExecution(this, items),
-		onFatal: (error) => this.emitError(brokerFailure(node, error)),
+		onFatal: (error) => this.emitError(toNodeError(node, error)),
 		log: this.logger,
 	});
 	try {
 		await consumer.start(settings);
 	} catch (error) {
-		throw brokerFailure(node, error);
+		throw toNodeError(node, error);
 	}
 	return { closeFunction: async () => await consumer.close() };
 }

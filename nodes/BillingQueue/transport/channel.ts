@@ -1,9 +1,8 @@
 // A channel wrapper that knows whether it is still alive, turns confirms and mandatory returns
 // into one promise per publish, and never lets a late ack throw.
 import type { Channel, ConfirmChannel, Message } from 'amqplib';
-import { HEADERS, type IncomingMessage, type OutgoingMessage } from '../helpers/message';
-import type { TopologySpec } from '../helpers/topology';
 import { BrokerError, toBrokerError } from './errors';
+import { type IncomingMessage, type OutgoingMessage, PUBLISH_ID_HEADER, type TopologySpec } from './types';
 
 export interface Delivery extends IncomingMessage {
 	readonly channel: BrokerChannel;
@@ -56,7 +55,7 @@ export class BrokerChannel {
 			this.closeListeners.clear();
 		});
 		ch.on('return', (msg: Message) => {
-			const id = msg.properties.headers?.[HEADERS.publishId];
+			const id = msg.properties.headers?.[PUBLISH_ID_HEADER];
 			if (id !== undefined) this.returned.add(String(id));
 		});
 		ch.on('drain', () => this.releaseDrainWaiters());
@@ -91,7 +90,7 @@ export class BrokerChannel {
 			throw new BrokerError(
 				`${context}: the channel is closed${this.closeError ? ` (${this.closeError.message})` : ''}`,
 				'closed',
-				this.closeError?.message,
+				{ brokerMessage: this.closeError?.message },
 			);
 		}
 	}
@@ -114,8 +113,7 @@ export class BrokerChannel {
 				throw new BrokerError(
 					`${current} already exists with different settings. The Billing Queue Trigger and the Billing Queue node must use the same Exchange, Queue Type and Retry Delays. RabbitMQ said: ${e.brokerMessage}`,
 					'precondition',
-					e.brokerMessage,
-					406,
+					{ brokerMessage: e.brokerMessage, replyCode: 406 },
 				);
 			}
 			throw e;
@@ -161,7 +159,7 @@ export class BrokerChannel {
 							const text = err instanceof Error ? err.message : String(err);
 							finish(
 								/nack/i.test(text)
-									? new BrokerError(`RabbitMQ refused the message (nack) on ${where}`, 'nacked', text)
+									? new BrokerError(`RabbitMQ refused the message (nack) on ${where}`, 'nacked', { brokerMessage: text })
 									: toBrokerError(err, `Publishing to ${where}`),
 							);
 						} else if (returned) {

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'events';
 import { randomBytes } from 'crypto';
 import { connect } from 'amqplib';
+import { sleep } from 'n8n-workflow';
 import type { ChannelModel, RecoveringChannelModel } from 'amqplib';
 import { BrokerChannel } from './channel';
 import { BrokerError, toBrokerError } from './errors';
@@ -120,7 +121,7 @@ export class PooledConnection extends EventEmitter {
 			} catch (error) {
 				const e = toBrokerError(error, `Opening a channel to ${this.endpoint}`);
 				if (e.kind !== 'closed' || this.stopped || Date.now() + 200 >= deadline) throw e;
-				await new Promise((resolve) => setTimeout(resolve, 200));
+				await sleep(200);
 			}
 		}
 	}

@@ -10,12 +10,10 @@ export {
 	type ConnectionLease,
 	type ConnectionRole,
 } from './connection';
+export { connectionFromCredentials, CREDENTIAL_TYPE } from './credentials';
 export { BrokerError, toBrokerError, type BrokerErrorKind } from './errors';
-export {
-	settingsFromCredentials,
-	connectionOptions,
-	describeEndpoint,
-	normalisePem,
-	SettingsError,
-	type BrokerSettings,
-} from './settings';
+export { publishConfirmed } from './publishing';
+export { connectionOptions, describeEndpoint, normalisePem, type BrokerSettings } from './settings';
+export type { IncomingMessage, OutgoingMessage, PublishProperties, QueueSpec, TopologySpec } from './types';
+export { PUBLISH_ID_HEADER } from './types';
+export { abortableWait, within } from './wait';

@@ -1,4 +1,4 @@
-// Turns the `billingRabbitMqApi` credential into amqplib connection options.
+// Broker settings (built from the credential in credentials.ts) → amqplib connection options.
 import { createHash } from 'crypto';
 import { isIP } from 'net';
 import { credentials as saslCredentials } from 'amqplib';
@@ -20,58 +20,6 @@ export interface BrokerSettings {
 	rejectUnauthorized: boolean;
 	/** Authenticate with the TLS client certificate (SASL EXTERNAL) instead of user/password. */
 	externalAuth: boolean;
-}
-
-export class SettingsError extends Error {
-	constructor(
-		message: string,
-		readonly field: string,
-	) {
-		super(message);
-		this.name = 'SettingsError';
-	}
-}
-
-function str(value: unknown): string {
-	return value === undefined || value === null ? '' : String(value);
-}
-
-export function settingsFromCredentials(data: Record<string, unknown>): BrokerSettings {
-	const hostname = str(data.hostname).trim();
-	if (!hostname) throw new SettingsError('Credential field "Host" is empty', 'hostname');
-	const port = Number(data.port ?? (data.ssl ? 5671 : 5672));
-	if (!Number.isInteger(port) || port < 1 || port > 65535) {
-		throw new SettingsError(`Credential field "Port" must be 1-65535, got ${JSON.stringify(data.port)}`, 'port');
-	}
-	const heartbeat = data.heartbeat === undefined || data.heartbeat === '' ? 30 : Number(data.heartbeat);
-	if (!Number.isFinite(heartbeat) || heartbeat < 0) {
-		throw new SettingsError(`Credential field "Heartbeat" must be 0 or more seconds, got ${JSON.stringify(data.heartbeat)}`, 'heartbeat');
-	}
-	const ssl = data.ssl === true;
-	const settings: BrokerSettings = {
-		hostname,
-		port,
-		vhost: str(data.vhost) || '/',
-		username: str(data.username),
-		password: str(data.password),
-		heartbeat: Math.round(heartbeat),
-		ssl,
-		rejectUnauthorized: data.rejectUnauthorized !== false,
-		externalAuth: ssl && data.externalAuth === true,
-	};
-	if (ssl) {
-		if (str(data.ca).trim()) settings.ca = str(data.ca);
-		if (str(data.cert).trim()) settings.cert = str(data.cert);
-		if (str(data.key).trim()) settings.key = str(data.key);
-		if (str(data.passphrase)) settings.passphrase = str(data.passphrase);
-		if (settings.externalAuth && (!settings.cert || !settings.key)) {
-			throw new SettingsError('Client certificate authentication needs both "Client Certificate" and "Client Key"', settings.cert ? 'key' : 'cert');
-		}
-	}
-	if (!settings.externalAuth && !settings.username) {
-		throw new SettingsError('Credential field "User" is empty', 'username');
-	}
-	return settings;
 }
 
 /** PEM text pasted into a single-line field loses its line breaks; put them back. */

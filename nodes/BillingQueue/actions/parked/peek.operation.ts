@@ -1,61 +1,53 @@
 // Peek parked: list parked messages with their errors without removing them. Messages are read
 // unacknowledged and all returned, in order, when the channel closes.
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { asOperationError, readTopology } from '../../helpers/config';
-import { stageProperty } from '../../helpers/descriptions';
+import type { INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { toNodeError } from '../../../shared/errors';
+import { failureItem } from '../../../shared/failure';
+import type { OperationContext } from '../../../shared/operation';
+import { numberParameter } from '../../../shared/parameters';
+import { itemParameters, readTopology } from '../../helpers/config';
 import { describeParked } from '../../helpers/message';
-import { brokerFailure } from '../../helpers/nodeErrors';
 import { parkedQueueName, stageTopology, validateStage } from '../../helpers/topology';
-import { errorItem, type OperationContext, param, queueSetupFor, show } from '../shared';
+import type { BrokerChannel, PooledConnection } from '../../transport';
+import { forOperation, queueSetupProperty, stageProperty } from '../common.descriptions';
 
-const where = show('parked', ['peek']);
-
-export const description: INodeProperties[] = [
-	stageProperty({ description: 'Stage whose parking queue (e.g. billing.invoice.parked) to list', displayOptions: where }),
+export const description: INodeProperties[] = forOperation('parked', 'peek', [
+	stageProperty({ description: 'Stage whose parking queue (e.g. billing.invoice.parked) to list' }),
 	{
 		displayName: 'Max Messages',
 		name: 'maxMessages',
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 10000 },
 		default: 50,
-		description: 'Most parked messages to list, oldest first',
-		displayOptions: where,
+		description: 'Most parked messages to list, oldest first.',
 	},
-	queueSetupFor('parked', ['peek']),
-];
+	queueSetupProperty,
+]);
 
-export async function execute(this: IExecuteFunctions, ctx: OperationContext): Promise<INodeExecutionData[]> {
-	const items = this.getInputData();
-	const node = this.getNode();
-	const results: INodeExecutionData[] = [];
-	for (let i = 0; i < items.length; i++) {
-		let channel;
+export async function execute(ctx: OperationContext<PooledConnection>): Promise<void> {
+	for (let i = 0; i < ctx.items.length; i++) {
+		const list: INodeExecutionData[] = [];
+		let channel: BrokerChannel | undefined;
 		try {
-			const get = param(this, i);
+			const get = itemParameters(ctx.fns, i);
 			const topology = readTopology(get);
-			const stage = validateStage(get('stage'), 'Stage');
-			const max = Number(get('maxMessages', 50));
-			const spec = stageTopology(topology, stage);
+			const stage = validateStage(get('stage'), 'stage', 'Stage');
+			const max = numberParameter(ctx.fns, 'maxMessages', i, { default: 50, min: 1, max: 10000, integer: true, label: 'Max Messages' });
 			const parked = parkedQueueName(topology, stage);
-			try {
-				channel = await ctx.connection.openChannel(false);
-				await channel.declare(spec);
-				for (let n = 0; n < max; n++) {
-					const d = await channel.get(parked);
-					if (!d) break;
-					results.push({ json: { stage, queue: parked, ...describeParked(d) }, pairedItem: { item: i } });
-				}
-			} catch (e) {
-				throw brokerFailure(node, e, i);
+			channel = await ctx.client.openChannel(false);
+			await channel.declare(stageTopology(topology, stage));
+			for (let n = 0; n < max; n++) {
+				const d = await channel.get(parked);
+				if (!d) break;
+				list.push({ json: { stage, queue: parked, ...describeParked(d) }, pairedItem: { item: i } });
 			}
 		} catch (error) {
-			const e = asOperationError(node, error, i);
-			if (!this.continueOnFail()) throw e;
-			results.push(errorItem(e, i));
+			if (!ctx.results.continueOnFail) throw toNodeError(ctx.node, error, i);
+			list.push(failureItem(ctx.items[i], i, toNodeError(ctx.node, error, i)));
 		} finally {
 			// No acks: closing the channel returns every peeked message to its place.
 			await channel?.close();
 		}
+		ctx.results.successItems(i, list);
 	}
-	return results;
 }

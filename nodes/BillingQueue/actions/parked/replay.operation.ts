@@ -1,69 +1,53 @@
 // Replay parked: move up to N parked messages back into their stage with the attempt count
 // reset. Each replayed copy is confirmed before its parked original is acked (removed);
 // unreadable parked messages are left where they are.
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { asOperationError, readTopology } from '../../helpers/config';
-import { stageProperty } from '../../helpers/descriptions';
+import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { toNodeError } from '../../../shared/errors';
+import { failureItem } from '../../../shared/failure';
+import type { OperationContext } from '../../../shared/operation';
+import { numberParameter } from '../../../shared/parameters';
+import { itemParameters, readTopology } from '../../helpers/config';
 import { buildMessage, decodeMessage, HEADERS, readError } from '../../helpers/message';
-import { brokerFailure } from '../../helpers/nodeErrors';
-import { publishConfirmed } from '../../helpers/publishing';
 import { parkedQueueName, routingKeys, stageTopology, validateStage } from '../../helpers/topology';
-import type { Delivery } from '../../transport';
-import { errorItem, type OperationContext, param, queueSetupFor, show } from '../shared';
+import { type BrokerChannel, type Delivery, type PooledConnection, publishConfirmed } from '../../transport';
+import { forOperation, queueSetupProperty, stageProperty } from '../common.descriptions';
 
-const where = show('parked', ['replay']);
-
-export const description: INodeProperties[] = [
-	stageProperty({ description: 'Stage whose parking queue (e.g. billing.invoice.parked) is replayed', displayOptions: where }),
+export const description: INodeProperties[] = forOperation('parked', 'replay', [
+	stageProperty({ description: 'Stage whose parking queue (e.g. billing.invoice.parked) is replayed' }),
 	{
 		displayName: 'Max Messages',
 		name: 'maxMessages',
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 10000 },
 		default: 10,
-		description: 'Most parked messages to move back in this run, oldest first',
-		displayOptions: where,
+		description: 'Most parked messages to move back in this run, oldest first.',
 	},
-	queueSetupFor('parked', ['replay']),
-];
+	queueSetupProperty,
+]);
 
-export async function execute(this: IExecuteFunctions, ctx: OperationContext): Promise<INodeExecutionData[]> {
-	const items = this.getInputData();
-	const node = this.getNode();
-	const results: INodeExecutionData[] = [];
-	for (let i = 0; i < items.length; i++) {
-		let channel;
+export async function execute(ctx: OperationContext<PooledConnection>): Promise<void> {
+	for (let i = 0; i < ctx.items.length; i++) {
+		const list: INodeExecutionData[] = [];
+		let channel: BrokerChannel | undefined;
 		const skipped: Delivery[] = [];
 		try {
-			const get = param(this, i);
+			const get = itemParameters(ctx.fns, i);
 			const topology = readTopology(get);
-			const stage = validateStage(get('stage'), 'Stage');
-			const max = Number(get('maxMessages', 10));
+			const stage = validateStage(get('stage'), 'stage', 'Stage');
+			const max = numberParameter(ctx.fns, 'maxMessages', i, { default: 10, min: 1, max: 10000, integer: true, label: 'Max Messages' });
 			const spec = stageTopology(topology, stage);
 			const parked = parkedQueueName(topology, stage);
-			try {
-				channel = await ctx.connection.openChannel(true);
-				await channel.declare(spec);
-			} catch (e) {
-				throw brokerFailure(node, e, i);
-			}
+			channel = await ctx.client.openChannel(true);
+			await channel.declare(spec);
 			for (let n = 0; n < max; n++) {
-				let d: Delivery | null;
-				try {
-					d = await channel.get(parked);
-				} catch (e) {
-					throw brokerFailure(node, e, i);
-				}
+				const d = await channel.get(parked);
 				if (!d) break;
 				const decoded = decodeMessage(d, { stage, exchange: spec.exchange, queue: parked, maxBytes: Number.MAX_SAFE_INTEGER });
 				if (!decoded.ok) {
 					// Held unacked until the end, then returned in place (basic.get would hand it
 					// straight back if we returned it now).
 					skipped.push(d);
-					results.push({
-						json: { replayed: false, stage, billingKey: decoded.meta.billingKey || null, reason: decoded.reason },
-						pairedItem: { item: i },
-					});
+					list.push({ json: { replayed: false, stage, billingKey: decoded.meta.billingKey || null, reason: decoded.reason }, pairedItem: { item: i } });
 					continue;
 				}
 				const previous = Number(d.properties.headers?.[HEADERS.replayCount] ?? 0) || 0;
@@ -76,12 +60,8 @@ export async function execute(this: IExecuteFunctions, ctx: OperationContext): P
 					attempt: 1,
 					extraHeaders: { [HEADERS.replayedAt]: new Date().toISOString(), [HEADERS.replayCount]: previous + 1 },
 				});
-				try {
-					await publishConfirmed(channel, spec, msg);
-				} catch (e) {
-					// Not confirmed: the parked original stays (returned when the channel closes).
-					throw brokerFailure(node, e, i);
-				}
+				// Not confirmed: the parked original stays (returned when the channel closes).
+				await publishConfirmed(channel, spec, msg);
 				channel.ack(d);
 				const out: IDataObject = {
 					replayed: true,
@@ -92,16 +72,16 @@ export async function execute(this: IExecuteFunctions, ctx: OperationContext): P
 					previousAttempt: decoded.meta.attempt,
 					previousError: readError(d.properties.headers) as IDataObject | null,
 				};
-				results.push({ json: out, pairedItem: { item: i } });
+				list.push({ json: out, pairedItem: { item: i } });
 			}
 		} catch (error) {
-			const e = asOperationError(node, error, i);
-			if (!this.continueOnFail()) throw e;
-			results.push(errorItem(e, i));
+			if (!ctx.results.continueOnFail) throw toNodeError(ctx.node, error, i);
+			// What was replayed before the failure stays reported; the failure follows it.
+			list.push(failureItem(ctx.items[i], i, toNodeError(ctx.node, error, i)));
 		} finally {
 			for (const d of skipped) channel?.nack(d, true);
 			await channel?.close();
 		}
+		ctx.results.successItems(i, list);
 	}
-	return results;
 }

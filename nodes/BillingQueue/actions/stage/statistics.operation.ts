@@ -1,16 +1,16 @@
 // Queue statistics per stage, from passive queue declarations (no queue is created).
 // AMQP reports ready messages and consumers; unacknowledged counts exist only in the management
 // API, so they are reported as null.
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { asOperationError, readTopology } from '../../helpers/config';
-import { brokerFailure } from '../../helpers/nodeErrors';
+import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { toNodeError } from '../../../shared/errors';
+import { failureItem } from '../../../shared/failure';
+import type { OperationContext } from '../../../shared/operation';
+import { itemParameters, readTopology } from '../../helpers/config';
 import { formatDelay, stageTopology, TopologyError, validateStage } from '../../helpers/topology';
-import type { BrokerChannel, QueueCounts } from '../../transport';
-import { errorItem, type OperationContext, param, queueSetupFor, show } from '../shared';
+import { type BrokerChannel, BrokerError, type PooledConnection, type QueueCounts } from '../../transport';
+import { forOperation, queueSetupProperty } from '../common.descriptions';
 
-const where = show('stage', ['statistics']);
-
-export const description: INodeProperties[] = [
+export const description: INodeProperties[] = forOperation('stage', 'statistics', [
 	{
 		displayName: 'Stages',
 		name: 'stages',
@@ -18,75 +18,67 @@ export const description: INodeProperties[] = [
 		default: 'invoice, email, debit, notify',
 		required: true,
 		description: 'Comma-separated stage names; one output item per stage',
-		displayOptions: where,
 	},
-	queueSetupFor('stage', ['statistics']),
-];
+	queueSetupProperty,
+]);
 
-export async function execute(this: IExecuteFunctions, ctx: OperationContext): Promise<INodeExecutionData[]> {
-	const items = this.getInputData();
-	const node = this.getNode();
-	const results: INodeExecutionData[] = [];
+export async function execute(ctx: OperationContext<PooledConnection>): Promise<void> {
 	let channel: BrokerChannel | undefined;
 	// A passive declare of a missing queue closes the channel (404), so reopen as needed.
 	const count = async (queue: string): Promise<QueueCounts | null> => {
-		if (!channel || channel.closed) channel = await ctx.connection.openChannel(false);
+		if (!channel || channel.closed) channel = await ctx.client.openChannel(false);
 		try {
 			return await channel.checkQueue(queue);
 		} catch (error) {
-			if ((error as { kind?: string }).kind === 'not-found') return null;
+			if (error instanceof BrokerError && error.kind === 'not-found') return null;
 			throw error;
 		}
 	};
 	try {
-		for (let i = 0; i < items.length; i++) {
+		for (let i = 0; i < ctx.items.length; i++) {
+			const list: INodeExecutionData[] = [];
 			try {
-				const get = param(this, i);
+				const get = itemParameters(ctx.fns, i);
 				const topology = readTopology(get);
 				const names = String(get('stages', '') ?? '')
 					.split(',')
 					.map((s) => s.trim())
 					.filter(Boolean);
-				if (names.length === 0) throw new TopologyError('"Stages" lists no stage', 'Stages');
+				if (names.length === 0) throw new TopologyError('stages', '"Stages" lists no stage');
 				for (const raw of names) {
-					const stage = validateStage(raw, 'Stages');
+					const stage = validateStage(raw, 'stages', 'Stages');
 					const spec = stageTopology(topology, stage);
 					const out: IDataObject = { stage, exchange: spec.exchange };
 					const retryQueues: IDataObject = {};
 					let retrying = 0;
-					try {
-						for (const q of spec.queues) {
-							const c = await count(q.name);
-							if (q.role === 'stage') {
-								Object.assign(out, {
-									queue: q.name,
-									exists: c !== null,
-									ready: c?.messageCount ?? 0,
-									consumers: c?.consumerCount ?? 0,
-									unacknowledged: null,
-								});
-							} else if (q.role === 'retry') {
-								retryQueues[formatDelay(q.delayMs!)] = c?.messageCount ?? 0;
-								retrying += c?.messageCount ?? 0;
-							} else {
-								out.parked = c?.messageCount ?? 0;
-							}
+					for (const q of spec.queues) {
+						const c = await count(q.name);
+						if (q.role === 'stage') {
+							Object.assign(out, {
+								queue: q.name,
+								exists: c !== null,
+								ready: c?.messageCount ?? 0,
+								consumers: c?.consumerCount ?? 0,
+								unacknowledged: null,
+							});
+						} else if (q.role === 'retry') {
+							retryQueues[formatDelay(q.delayMs!)] = c?.messageCount ?? 0;
+							retrying += c?.messageCount ?? 0;
+						} else {
+							out.parked = c?.messageCount ?? 0;
 						}
-					} catch (e) {
-						throw brokerFailure(node, e, i);
 					}
 					out.retrying = retrying;
 					out.retryQueues = retryQueues;
-					results.push({ json: out, pairedItem: { item: i } });
+					list.push({ json: out, pairedItem: { item: i } });
 				}
 			} catch (error) {
-				const e = asOperationError(node, error, i);
-				if (!this.continueOnFail()) throw e;
-				results.push(errorItem(e, i));
+				if (!ctx.results.continueOnFail) throw toNodeError(ctx.node, error, i);
+				list.push(failureItem(ctx.items[i], i, toNodeError(ctx.node, error, i)));
 			}
+			ctx.results.successItems(i, list);
 		}
 	} finally {
 		await channel?.close();
 	}
-	return results;
 }

@@ -1,5 +1,8 @@
-/** Sleeps `ms`; resolves false early if `signal` aborts. Never leaves a timer behind. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+// The one abortable wait of the Billing Queue nodes: the consumer's loops must stop waiting the
+// moment the trigger closes, which n8n-workflow's `sleep` cannot do.
+
+/** Waits `ms`; resolves false early if `signal` aborts. Never leaves a timer behind. */
+export function abortableWait(ms: number, signal?: AbortSignal): Promise<boolean> {
 	if (signal?.aborted) return Promise.resolve(false);
 	return new Promise((resolve) => {
 		const onAbort = () => {
@@ -30,7 +33,7 @@ export async function within<T>(
 	try {
 		return await Promise.race([
 			promise.then((value) => ({ done: true as const, value })),
-			sleep(ms, local.signal).then(() => ({ done: false as const, aborted: signal?.aborted === true })),
+			abortableWait(ms, local.signal).then(() => ({ done: false as const, aborted: signal?.aborted === true })),
 		]);
 	} finally {
 		local.abort();

@@ -1,7 +1,12 @@
-// Parameters both Billing Queue nodes show identically, so the two sides declare the same
-// topology.
-import type { INodeProperties } from 'n8n-workflow';
-import { DEFAULT_EXCHANGE, DEFAULT_RETRY_DELAYS } from './topology';
+// Parameters both Billing Queue nodes show identically (so the two sides declare the same
+// topology), and the one way an operation's parameters are shown only for it.
+import { type INodeProperties, updateDisplayOptions } from 'n8n-workflow';
+import { DEFAULT_EXCHANGE, DEFAULT_RETRY_DELAYS } from '../helpers/topology';
+
+/** Shows `properties` only for `operation` of `resource` (n8n's updateDisplayOptions). */
+export function forOperation(resource: string, operation: string, properties: INodeProperties[]): INodeProperties[] {
+	return updateDisplayOptions({ show: { resource: [resource], operation: [operation] } }, properties);
+}
 
 export const queueSetupProperty: INodeProperties = {
 	displayName: 'Queue Setup',

@@ -1,13 +1,13 @@
 // Node-side credential test: open one connection, close it, report the broker's own words.
-import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
-import { describeEndpoint, settingsFromCredentials, testConnection } from '../transport';
+import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+import { connectionFromCredentials, describeEndpoint, testConnection } from '../transport';
 
 export async function billingRabbitMqConnectionTest(
 	this: ICredentialTestFunctions,
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
 	try {
-		const settings = settingsFromCredentials((credential.data ?? {}) as Record<string, unknown>);
+		const settings = connectionFromCredentials((credential.data ?? {}) as ICredentialDataDecryptedObject);
 		const server = await testConnection(settings);
 		return {
 			status: 'OK',

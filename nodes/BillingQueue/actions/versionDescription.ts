@@ -1,0 +1,103 @@
+/* eslint-disable n8n-nodes-base/node-filename-against-convention */
+// (The rule expects a description to sit in the node file; here it is in actions/, as in
+// n8n's Postgres v2, and the node file imports it.)
+// The Billing Queue node's description: resources, operations and each operation's parameters.
+import { type INodeTypeDescription, NodeConnectionTypes } from 'n8n-workflow';
+import * as publish from './message/publish.operation';
+import * as retryOrPark from './message/retryOrPark.operation';
+import * as peek from './parked/peek.operation';
+import * as replay from './parked/replay.operation';
+import * as statistics from './stage/statistics.operation';
+
+export const versionDescription: INodeTypeDescription = {
+	displayName: 'Billing Queue',
+	name: 'billingQueue',
+	icon: 'file:billingQueue.svg',
+	group: ['transform'],
+	version: 1,
+	subtitle: '={{ $parameter["operation"] + ($parameter["stage"] ? ": " + $parameter["stage"] : "") }}',
+	description: 'Forward, retry, park and replay billing items between the RabbitMQ stage queues of the billing pipeline',
+	defaults: { name: 'Billing Queue' },
+	inputs: [NodeConnectionTypes.Main],
+	outputs: [NodeConnectionTypes.Main],
+	credentials: [{ name: 'billingRabbitMqApi', required: true, testedBy: 'billingRabbitMqConnectionTest' }],
+	properties: [
+		{
+			displayName: 'Resource',
+			name: 'resource',
+			type: 'options',
+			noDataExpression: true,
+			options: [
+				{ name: 'Message', value: 'message' },
+				{ name: 'Parked Message', value: 'parked' },
+				{ name: 'Stage', value: 'stage' },
+			],
+			default: 'message',
+		},
+		{
+			displayName: 'Operation',
+			name: 'operation',
+			type: 'options',
+			noDataExpression: true,
+			displayOptions: { show: { resource: ['message'] } },
+			options: [
+				{
+					name: 'Publish to Stage',
+					value: 'publish',
+					action: 'Publish items to a stage',
+					description: 'Forward each item to a stage queue; an item counts as forwarded once RabbitMQ confirmed it',
+				},
+				{
+					name: 'Retry or Park',
+					value: 'retryOrPark',
+					action: 'Retry or park failed items',
+					description: 'Send failed items to the retry path with attempt + 1, or to parking at max attempts',
+				},
+			],
+			default: 'publish',
+		},
+		{
+			displayName: 'Operation',
+			name: 'operation',
+			type: 'options',
+			noDataExpression: true,
+			displayOptions: { show: { resource: ['parked'] } },
+			options: [
+				{
+					name: 'Peek',
+					value: 'peek',
+					action: 'Peek at parked messages',
+					description: 'List parked messages with their errors without removing them',
+				},
+				{
+					name: 'Replay',
+					value: 'replay',
+					action: 'Replay parked messages',
+					description: 'Move parked messages back into their stage with the attempt count reset',
+				},
+			],
+			default: 'peek',
+		},
+		{
+			displayName: 'Operation',
+			name: 'operation',
+			type: 'options',
+			noDataExpression: true,
+			displayOptions: { show: { resource: ['stage'] } },
+			options: [
+				{
+					name: 'Queue Statistics',
+					value: 'statistics',
+					action: 'Get queue statistics',
+					description: 'Ready, consumers, retrying and parked counts per stage',
+				},
+			],
+			default: 'statistics',
+		},
+		...publish.description,
+		...retryOrPark.description,
+		...peek.description,
+		...replay.description,
+		...statistics.description,
+	],
+};
