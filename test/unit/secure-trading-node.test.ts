@@ -5,7 +5,8 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { runNode } from '../helpers/run-node';
 import { SecureTrading } from '../../nodes/SecureTrading/SecureTrading.node';
-import { billingKeyLockKey, heldBillingKeyLocks, LockWaitAborted, withBillingKeyLock } from '../../nodes/SecureTrading/helpers/billingKeyLock';
+import { chargeLock, chargeLockKey } from '../../nodes/SecureTrading/actions/payment/debitStoredCard.operation';
+import { LockWaitAborted } from '../../nodes/shared/concurrency';
 import { startSecureTradingSandbox, type SecureTradingSandbox } from '../../sandbox/secure-trading';
 
 const node = new SecureTrading();
@@ -163,6 +164,8 @@ describe('Secure Trading node', () => {
 			const outputs = await run(debitParams(parent, billingKey));
 			const json = only(outputs, 1);
 			expect(json).toMatchObject({ outcome: 'declined', retryable, reason, errorcode: '70000', errormessage: 'Decline', acquirerresponsecode: code, authcode: 'DECLINED' });
+			// The kit's failure object: the acquirer's code says more than the gateway's 70000.
+			expect(json.error).toEqual({ message: reason, code, retryable });
 			expect(outputs[1][0].pairedItem).toEqual({ item: 0 });
 			expect(sb.chargesFor(billingKey)).toHaveLength(0);
 		});
@@ -206,6 +209,7 @@ describe('Secure Trading node', () => {
 			const parent = sb.addStoredCard();
 			const currency = only(await run(debitParams(parent, key('mxn'), { currency: 'MXN' })), 1);
 			expect(currency).toMatchObject({ outcome: 'invalid', retryable: false, field: 'currencyiso3a', errorcode: '30000', errordata: ['currencyiso3a'] });
+			expect(currency.error).toEqual({ message: 'Invalid field: currencyiso3a', field: 'currencyiso3a', code: '30000', retryable: false });
 			const missing = only(await run(debitParams('99-9-99999', key('noparent'))), 1);
 			expect(missing).toMatchObject({ outcome: 'invalid', field: 'parenttransactionreference', errorcode: '20004' });
 		});
@@ -373,8 +377,12 @@ describe('Secure Trading node', () => {
 			['decimal minor units', { amount: '10.50', amountUnit: 'minor' }, 'amount', /whole number/],
 			['absurd amount', { amount: '1000000000000' }, 'amount', /maximum/],
 			['unknown currency', { currency: 'XYZ' }, 'currency', /XYZ/],
-			['missing billing key', { billingKey: '' }, 'billingKey', /Billing Key \(billingKey\) is required/],
-			['long billing key', { billingKey: 'x'.repeat(26) }, 'billingKey', /26 characters; at most 25/],
+			// Blank, not '': n8n itself refuses to run a node whose required parameter is ''.
+			['blank billing key', { billingKey: '   ' }, 'billingKey', /Billing key is missing or empty \(field "billingKey"\)/],
+			['long billing key', { billingKey: 'x'.repeat(26) }, 'billingKey', /longer than 25 characters/],
+			['billing key with a space', { billingKey: 'BK 1' }, 'billingKey', /may only hold letters, digits/],
+			['billing key above Max Billing Key Length', { billingKey: 'BK-12345', options: { maxOrderReferenceLength: 6 } }, 'billingKey', /longer than 6 characters/],
+			['timeout below its minimum', { options: { timeoutMs: 5 } }, 'options.timeoutMs', /"Timeout \(Ms\)" must be a number at least 100/],
 			['bad stored card reference', { storedCardReference: 'card-123' }, 'storedCardReference', /not a Secure Trading transaction reference/],
 		];
 
@@ -390,9 +398,17 @@ describe('Secure Trading node', () => {
 			const outputs = await run(params, { continueOnFail: true, items: [{ json: { id: 'a' } }, { json: { id: 'b' } }] });
 			expect(outputs[0]).toHaveLength(0);
 			expect(outputs[1].map((i) => i.json)).toEqual([
-				expect.objectContaining({ outcome: 'invalid', field, retryable: false, input: { id: 'a' }, error: expect.stringMatching(message) }),
-				expect.objectContaining({ outcome: 'invalid', field, input: { id: 'b' }, error: expect.stringMatching(/\[item 1\]/) }),
+				expect.objectContaining({
+					outcome: 'invalid',
+					retryable: false,
+					reason: expect.stringMatching(message),
+					input: { id: 'a' },
+					error: expect.objectContaining({ message: expect.stringMatching(message), field, retryable: false }),
+				}),
+				expect.objectContaining({ outcome: 'invalid', input: { id: 'b' }, error: expect.objectContaining({ message: expect.stringMatching(/\[item 1\]/), field }) }),
 			]);
+			// The field sits in the failure object now, not beside it.
+			for (const item of outputs[1]) expect(item.json).not.toHaveProperty('field');
 			expect(outputs[1].map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		});
 	});
@@ -406,23 +422,31 @@ describe('Secure Trading node', () => {
 			expect((error as NodeApiError).httpCode).toBe('401');
 			expect(JSON.stringify(error)).not.toContain('wrong-password');
 			const outputs = await run(debitParams(parent, key('401c')), { credentials: credentials({ password: 'wrong-password' }), continueOnFail: true });
-			expect(only(outputs, 1)).toMatchObject({ outcome: 'error', retryable: false, error: expect.stringMatching(/401/) });
+			expect(only(outputs, 1)).toMatchObject({
+				outcome: 'error',
+				retryable: false,
+				input: { customer: 'ACME' },
+				error: { message: expect.stringMatching(/401/), code: '401', retryable: false, description: expect.stringMatching(/username and password/) },
+			});
 		});
 
 		it('an unknown or foreign site reference is a NodeApiError carrying the gateway message', async () => {
 			const parent = sb.addStoredCard();
 			const unknown = await thrown(run(debitParams(parent, key('30001')), { credentials: credentials({ siteReference: 'test_nosuch' }) }));
 			expect(unknown).toBeInstanceOf(NodeApiError);
-			expect(unknown.message).toBe('Secure Trading: Unknown site (errorcode 30001)');
+			expect(unknown.message).toBe('Secure Trading: Unknown site (errorcode 30001) [item 0]');
 			const foreign = await thrown(run(debitParams(parent, key('30006')), { credentials: credentials({ siteReference: 'test_other99' }) }));
-			expect(foreign.message).toBe('Secure Trading: Invalid sitereference for alias (errorcode 30006)');
+			expect(foreign.message).toBe('Secure Trading: Invalid sitereference for alias (errorcode 30006) [item 0]');
 			expect((foreign as NodeApiError).description).toMatch(/test_other99/);
 		});
 
 		it('a credential without a site reference fails before any request', async () => {
 			const error = await thrown(run(debitParams('1-2-3', key('nosite')), { credentials: credentials({ siteReference: '' }) }));
 			expect(error).toBeInstanceOf(NodeOperationError);
-			expect(error.message).toMatch(/no site reference/);
+			expect(error.message).toBe('Secure Trading credential: Site Reference is empty');
+			// Under Continue On Fail every item goes to the failure output naming the credential field.
+			const outputs = await run(debitParams('1-2-3', key('nosite')), { credentials: credentials({ siteReference: '' }), continueOnFail: true });
+			expect(only(outputs, 1).error).toMatchObject({ message: 'Secure Trading credential: Site Reference is empty', field: 'siteReference', retryable: false });
 		});
 	});
 
@@ -558,7 +582,7 @@ describe('Secure Trading node', () => {
 			expect(sb.callCounts().AUTH - authsBefore).toBe(1);
 			// The second run queried only after the first one's AUTH.
 			expect(arrivals(billingKey, from)).toEqual(['TRANSACTIONQUERY', 'AUTH', 'TRANSACTIONQUERY']);
-			expect(heldBillingKeyLocks()).toBe(0);
+			expect(chargeLock.size).toBe(0);
 		});
 
 		it('different billing keys, or the same key on another site, are not held up by each other', async () => {
@@ -594,19 +618,19 @@ describe('Secure Trading node', () => {
 			const order: string[] = [];
 			let releaseFirst!: () => void;
 			const firstGate = new Promise<void>((resolve) => (releaseFirst = resolve));
-			const first = withBillingKeyLock(billingKeyLockKey('test_site', 'K'), async () => {
+			const first = chargeLock.run(chargeLockKey('test_site', 'K'), async () => {
 				order.push('first:start');
 				await firstGate;
 				order.push('first:end');
 				throw new Error('gateway exploded');
 			});
 			const controller = new AbortController();
-			const cancelled = withBillingKeyLock(billingKeyLockKey('test_site', 'K'), async () => order.push('cancelled ran'), controller.signal);
-			const third = withBillingKeyLock(billingKeyLockKey('test_site', 'K'), async () => {
+			const cancelled = chargeLock.run(chargeLockKey('test_site', 'K'), async () => order.push('cancelled ran'), controller.signal);
+			const third = chargeLock.run(chargeLockKey('test_site', 'K'), async () => {
 				order.push('third');
 				return 3;
 			});
-			const unrelated = await withBillingKeyLock(billingKeyLockKey('test_site', 'other'), async () => 'free');
+			const unrelated = await chargeLock.run(chargeLockKey('test_site', 'other'), async () => 'free');
 			expect(unrelated).toBe('free');
 			controller.abort();
 			await expect(cancelled).rejects.toBeInstanceOf(LockWaitAborted);
@@ -615,7 +639,7 @@ describe('Secure Trading node', () => {
 			await expect(first).rejects.toThrow('gateway exploded');
 			await expect(third).resolves.toBe(3);
 			expect(order).toEqual(['first:start', 'first:end', 'third']);
-			expect(heldBillingKeyLocks()).toBe(0);
+			expect(chargeLock.size).toBe(0);
 		});
 	});
 
@@ -628,7 +652,7 @@ describe('Secure Trading node', () => {
 			expect(await test({ password: 'nope' })).toEqual({ status: 'Error', message: expect.stringMatching(/Wrong webservices username or password \(HTTP 401\)/) });
 			expect(await test({ siteReference: 'test_missing' })).toEqual({ status: 'Error', message: expect.stringMatching(/Unknown site reference "test_missing" \(errorcode 30001/) });
 			expect(await test({ siteReference: 'test_other99' })).toEqual({ status: 'Error', message: expect.stringMatching(/not valid for webservices user .*30006/) });
-			expect(await test({ siteReference: '' })).toEqual({ status: 'Error', message: expect.stringMatching(/no site reference/) });
+			expect(await test({ siteReference: '' })).toEqual({ status: 'Error', message: 'Secure Trading credential: Site Reference is empty' });
 		});
 	});
 });

@@ -2,7 +2,8 @@ import * as net from 'net';
 import { startSecureTradingSandbox, type SecureTradingSandbox } from '../../sandbox/secure-trading';
 import { endpointFor, sendToGateway, TransportError, type GatewayRequest, type TransportConfig } from '../../nodes/SecureTrading/transport';
 import { classifyResponse, describeAcquirerCode, pickGatewayFields } from '../../nodes/SecureTrading/helpers/outcome';
-import { connectionFromCredentials, CredentialError } from '../../nodes/SecureTrading/helpers/credentials';
+import { connectionFromCredentials } from '../../nodes/SecureTrading/transport/credentials';
+import { FieldError, ServiceError } from '../../nodes/shared/errors';
 
 async function freePort(): Promise<number> {
 	const server = net.createServer();
@@ -82,6 +83,9 @@ describe('Secure Trading transport', () => {
 	it('reports HTTP 401 as unauthorized, not processed', async () => {
 		const error = await transportError(sendToGateway({ ...config, password: 'wrong' }, [auth('T-401')]));
 		expect(error).toMatchObject({ kind: 'unauthorized', httpStatus: 401, mayHaveBeenProcessed: false });
+		// A kit ServiceError: the kind is its code; a refused login is not worth retrying as is.
+		expect(error).toBeInstanceOf(ServiceError);
+		expect(error).toMatchObject({ code: 'unauthorized', retryable: false, httpCode: '401' });
 		expect(error.message).not.toContain('wrong');
 	});
 
@@ -111,7 +115,7 @@ describe('Secure Trading transport', () => {
 		const error = await transportError(
 			sendToGateway({ ...config, endpoint: `http://127.0.0.1:${port}/json/`, maxConnectAttempts: 3, connectRetryDelayMs: 30 }, [auth('T-refused')]),
 		);
-		expect(error).toMatchObject({ kind: 'connect', mayHaveBeenProcessed: false });
+		expect(error).toMatchObject({ kind: 'connect', mayHaveBeenProcessed: false, code: 'connect', retryable: true });
 		expect(error.message).toMatch(/ECONNREFUSED/);
 		expect(Date.now() - started).toBeGreaterThanOrEqual(55);
 	});
@@ -119,7 +123,7 @@ describe('Secure Trading transport', () => {
 	it('never re-sends after the connection was made: dropped answer', async () => {
 		sb.injectFault({ kind: 'dropAfterCharge' });
 		const error = await transportError(sendToGateway(config, [auth('T-drop')]));
-		expect(error).toMatchObject({ kind: 'connectionLost', mayHaveBeenProcessed: true });
+		expect(error).toMatchObject({ kind: 'connectionLost', mayHaveBeenProcessed: true, retryable: false });
 		expect(sb.callCounts().AUTH).toBe(1);
 		expect(sb.chargesFor('T-drop')).toHaveLength(1);
 	});
@@ -181,8 +185,9 @@ describe('credential parsing', () => {
 			} catch (error) {
 				caught = error;
 			}
-			expect(caught).toBeInstanceOf(CredentialError);
-			expect((caught as CredentialError).field).toBe(field);
+			expect(caught).toBeInstanceOf(FieldError);
+			expect((caught as FieldError).field).toBe(field);
+			expect((caught as FieldError).message).toMatch(/^Secure Trading credential: /);
 		}
 	});
 });

@@ -1,4 +1,6 @@
-import type { INodeProperties } from 'n8n-workflow';
+// Descriptions shared by several operations. Operations set where they show with
+// updateDisplayOptions, so these carry no resource/operation conditions of their own.
+import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
 export const timeoutOption: INodeProperties = {
 	displayName: 'Timeout (Ms)',
@@ -45,9 +47,21 @@ export const verificationDelayOption: INodeProperties = {
 	description: 'When the result of a request is unknown (timeout, dropped connection, 5xx, 60010...), how long to wait before asking the gateway what happened',
 };
 
-/** Fields shared by operations that take an amount. */
-export function amountFields(show: Record<string, string[]>): INodeProperties[] {
-	return [
+/** The Options collection of an operation. */
+export function optionsCollection(options: INodeProperties[]): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options,
+	};
+}
+
+/** Fields shared by operations that take an amount; `displayOptions` narrows them further (e.g. partial refunds only). */
+export function amountFields(displayOptions?: IDisplayOptions): INodeProperties[] {
+	const fields: INodeProperties[] = [
 		{
 			displayName: 'Amount',
 			name: 'amount',
@@ -56,7 +70,6 @@ export function amountFields(show: Record<string, string[]>): INodeProperties[] 
 			required: true,
 			placeholder: '10.50',
 			description: 'The amount, in major units ("10.50") or minor units ("1050") as chosen below',
-			displayOptions: { show },
 		},
 		{
 			displayName: 'Amount Unit',
@@ -68,7 +81,6 @@ export function amountFields(show: Record<string, string[]>): INodeProperties[] 
 				{ name: 'Minor Units (e.g. 1050)', value: 'minor' },
 			],
 			description: 'How to read the amount. It is sent in minor units of the currency (JPY 0, GBP 2, BHD 3 decimals).',
-			displayOptions: { show },
 		},
 		{
 			displayName: 'Currency',
@@ -78,7 +90,7 @@ export function amountFields(show: Record<string, string[]>): INodeProperties[] 
 			required: true,
 			placeholder: 'GBP',
 			description: 'ISO 4217 currency code',
-			displayOptions: { show },
 		},
 	];
+	return displayOptions ? fields.map((field) => ({ ...field, displayOptions })) : fields;
 }

@@ -1,5 +1,11 @@
 // Turns a gateway response element into one normalised `outcome` with a readable reason and
-// whether trying again later may succeed. The gateway's own fields stay beside it.
+// whether trying again later may succeed, and that outcome into the item on the node's outputs:
+// the gateway's own (whitelisted) fields stay beside it.
+import type { IDataObject } from 'n8n-workflow';
+import { errorFacts, FieldError, toNodeError } from '../../shared/errors';
+import type { Failure } from '../../shared/failure';
+import type { OperationContext } from '../../shared/operation';
+import { booleanParameter } from '../../shared/parameters';
 import type { GatewayResponse } from '../transport';
 
 export type Outcome =
@@ -179,4 +185,54 @@ export function pickGatewayFields(response: GatewayResponse): Record<string, str
 		else if (key === 'errordata' && Array.isArray(value)) out[key] = value.map(String);
 	}
 	return out;
+}
+
+/** The output item: normalised outcome first, then the gateway's own (whitelisted) fields. */
+export function resultItem(classification: Classification, response: GatewayResponse | undefined, extra: IDataObject = {}): IDataObject {
+	return {
+		outcome: classification.outcome,
+		retryable: classification.retryable,
+		reason: classification.reason,
+		...(classification.field ? { field: classification.field } : {}),
+		...extra,
+		...(response ? pickGatewayFields(response) : {}),
+	};
+}
+
+/**
+ * The failure a gateway-decided outcome carries: the reason, the acquirer's code for a bank
+ * decline (more telling than 70000), else the gateway errorcode, else the outcome itself.
+ */
+export function failureOfOutcome(json: IDataObject): Failure {
+	const errorcode = typeof json.errorcode === 'string' && json.errorcode !== '' ? json.errorcode : undefined;
+	const acquirer = typeof json.acquirerresponsecode === 'string' && json.acquirerresponsecode !== '' ? json.acquirerresponsecode : undefined;
+	return {
+		message: String(json.reason),
+		code: (errorcode === '70000' ? acquirer : undefined) ?? errorcode ?? String(json.outcome),
+		retryable: json.retryable === true,
+		...(typeof json.field === 'string' ? { field: json.field } : {}),
+	};
+}
+
+/**
+ * Runs one item's gateway work and records its outcome: a success outcome to output 1, any other
+ * to output 2 with the failure object. A throw (bad input, a misconfigured credential) becomes an
+ * `invalid` or `error` item under Continue On Fail (the workflow routes on `outcome`), else it
+ * fails the node. With Include Input Data the input item rides along under `input`.
+ */
+export async function settleItem<TClient>(ctx: OperationContext<TClient>, itemIndex: number, run: () => Promise<IDataObject>): Promise<void> {
+	const includeInput = booleanParameter(ctx.fns, 'options.includeInputData', itemIndex, true);
+	const withInput = (json: IDataObject): IDataObject => (includeInput ? { ...json, input: ctx.items[itemIndex].json } : json);
+	let json: IDataObject;
+	try {
+		json = await run();
+	} catch (error) {
+		if (!ctx.results.continueOnFail) throw error;
+		const nodeError = toNodeError(ctx.node, error, itemIndex);
+		const outcome: Outcome = error instanceof FieldError ? 'invalid' : 'error';
+		ctx.results.error(itemIndex, nodeError, withInput({ outcome, retryable: errorFacts(nodeError).retryable ?? false, reason: nodeError.message }));
+		return;
+	}
+	if (SUCCESS_OUTCOMES.has(json.outcome as Outcome)) ctx.results.success(itemIndex, withInput(json));
+	else ctx.results.failure(itemIndex, failureOfOutcome(json), withInput(json));
 }

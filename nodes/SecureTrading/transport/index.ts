@@ -7,6 +7,8 @@ import * as http from 'http';
 import * as https from 'https';
 import * as zlib from 'zlib';
 import { randomBytes } from 'crypto';
+import { sleep } from 'n8n-workflow';
+import { ServiceError } from '../../shared/errors';
 
 export const GATEWAY_URLS = {
 	eu: 'https://webservices.securetrading.net',
@@ -64,7 +66,12 @@ export type TransportFailureKind =
 	| 'referenceMismatch'
 	| 'aborted';
 
-export class TransportError extends Error {
+/**
+ * The gateway could not be asked, or did not answer properly. `code` is the kind; `retryable` is
+ * true only when nothing was sent (the connection was never made), so trying again cannot charge
+ * twice. Whether to verify with a query is the caller's call, from `mayHaveBeenProcessed`.
+ */
+export class TransportError extends ServiceError {
 	readonly kind: TransportFailureKind;
 	/** False only when the gateway certainly did not process the request. */
 	readonly mayHaveBeenProcessed: boolean;
@@ -76,7 +83,12 @@ export class TransportError extends Error {
 		message: string,
 		details: { requestReference: string; mayHaveBeenProcessed: boolean; httpStatus?: number },
 	) {
-		super(message);
+		super(message, {
+			code: kind,
+			retryable: !details.mayHaveBeenProcessed && (kind === 'connect' || kind === 'aborted'),
+			httpCode: details.httpStatus,
+			details: { requestreference: details.requestReference },
+		});
 		this.name = 'TransportError';
 		this.kind = kind;
 		this.requestReference = details.requestReference;
@@ -183,7 +195,8 @@ async function postWithConnectRetries(
 			lastError = failure.message;
 			const nextElapsed = Date.now() - started + retryDelayMs;
 			if (attempt >= maxAttempts || nextElapsed >= windowMs || nextElapsed >= timeoutMs) break;
-			await delay(retryDelayMs, config.signal);
+			// Cancelled while waiting: the next attempt sees the aborted signal and reports it.
+			await sleep(retryDelayMs, config.signal).catch(() => undefined);
 		}
 	}
 	throw new TransportError('connect', `Could not connect to ${url.host}: ${lastError}`, { requestReference, mayHaveBeenProcessed: false });
@@ -315,16 +328,4 @@ function parseReply(reply: RawReply, requestReference: string): GatewayResult {
 
 function malformed(message: string, requestReference: string, httpStatus: number): TransportError {
 	return new TransportError('malformed', message, { requestReference, mayHaveBeenProcessed: true, httpStatus });
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-	return new Promise((resolve) => {
-		const timer = setTimeout(done, ms);
-		function done() {
-			clearTimeout(timer);
-			signal?.removeEventListener('abort', done);
-			resolve();
-		}
-		signal?.addEventListener('abort', done);
-	});
 }

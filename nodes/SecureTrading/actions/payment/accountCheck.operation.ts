@@ -1,15 +1,16 @@
 // Account check: a zero-amount check that a stored card is still usable. Nothing is charged,
 // so any transport failure is simply retryable.
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions, type IDataObject, type INodeProperties } from 'n8n-workflow';
+import { forEachItem, type OperationContext } from '../../../shared/operation';
+import { choiceParameter } from '../../../shared/parameters';
 import type { GatewayRequest } from '../../transport';
-import { callGateway, resultItem, type OperationContext } from '../../helpers/api';
-import { classifyResponse } from '../../helpers/outcome';
-import { currencyParam, inputError, transactionReference } from '../../helpers/params';
-import { connectTimeoutOption, includeInputOption, timeoutOption } from '../common.descriptions';
+import type { SecureTradingConnection } from '../../transport/credentials';
+import { callGateway, gatewayCall } from '../../helpers/gateway';
+import { classifyResponse, resultItem, settleItem } from '../../helpers/outcome';
+import { currencyParameter, transactionReference } from '../../helpers/params';
+import { connectTimeoutOption, includeInputOption, optionsCollection, timeoutOption } from '../common.descriptions';
 
-const show = { resource: ['payment'], operation: ['accountCheck'] };
-
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Stored Card Reference',
 		name: 'storedCardReference',
@@ -18,7 +19,6 @@ export const description: INodeProperties[] = [
 		required: true,
 		placeholder: '55-9-35032',
 		description: 'Transaction reference of the AUTH or ACCOUNTCHECK that stored the card',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Currency',
@@ -27,7 +27,6 @@ export const description: INodeProperties[] = [
 		default: 'GBP',
 		required: true,
 		description: 'ISO 4217 currency of the account to check against',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Account Type',
@@ -39,37 +38,33 @@ export const description: INodeProperties[] = [
 			{ name: 'Mail/Telephone Order (MOTO)', value: 'MOTO' },
 		],
 		description: 'Account checks run on ECOM or MOTO accounts',
-		displayOptions: { show },
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [connectTimeoutOption, includeInputOption, timeoutOption],
-	},
+	optionsCollection([connectTimeoutOption, includeInputOption, timeoutOption]),
 ];
 
-export async function execute(ctx: OperationContext): Promise<IDataObject> {
-	const { fns, itemIndex } = ctx;
+export const description = updateDisplayOptions({ show: { resource: ['payment'], operation: ['accountCheck'] } }, properties);
+
+export async function execute(ctx: OperationContext<SecureTradingConnection>): Promise<void> {
+	await forEachItem(ctx, async (_item, itemIndex) => await settleItem(ctx, itemIndex, async () => await accountCheck(ctx, itemIndex)));
+}
+
+async function accountCheck(ctx: OperationContext<SecureTradingConnection>, itemIndex: number): Promise<IDataObject> {
+	const { fns } = ctx;
 	const parent = transactionReference(fns, itemIndex, 'storedCardReference', 'Stored Card Reference');
-	const currency = currencyParam(fns, itemIndex);
-	const accountType = fns.getNodeParameter('accountType', itemIndex, 'ECOM') as string;
-	if (accountType !== 'ECOM' && accountType !== 'MOTO') {
-		throw inputError(fns, itemIndex, 'accountType', `Account Type (accountType) "${accountType}" must be ECOM or MOTO for an account check`);
-	}
+	const currency = currencyParameter(fns, itemIndex);
+	// Account checks run on ECOM or MOTO accounts only.
+	const accountType = choiceParameter(fns, 'accountType', itemIndex, ['ECOM', 'MOTO'] as const, 'ECOM');
+	const call = gatewayCall(ctx, itemIndex);
 	const request: GatewayRequest = {
 		requesttypedescriptions: ['ACCOUNTCHECK'],
-		sitereference: ctx.connection.siteReference,
+		sitereference: call.connection.siteReference,
 		accounttypedescription: accountType,
 		parenttransactionreference: parent,
 		credentialsonfile: '2',
 		baseamount: '0',
 		currencyiso3a: currency,
 	};
-	const result = await callGateway(ctx, request);
+	const result = await callGateway(call, request);
 	if (!result.ok) {
 		return resultItem({ outcome: 'retryable', retryable: true, reason: `Account check not completed: ${result.error.message}` }, undefined, {
 			requestreference: result.requestReference,

@@ -8,27 +8,37 @@
 // query is cheap next to a double charge. When the AUTH's own result is unknown (timeout or
 // dropped connection after sending, 5xx, garbled answer, 60010/60034/70001/99999) the node
 // queries again and reports what the gateway holds; it never re-sends the AUTH in the same run.
-// Query and AUTH run under an in-process lock per site and billing key (helpers/billingKeyLock),
-// so two executions charging the same key at once in one n8n process cannot both charge.
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+// Query and AUTH run under an in-process lock per site and billing key (`chargeLock`), so two
+// executions charging the same key at once in one n8n process cannot both charge.
+import { sleep, updateDisplayOptions, type IDataObject, type INodeProperties } from 'n8n-workflow';
+import { MAX_BILLING_KEY_LENGTH, validateBillingKey } from '../../../shared/billingKey';
+import { KeyedLock, LockWaitAborted } from '../../../shared/concurrency';
 import { formatMinorUnits } from '../../../shared/currency';
+import { FieldError } from '../../../shared/errors';
+import { forEachItem, type OperationContext } from '../../../shared/operation';
+import { choiceParameter, numberParameter, textParameter } from '../../../shared/parameters';
 import type { GatewayRequest, GatewayResponse } from '../../transport';
-import { callGateway, findExistingCharge, resultItem, sleep, type ExistingCharge, type OperationContext } from '../../helpers/api';
-import { billingKeyLockKey, LockWaitAborted, withBillingKeyLock } from '../../helpers/billingKeyLock';
-import { classifyResponse, type Classification } from '../../helpers/outcome';
-import { amountParam, currencyParam, inputError, numberOption, requiredString, transactionReference } from '../../helpers/params';
-import { amountFields, concurrencyOption, connectTimeoutOption, includeInputOption, timeoutOption, verificationDelayOption } from '../common.descriptions';
+import type { SecureTradingConnection } from '../../transport/credentials';
+import { callGateway, findExistingCharge, gatewayCall, type ExistingCharge, type GatewayCall } from '../../helpers/gateway';
+import { classifyResponse, resultItem, settleItem, type Classification } from '../../helpers/outcome';
+import { amountParameter, currencyParameter, transactionReference } from '../../helpers/params';
+import {
+	amountFields,
+	concurrencyOption,
+	connectTimeoutOption,
+	includeInputOption,
+	optionsCollection,
+	timeoutOption,
+	verificationDelayOption,
+} from '../common.descriptions';
 
-const show = { resource: ['payment'], operation: ['debitStoredCard'] };
-
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName:
 			'Before charging, the node always checks the gateway for an earlier successful charge with the same billing key and returns that instead, so re-running is safe',
 		name: 'debitNotice',
 		type: 'notice',
 		default: '',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Stored Card Reference',
@@ -38,7 +48,6 @@ export const description: INodeProperties[] = [
 		required: true,
 		placeholder: '55-9-35032',
 		description: 'Transaction reference of the earlier AUTH or ACCOUNTCHECK that stored the card (sent as parenttransactionreference)',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Billing Key',
@@ -48,9 +57,8 @@ export const description: INodeProperties[] = [
 		required: true,
 		placeholder: 'INV-2024-000123',
 		description: "The billing item's unique key, sent as orderreference. At most one successful charge is made per key.",
-		displayOptions: { show },
 	},
-	...amountFields(show),
+	...amountFields(),
 	{
 		displayName: 'Account Type',
 		name: 'accountType',
@@ -62,7 +70,6 @@ export const description: INodeProperties[] = [
 			{ name: 'Mail/Telephone Order (MOTO)', value: 'MOTO', description: 'Merchant-initiated charge on a MOTO account' },
 		],
 		description: 'Sent as accounttypedescription',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Initiation Reason',
@@ -77,83 +84,97 @@ export const description: INodeProperties[] = [
 			{ name: 'Unscheduled Payment (C)', value: 'C' },
 		],
 		description: 'Why the merchant initiates this charge on stored credentials (initiationreason), needed for ECOM and MOTO',
-		displayOptions: { show: { ...show, accountType: ['ECOM', 'MOTO'] } },
+		displayOptions: { show: { accountType: ['ECOM', 'MOTO'] } },
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [
-			concurrencyOption,
-			connectTimeoutOption,
-			includeInputOption,
-			{
-				displayName: 'Max Billing Key Length',
-				name: 'maxOrderReferenceLength',
-				type: 'number',
-				default: 25,
-				typeOptions: { minValue: 1, maxValue: 255 },
-				description:
-					'Longest billing key accepted. Trust Payments recommends order references of 25 characters or less; a truncated one could not be found again by the duplicate check.',
-			},
-			{
-				displayName: 'Subscription Number',
-				name: 'subscriptionNumber',
-				type: 'number',
-				default: 0,
-				typeOptions: { minValue: 0 },
-				description: 'Position of this payment in a recurring series (0 = not sent)',
-			},
-			{
-				displayName: 'Subscription Type',
-				name: 'subscriptionType',
-				type: 'options',
-				default: '',
-				options: [
-					{ name: 'Not Sent', value: '' },
-					{ name: 'Installment', value: 'INSTALLMENT' },
-					{ name: 'Recurring', value: 'RECURRING' },
-				],
-			},
-			timeoutOption,
-			verificationDelayOption,
-		],
-	},
+	optionsCollection([
+		concurrencyOption,
+		connectTimeoutOption,
+		includeInputOption,
+		{
+			displayName: 'Max Billing Key Length',
+			name: 'maxOrderReferenceLength',
+			type: 'number',
+			default: 25,
+			typeOptions: { minValue: 1, maxValue: 255 },
+			description:
+				'Longest billing key accepted, at most 25 (the billing key limit): a lower value only narrows it. Trust Payments recommends order references of 25 characters or less; a truncated one could not be found again by the duplicate check.',
+		},
+		{
+			displayName: 'Subscription Number',
+			name: 'subscriptionNumber',
+			type: 'number',
+			default: 0,
+			typeOptions: { minValue: 0 },
+			description: 'Position of this payment in a recurring series (0 = not sent)',
+		},
+		{
+			displayName: 'Subscription Type',
+			name: 'subscriptionType',
+			type: 'options',
+			default: '',
+			options: [
+				{ name: 'Not Sent', value: '' },
+				{ name: 'Installment', value: 'INSTALLMENT' },
+				{ name: 'Recurring', value: 'RECURRING' },
+			],
+		},
+		timeoutOption,
+		verificationDelayOption,
+	]),
 ];
 
-export async function execute(ctx: OperationContext): Promise<IDataObject> {
-	const { fns, itemIndex } = ctx;
+export const description = updateDisplayOptions({ show: { resource: ['payment'], operation: ['debitStoredCard'] } }, properties);
+
+/**
+ * Held from the pre-charge query until the outcome is known, per site and billing key. Module
+ * level on purpose: n8n loads a node's module once per process and every execution shares it.
+ * It does not reach across processes (queue-mode workers); there the query guard still applies.
+ */
+export const chargeLock = new KeyedLock();
+
+export function chargeLockKey(siteReference: string, billingKey: string): string {
+	return `${siteReference}\u0000${billingKey}`;
+}
+
+export async function execute(ctx: OperationContext<SecureTradingConnection>): Promise<void> {
+	// An AUTH waits about a second on the acquirer: charge several items at once.
+	const concurrency = numberParameter(ctx.fns, 'options.concurrency', 0, { default: 10, min: 1, max: 50, integer: true, label: 'Concurrency' });
+	await forEachItem(ctx, async (_item, itemIndex) => await settleItem(ctx, itemIndex, async () => await debit(ctx, itemIndex)), concurrency);
+}
+
+async function debit(ctx: OperationContext<SecureTradingConnection>, itemIndex: number): Promise<IDataObject> {
+	const { fns } = ctx;
 	const parent = transactionReference(fns, itemIndex, 'storedCardReference', 'Stored Card Reference');
-	const billingKey = requiredString(fns, itemIndex, 'billingKey', 'Billing Key');
-	const maxLength = numberOption(fns, itemIndex, 'maxOrderReferenceLength', 25, 1);
+	const billingKey = validateBillingKey(fns.getNodeParameter('billingKey', itemIndex, '') as unknown, 'billingKey');
+	// A further, lower limit for gateways that take shorter order references; never above the key's own.
+	const maxLength = numberParameter(fns, 'options.maxOrderReferenceLength', itemIndex, {
+		default: MAX_BILLING_KEY_LENGTH,
+		min: 1,
+		max: 255,
+		integer: true,
+		label: 'Max Billing Key Length',
+	});
 	if (billingKey.length > maxLength) {
-		throw inputError(
-			fns,
-			itemIndex,
+		throw new FieldError(
 			'billingKey',
-			`Billing Key (billingKey) "${billingKey}" is ${billingKey.length} characters; at most ${maxLength} are allowed`,
+			`Billing key "${billingKey}" is longer than ${maxLength} characters, the Max Billing Key Length option (field "billingKey")`,
 			'Gateways may truncate long order references, which would defeat the duplicate-charge check. Use a shorter key or raise the limit in Options.',
 		);
 	}
-	const currency = currencyParam(fns, itemIndex);
-	const amountMinor = amountParam(fns, itemIndex, currency);
-	const accountType = fns.getNodeParameter('accountType', itemIndex, 'RECUR') as string;
-	if (!['RECUR', 'ECOM', 'MOTO'].includes(accountType)) {
-		throw inputError(fns, itemIndex, 'accountType', `Account Type (accountType) "${accountType}" must be RECUR, ECOM or MOTO`);
-	}
-	const initiationReason = accountType === 'RECUR' ? undefined : (fns.getNodeParameter('initiationReason', itemIndex, 'C') as string);
-	const subscriptionType = fns.getNodeParameter('options.subscriptionType', itemIndex, '') as string;
-	const subscriptionNumber = numberOption(fns, itemIndex, 'subscriptionNumber', 0, 0);
-	const verificationDelayMs = numberOption(fns, itemIndex, 'verificationDelayMs', 2000, 0);
+	const currency = currencyParameter(fns, itemIndex);
+	const amountMinor = amountParameter(fns, itemIndex, currency);
+	const accountType = choiceParameter(fns, 'accountType', itemIndex, ['RECUR', 'ECOM', 'MOTO'] as const, 'RECUR');
+	const initiationReason = accountType === 'RECUR' ? undefined : textParameter(fns, 'initiationReason', itemIndex, 'C');
+	const subscriptionType = textParameter(fns, 'options.subscriptionType', itemIndex);
+	const subscriptionNumber = numberParameter(fns, 'options.subscriptionNumber', itemIndex, { default: 0, min: 0, label: 'Subscription Number' });
+	const verificationDelayMs = numberParameter(fns, 'options.verificationDelayMs', itemIndex, { default: 2000, min: 0, label: 'Verification Delay (Ms)' });
+	const call = gatewayCall(ctx, itemIndex);
 
 	const base: IDataObject = { billingKey, amountMinor, amount: formatMinorUnits(amountMinor, currency), currency, reusedExisting: false };
 
 	const request: GatewayRequest = {
 		requesttypedescriptions: ['AUTH'],
-		sitereference: ctx.connection.siteReference,
+		sitereference: call.connection.siteReference,
 		accounttypedescription: accountType,
 		parenttransactionreference: parent,
 		credentialsonfile: '2',
@@ -167,10 +188,10 @@ export async function execute(ctx: OperationContext): Promise<IDataObject> {
 
 	// Same process, same billing key: the second execution waits here until the first has charged.
 	try {
-		return await withBillingKeyLock(
-			billingKeyLockKey(ctx.connection.siteReference, billingKey),
-			async () => await queryThenCharge(ctx, { billingKey, request, base, amountMinor, currency, verificationDelayMs }),
-			ctx.transport.signal,
+		return await chargeLock.run(
+			chargeLockKey(call.connection.siteReference, billingKey),
+			async () => await queryThenCharge(call, { billingKey, request, base, amountMinor, currency, verificationDelayMs }),
+			call.transport.signal,
 		);
 	} catch (error) {
 		if (error instanceof LockWaitAborted) return resultItem({ outcome: 'retryable', retryable: true, reason: `Nothing was charged: ${error.message}` }, undefined, base);
@@ -187,10 +208,10 @@ interface ChargeJob {
 	verificationDelayMs: number;
 }
 
-async function queryThenCharge(ctx: OperationContext, job: ChargeJob): Promise<IDataObject> {
+async function queryThenCharge(call: GatewayCall, job: ChargeJob): Promise<IDataObject> {
 	const { billingKey, request, base, amountMinor, currency, verificationDelayMs } = job;
 	// 1. Has this billing key been charged already?
-	const before = await findExistingCharge(ctx, billingKey);
+	const before = await findExistingCharge(call, billingKey);
 	if (before.state === 'unverifiable') {
 		return resultItem(
 			{ outcome: 'retryable', retryable: true, reason: `Nothing was charged: could not check the gateway for an earlier charge (${before.reason})` },
@@ -201,7 +222,7 @@ async function queryThenCharge(ctx: OperationContext, job: ChargeJob): Promise<I
 	if (before.state !== 'none') return existingChargeItem(before, base, amountMinor, currency, 'already charged for this billing key');
 
 	// 2. Charge.
-	const result = await callGateway(ctx, request);
+	const result = await callGateway(call, request);
 	let doubt: { reason: string; classification?: Classification; response?: GatewayResponse };
 	if (result.ok) {
 		const classification = classifyResponse('AUTH', result.response);
@@ -222,7 +243,7 @@ async function queryThenCharge(ctx: OperationContext, job: ChargeJob): Promise<I
 
 	// 3. The AUTH may or may not have been charged: ask the gateway, never re-send blindly.
 	await sleep(verificationDelayMs);
-	const after = await findExistingCharge(ctx, billingKey);
+	const after = await findExistingCharge(call, billingKey);
 	const extra = { ...base, requestreference: result.requestReference, uncertainResult: doubt.reason };
 	if (after.state === 'charged' || after.state === 'suspended') {
 		return existingChargeItem(after, extra, amountMinor, currency, `charge confirmed by a transaction query after: ${doubt.reason}`);

@@ -1,17 +1,18 @@
 // Refund a settled payment, fully or partly. Like the debit, an uncertain result is checked
 // with a query rather than re-sent, and (by default) an identical earlier refund is reused
 // instead of paying the customer twice when the workflow is re-run.
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { sleep, updateDisplayOptions, type IDataObject, type INodeProperties } from 'n8n-workflow';
 import { formatMinorUnits } from '../../../shared/currency';
+import { forEachItem, type OperationContext } from '../../../shared/operation';
+import { booleanParameter, choiceParameter, numberParameter } from '../../../shared/parameters';
 import type { GatewayRequest, GatewayResponse } from '../../transport';
-import { callGateway, queryTransactions, resultItem, sleep, type OperationContext } from '../../helpers/api';
-import { classifyResponse } from '../../helpers/outcome';
-import { amountParam, currencyParam, numberOption, transactionReference } from '../../helpers/params';
-import { amountFields, connectTimeoutOption, includeInputOption, timeoutOption, verificationDelayOption } from '../common.descriptions';
+import type { SecureTradingConnection } from '../../transport/credentials';
+import { callGateway, gatewayCall, queryTransactions } from '../../helpers/gateway';
+import { classifyResponse, resultItem, settleItem } from '../../helpers/outcome';
+import { amountParameter, currencyParameter, transactionReference } from '../../helpers/params';
+import { amountFields, connectTimeoutOption, includeInputOption, optionsCollection, timeoutOption, verificationDelayOption } from '../common.descriptions';
 
-const show = { resource: ['payment'], operation: ['refund'] };
-
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Transaction Reference',
 		name: 'transactionReference',
@@ -20,7 +21,6 @@ export const description: INodeProperties[] = [
 		required: true,
 		placeholder: '55-9-35032',
 		description: 'The settled AUTH to refund (sent as parenttransactionreference)',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Refund Type',
@@ -32,45 +32,43 @@ export const description: INodeProperties[] = [
 			{ name: 'Full', value: 'full', description: 'Refund whatever has not been refunded yet' },
 			{ name: 'Partial', value: 'partial', description: 'Refund the given amount' },
 		],
-		displayOptions: { show },
 	},
-	...amountFields({ ...show, refundType: ['partial'] }),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [
-			connectTimeoutOption,
-			includeInputOption,
-			{
-				displayName: 'Reuse Earlier Identical Refund',
-				name: 'reuseEarlierRefund',
-				type: 'boolean',
-				default: true,
-				description:
-					'Whether to return an earlier successful refund of this payment (any refund for a full refund, one of the same amount for a partial refund) instead of refunding again. Turn off to deliberately make a second identical partial refund.',
-			},
-			timeoutOption,
-			verificationDelayOption,
-		],
-	},
+	...amountFields({ show: { refundType: ['partial'] } }),
+	optionsCollection([
+		connectTimeoutOption,
+		includeInputOption,
+		{
+			displayName: 'Reuse Earlier Identical Refund',
+			name: 'reuseEarlierRefund',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether to return an earlier successful refund of this payment (any refund for a full refund, one of the same amount for a partial refund) instead of refunding again. Turn off to deliberately make a second identical partial refund.',
+		},
+		timeoutOption,
+		verificationDelayOption,
+	]),
 ];
 
-export async function execute(ctx: OperationContext): Promise<IDataObject> {
-	const { fns, itemIndex } = ctx;
+export const description = updateDisplayOptions({ show: { resource: ['payment'], operation: ['refund'] } }, properties);
+
+export async function execute(ctx: OperationContext<SecureTradingConnection>): Promise<void> {
+	await forEachItem(ctx, async (_item, itemIndex) => await settleItem(ctx, itemIndex, async () => await refund(ctx, itemIndex)));
+}
+
+async function refund(ctx: OperationContext<SecureTradingConnection>, itemIndex: number): Promise<IDataObject> {
+	const { fns } = ctx;
 	const parent = transactionReference(fns, itemIndex, 'transactionReference', 'Transaction Reference');
-	const refundType = fns.getNodeParameter('refundType', itemIndex, 'full') as string;
+	const refundType = choiceParameter(fns, 'refundType', itemIndex, ['full', 'partial'] as const, 'full');
 	let amountMinor: number | undefined;
 	let currency: string | undefined;
 	if (refundType === 'partial') {
-		currency = currencyParam(fns, itemIndex);
-		amountMinor = amountParam(fns, itemIndex, currency);
+		currency = currencyParameter(fns, itemIndex);
+		amountMinor = amountParameter(fns, itemIndex, currency);
 	}
-	const reuse = fns.getNodeParameter('options.reuseEarlierRefund', itemIndex, true) as boolean;
-	const verificationDelayMs = numberOption(fns, itemIndex, 'verificationDelayMs', 2000, 0);
+	const reuse = booleanParameter(fns, 'options.reuseEarlierRefund', itemIndex, true);
+	const verificationDelayMs = numberParameter(fns, 'options.verificationDelayMs', itemIndex, { default: 2000, min: 0, label: 'Verification Delay (Ms)' });
+	const call = gatewayCall(ctx, itemIndex);
 	const base: IDataObject = {
 		refundType,
 		...(amountMinor !== undefined && currency ? { amountMinor, amount: formatMinorUnits(amountMinor, currency), currency } : {}),
@@ -78,7 +76,7 @@ export async function execute(ctx: OperationContext): Promise<IDataObject> {
 	};
 
 	const refundsOf = async (): Promise<GatewayResponse[] | string> => {
-		const query = await queryTransactions(ctx, { parenttransactionreference: [parent] });
+		const query = await queryTransactions(call, { parenttransactionreference: [parent] });
 		if (!query.ok) return query.reason;
 		return query.records.filter(
 			(r) => r.requesttypedescription === 'REFUND' && r.parenttransactionreference === parent && r.errorcode === '0',
@@ -104,11 +102,11 @@ export async function execute(ctx: OperationContext): Promise<IDataObject> {
 
 	const request: GatewayRequest = {
 		requesttypedescriptions: ['REFUND'],
-		sitereference: ctx.connection.siteReference,
+		sitereference: call.connection.siteReference,
 		parenttransactionreference: parent,
 		...(amountMinor !== undefined ? { baseamount: String(amountMinor), currencyiso3a: currency } : {}),
 	};
-	const result = await callGateway(ctx, request);
+	const result = await callGateway(call, request);
 	let doubt: string;
 	let doubtResponse: GatewayResponse | undefined;
 	if (result.ok) {

@@ -1,24 +1,25 @@
-import type { INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
 import * as query from './query.operation';
 
 export { query };
 
+const operation: INodeProperties = {
+	displayName: 'Operation',
+	name: 'operation',
+	type: 'options',
+	noDataExpression: true,
+	options: [
+		{
+			name: 'Query',
+			value: 'query',
+			description: 'Find transactions by transaction reference or order reference',
+			action: 'Query transactions',
+		},
+	],
+	default: 'query',
+};
+
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['transaction'] } },
-		options: [
-			{
-				name: 'Query',
-				value: 'query',
-				description: 'Find transactions by transaction reference or order reference',
-				action: 'Query transactions',
-			},
-		],
-		default: 'query',
-	},
+	...updateDisplayOptions({ show: { resource: ['transaction'] } }, [operation]),
 	...query.description,
 ];

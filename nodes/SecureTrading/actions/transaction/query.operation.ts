@@ -1,15 +1,17 @@
 // Query transactions by transaction reference or order reference (billing key). Each record
 // gets its own normalised outcome, so "was this billing key paid?" is one look.
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions, type IDataObject, type INodeProperties } from 'n8n-workflow';
+import { FieldError } from '../../../shared/errors';
+import { forEachItem, type OperationContext } from '../../../shared/operation';
+import { choiceParameter, requiredTextParameter } from '../../../shared/parameters';
 import type { GatewayResponse } from '../../transport';
-import { queryTransactions, resultItem, type OperationContext } from '../../helpers/api';
-import { classifyResponse, pickGatewayFields, type RequestKind } from '../../helpers/outcome';
-import { inputError, requiredString } from '../../helpers/params';
-import { connectTimeoutOption, includeInputOption, timeoutOption } from '../common.descriptions';
+import type { SecureTradingConnection } from '../../transport/credentials';
+import { gatewayCall, queryTransactions } from '../../helpers/gateway';
+import { classifyResponse, pickGatewayFields, resultItem, settleItem, type Classification, type RequestKind } from '../../helpers/outcome';
+import { TRANSACTION_REFERENCE } from '../../helpers/params';
+import { connectTimeoutOption, includeInputOption, optionsCollection, timeoutOption } from '../common.descriptions';
 
-const show = { resource: ['transaction'], operation: ['query'] };
-
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Query By',
 		name: 'queryBy',
@@ -20,7 +22,6 @@ export const description: INodeProperties[] = [
 			{ name: 'Order Reference (Billing Key)', value: 'orderReference' },
 			{ name: 'Transaction Reference', value: 'transactionReference' },
 		],
-		displayOptions: { show },
 	},
 	{
 		displayName: 'References',
@@ -30,48 +31,44 @@ export const description: INodeProperties[] = [
 		required: true,
 		placeholder: 'INV-2024-000123',
 		description: 'One reference, or several separated by commas',
-		displayOptions: { show },
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [connectTimeoutOption, includeInputOption, timeoutOption],
-	},
+	optionsCollection([connectTimeoutOption, includeInputOption, timeoutOption]),
 ];
+
+export const description = updateDisplayOptions({ show: { resource: ['transaction'], operation: ['query'] } }, properties);
 
 const RECORD_KINDS: RequestKind[] = ['AUTH', 'REFUND', 'ACCOUNTCHECK'];
 
-export async function execute(ctx: OperationContext): Promise<IDataObject> {
-	const { fns, itemIndex } = ctx;
-	const queryBy = fns.getNodeParameter('queryBy', itemIndex, 'orderReference') as string;
-	const filterKey = queryBy === 'transactionReference' ? 'transactionreference' : queryBy === 'orderReference' ? 'orderreference' : '';
-	if (!filterKey) throw inputError(fns, itemIndex, 'queryBy', `Query By (queryBy) "${queryBy}" must be orderReference or transactionReference`);
-	const references = requiredString(fns, itemIndex, 'references', 'References')
+export async function execute(ctx: OperationContext<SecureTradingConnection>): Promise<void> {
+	await forEachItem(ctx, async (_item, itemIndex) => await settleItem(ctx, itemIndex, async () => await query(ctx, itemIndex)));
+}
+
+async function query(ctx: OperationContext<SecureTradingConnection>, itemIndex: number): Promise<IDataObject> {
+	const { fns } = ctx;
+	const queryBy = choiceParameter(fns, 'queryBy', itemIndex, ['orderReference', 'transactionReference'] as const, 'orderReference');
+	const filterKey = queryBy === 'transactionReference' ? 'transactionreference' : 'orderreference';
+	const references = requiredTextParameter(fns, 'references', itemIndex, 'References')
 		.split(',')
 		.map((value) => value.trim())
 		.filter((value) => value !== '');
 	if (filterKey === 'transactionreference') {
-		const bad = references.find((value) => !/^\d+-\d+-\d+$/.test(value));
-		if (bad) throw inputError(fns, itemIndex, 'references', `References (references) "${bad}" is not a transaction reference like 55-9-35032`);
+		const bad = references.find((value) => !TRANSACTION_REFERENCE.test(value));
+		if (bad) throw new FieldError('references', `References (references) "${bad}" is not a transaction reference like 55-9-35032`);
 	}
 
-	const query = await queryTransactions(ctx, { [filterKey]: references });
-	if (!query.ok) {
-		const classification = query.response
-			? classifyResponse('TRANSACTIONQUERY', query.response)
-			: { outcome: 'retryable', retryable: true, reason: `Query not completed: ${query.reason}` };
-		return resultItem(classification, query.response, { queryBy, references, requestreference: query.requestReference });
+	const answer = await queryTransactions(gatewayCall(ctx, itemIndex), { [filterKey]: references });
+	if (!answer.ok) {
+		const classification: Classification = answer.response
+			? classifyResponse('TRANSACTIONQUERY', answer.response)
+			: { outcome: 'retryable', retryable: true, reason: `Query not completed: ${answer.reason}` };
+		return resultItem(classification, answer.response, { queryBy, references, requestreference: answer.requestReference });
 	}
-	const records = query.records.map((record) => describeRecord(record));
-	const classification = classifyResponse('TRANSACTIONQUERY', { errorcode: '0', records: query.records });
+	const records = answer.records.map((record) => describeRecord(record));
+	const classification = classifyResponse('TRANSACTIONQUERY', { errorcode: '0', records: answer.records });
 	return resultItem(classification, undefined, {
 		queryBy,
 		references,
-		requestreference: query.requestReference,
+		requestreference: answer.requestReference,
 		found: records.length,
 		records,
 	});

@@ -1,24 +1,26 @@
 // Credential test: a harmless TRANSACTIONQUERY for a transaction that cannot exist, on the
 // credential's site. It tells apart a wrong password (HTTP 401), an unknown site (30001), a site
 // the user may not use (30006), an unreachable gateway, and success.
-import type { ICredentialDataDecryptedObject, INodeCredentialTestResult } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+import { FieldError } from '../../shared/errors';
 import { sendToGateway, TransportError } from '../transport';
-import { connectionFromCredentials, CredentialError } from './credentials';
+import { connectionFromCredentials, type SecureTradingConnection } from '../transport/credentials';
 
-export async function testSecureTradingCredentials(
-	data: ICredentialDataDecryptedObject | undefined,
-	timeouts: { timeoutMs?: number; connectTimeoutMs?: number } = {},
-): Promise<INodeCredentialTestResult> {
-	let connection;
+export async function secureTradingApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+	return await testSecureTradingCredentials(credential.data);
+}
+
+async function testSecureTradingCredentials(data: ICredentialDataDecryptedObject | undefined): Promise<INodeCredentialTestResult> {
+	let connection: SecureTradingConnection;
 	try {
 		connection = connectionFromCredentials(data);
 	} catch (error) {
-		if (error instanceof CredentialError) return { status: 'Error', message: error.message };
+		if (error instanceof FieldError) return { status: 'Error', message: error.message };
 		throw error;
 	}
 	const { transport, siteReference } = connection;
 	try {
-		const result = await sendToGateway({ ...transport, timeoutMs: timeouts.timeoutMs ?? 30_000, connectTimeoutMs: timeouts.connectTimeoutMs ?? 10_000, maxConnectAttempts: 2 }, [
+		const result = await sendToGateway({ ...transport, timeoutMs: 30_000, connectTimeoutMs: 10_000, maxConnectAttempts: 2 }, [
 			{
 				requesttypedescriptions: ['TRANSACTIONQUERY'],
 				filter: {
