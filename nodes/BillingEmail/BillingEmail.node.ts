@@ -1,57 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
-import * as email from './actions/email';
 import { router } from './actions/router';
+import { versionDescription } from './actions/versionDescription';
 import { billingSmtpConnectionTest } from './methods/credentialTest';
 
 export class BillingEmail implements INodeType {
-	description: INodeTypeDescription = {
-		displayName: 'Billing Email',
-		name: 'billingEmail',
-		icon: 'file:billingEmail.svg',
-		group: ['output'],
-		version: 1,
-		subtitle: '={{ $parameter["operation"] === "sendInvoice" ? "Send invoice" : "Payment notice: " + $parameter["noticeKind"] }}',
-		description: 'Send invoice emails and payment notices (paid, declined, no card, final notice) over SMTP',
-		defaults: { name: 'Billing Email' },
-		inputs: ['main'],
-		// Output 2 receives items whose email could not be sent, with the SMTP error, for retry.
-		outputs: ['main', 'main'],
-		outputNames: ['Sent', 'Failed'],
-		credentials: [
-			{
-				// Named as the task specifies; SMTP is not an HTTP API, hence no -Api suffix.
-				// eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
-				name: 'billingSmtp',
-				required: true,
-				testedBy: 'billingSmtpConnectionTest',
-			},
-		],
-		properties: [
-			{
-				displayName: 'Operation',
-				name: 'operation',
-				type: 'options',
-				noDataExpression: true,
-				default: 'sendInvoice',
-				options: [
-					{
-						name: 'Send Invoice Email',
-						value: 'sendInvoice',
-						action: 'Send an invoice email',
-						description: 'Email the invoice, with its PDF attached',
-					},
-					{
-						name: 'Send Payment Notice',
-						value: 'sendPaymentNotice',
-						action: 'Send a payment notice',
-						description: 'Tell the client a payment succeeded, was declined, has no card, or failed for good',
-					},
-				],
-			},
-			...email.sendInvoice.description,
-			...email.sendPaymentNotice.description,
-		],
-	};
+	description: INodeTypeDescription = versionDescription;
 
 	methods = { credentialTest: { billingSmtpConnectionTest } };
 

@@ -3,12 +3,13 @@
 // item travels in a batch beside good items. Outcomes are judged from the sandbox's own records:
 // Xero invoices, gateway transactions, and the SMTP sink's raw messages.
 import type { IDataObject } from 'n8n-workflow';
-import { billingKey } from '../../nodes/InvoicePreparation/helpers/billingKey';
+import { billingKey } from '../../nodes/shared/billingKey';
 import { startBillingSandbox, type BillingSandbox } from '../../sandbox';
 import type { SinkMessage } from '../../sandbox/smtp';
 import { CASES, keyOf, type BadInputCase, type CrmRow, type Stage } from '../bad-input/cases';
 import { errorText, Stages } from '../bad-input/stages';
-import { body, header, Probe, setupFor, triggerHarness, unique, waitFor } from './queue-harness';
+import { bodyOf as body, BrokerProbe as Probe, headerOf as header } from '../../support/broker';
+import { setupFor, triggerHarness, unique, waitFor } from './queue-harness';
 
 jest.setTimeout(180_000);
 

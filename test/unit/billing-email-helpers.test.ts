@@ -1,13 +1,12 @@
 import { formatDate } from '../../nodes/BillingEmail/helpers/dates';
 import { readableDeclineReason } from '../../nodes/BillingEmail/helpers/declineReasons';
-import { FieldError } from '../../nodes/BillingEmail/helpers/errors';
 import { billingMessageId } from '../../nodes/BillingEmail/helpers/messageId';
 import { formatMoney, minorToDecimal, parseAmount, requireCurrency } from '../../nodes/BillingEmail/helpers/money';
 import { renderTemplate } from '../../nodes/BillingEmail/helpers/render';
-import { smtpSettingsFromCredentials } from '../../nodes/BillingEmail/helpers/settings';
 import { assertHeaderSafe, escapeHtml, isEmailAddress, parseAddressList, parseMailbox } from '../../nodes/BillingEmail/helpers/text';
 import { defaultTemplates, PLACEHOLDERS } from '../../nodes/BillingEmail/templates';
-import { SmtpSendError } from '../../nodes/BillingEmail/transport';
+import { connectionFromCredentials, SmtpSendError } from '../../nodes/BillingEmail/transport';
+import { FieldError, ServiceError } from '../../nodes/shared/errors';
 
 const fieldError = (fn: () => unknown): FieldError => {
 	try {
@@ -37,7 +36,9 @@ describe('text helpers', () => {
 			expect(isEmailAddress(bad)).toBe(false);
 		}
 		expect(parseAddressList(' a@b.example; c@d.example ,', 'To', true)).toEqual(['a@b.example', 'c@d.example']);
-		expect(fieldError(() => parseAddressList('a@b.example, nope', 'To', true)).message).toBe('"nope" is not a valid email address');
+		expect(fieldError(() => parseAddressList('a@b.example, nope', 'To', true)).message).toBe('To "nope" is not a valid email address');
+		const named = fieldError(() => parseAddressList('nope', { path: 'recipientEmail', label: 'Recipient Email' }, true));
+		expect([named.field, named.message]).toEqual(['recipientEmail', 'Recipient Email "nope" is not a valid email address']);
 		expect(parseMailbox('"Acme, Accounts" <acc@acme.example>', 'From')).toEqual({ name: 'Acme, Accounts', address: 'acc@acme.example' });
 		expect(parseMailbox('acc@acme.example', 'From')).toEqual({ name: '', address: 'acc@acme.example' });
 	});
@@ -135,7 +136,10 @@ describe('templates', () => {
 		expect(fieldError(() => renderTemplate('{{nope}}', values, 'text', 'subject')).message).toMatch(/unknown placeholder \{\{nope\}\}/);
 		const empty = fieldError(() => renderTemplate('Due {{ dueDate }}', { ...values, dueDate: '' }, 'text', 'subject', { dueDate: 'Due Date' }));
 		expect(empty.field).toBe('Due Date');
-		expect(empty.message).toBe('is empty, but the subject uses {{dueDate}}');
+		expect(empty.message).toBe('Due Date is empty, but the subject uses {{dueDate}}');
+		const unknown = fieldError(() => renderTemplate('{{nope}}', values, 'header', 'subject', {}, 'templateOverrides.subject'));
+		expect(unknown.field).toBe('templateOverrides.subject');
+		expect(unknown.message).toMatch(/^The subject uses unknown placeholder/);
 		expect(fieldError(() => renderTemplate('Hi {{clientName}}', { ...values, clientName: 'a\r\nb' }, 'header', 'subject', { clientName: 'Client Name' })).field).toBe(
 			'Client Name',
 		);
@@ -144,15 +148,19 @@ describe('templates', () => {
 
 describe('settings and SMTP errors', () => {
 	it('reads the credential and names bad fields', () => {
-		expect(smtpSettingsFromCredentials({ host: ' smtp.example ', port: 465, tlsMode: 'implicit', user: 'u', password: 'p', allowUnauthorizedCerts: true })).toEqual({
+		expect(connectionFromCredentials({ host: ' smtp.example ', port: 465, tlsMode: 'implicit', user: 'u', password: 'p', allowUnauthorizedCerts: true, from: 'A <a@b.example>' })).toEqual({
 			host: 'smtp.example',
 			port: 465,
 			tlsMode: 'implicit',
 			user: 'u',
 			password: 'p',
 			allowUnauthorizedCerts: true,
+			defaultSender: 'A <a@b.example>',
 		});
-		expect(() => smtpSettingsFromCredentials({ host: 'h', port: 25, tlsMode: 'ssl' })).toThrow(/TLS Mode "ssl"/);
+		const tls = fieldError(() => connectionFromCredentials({ host: 'h', port: 25, tlsMode: 'ssl' }));
+		expect([tls.field, tls.message]).toEqual(['tlsMode', 'Billing SMTP credential: TLS Mode "ssl" is not one of none, starttls, implicit']);
+		expect(fieldError(() => connectionFromCredentials({ host: ' ', port: 25 })).field).toBe('host');
+		expect(fieldError(() => connectionFromCredentials({ host: 'h', port: 0 })).field).toBe('port');
 	});
 
 	it('classifies SMTP failures as temporary or permanent', () => {
@@ -160,5 +168,14 @@ describe('settings and SMTP errors', () => {
 		expect(new SmtpSendError({ message: 'x', responseCode: 550 }).temporary).toBe(false);
 		expect(new SmtpSendError({ message: 'x', code: 'ECONNECTION' }).temporary).toBe(true);
 		expect(new SmtpSendError({ message: 'x', code: 'EAUTH', responseCode: 535 }).temporary).toBe(false);
+	});
+
+	it('is a service error: code is the SMTP reply code, else nodemailer\'s; retryable is temporary', () => {
+		const greylisted = new SmtpSendError({ message: 'x', code: 'EMESSAGE', responseCode: 451, command: 'DATA' });
+		expect(greylisted).toBeInstanceOf(ServiceError);
+		expect([greylisted.code, greylisted.retryable, greylisted.command]).toEqual(['451', true, 'DATA']);
+		const refused = new SmtpSendError({ message: 'x', code: 'ECONNECTION' });
+		expect([refused.code, refused.retryable]).toEqual(['ECONNECTION', true]);
+		expect(new SmtpSendError({ message: 'x', responseCode: 550 }).retryable).toBe(false);
 	});
 });

@@ -148,7 +148,7 @@ describe('Billing Email node against the SMTP sink', () => {
 		expect(sink.messages()[0].attachments).toEqual([]);
 		await expect(
 			run(sink, [row(2)], { operation: 'sendInvoice', attachInvoice: true, options: { requireAttachment: true } }),
-		).rejects.toThrow(/Invalid "Invoice PDF Binary Property" in item 0: .*no binary property "data"/);
+		).rejects.toThrow(/^The item has no binary property "data" holding the invoice PDF .*\[item 0\]$/);
 	});
 
 	it('keeps hostile names as text in HTML and refuses header injection', async () => {
@@ -163,25 +163,28 @@ describe('Billing Email node against the SMTP sink', () => {
 		sink.clear();
 		const injection = 'Acme Ltd\r\nBcc: attacker@evil.example';
 		await expect(run(sink, [row(4, { clientName: injection })], { operation: 'sendInvoice' })).rejects.toThrow(
-			/Invalid "Client Name" in item 0: .*line break/,
+			/^Client Name contains a line break .*\[item 0\]$/,
 		);
 		await expect(
 			run(sink, [row(4, { billingEmail: 'victim@client.example\r\nBcc: attacker@evil.example' })], { operation: 'sendInvoice' }),
-		).rejects.toThrow(/Invalid "Recipient Email" in item 0/);
+		).rejects.toThrow(/^Recipient Email contains a line break .*\[item 0\]$/);
 		await expect(
 			run(sink, [row(4)], { operation: 'sendInvoice', templateOverrides: { subject: 'Invoice\r\nBcc: attacker@evil.example' } }),
-		).rejects.toThrow(/Invalid "subject"/);
+		).rejects.toThrow(/^The subject contains a line break/);
 		expect(sink.messages()).toHaveLength(0);
 		expect(sink.byRecipient('attacker@evil.example')).toHaveLength(0);
 	});
 
 	it('names the item and field for bad addresses, currency and amounts; continueOnFail routes them to output 2', async () => {
 		await expect(run(sink, [row(5, { billingEmail: 'accounts.at.example' })], { operation: 'sendInvoice' })).rejects.toThrow(
-			'Invalid "Recipient Email" in item 0: Recipient Email "accounts.at.example" is not a valid email address',
+			'Recipient Email "accounts.at.example" is not a valid email address [item 0]',
 		);
-		await expect(run(sink, [row(5, { currency: 'EURO' })], { operation: 'sendInvoice' })).rejects.toThrow(/Invalid "Currency" in item 0/);
-		await expect(run(sink, [row(5, { amountMinor: '-2500' })], { operation: 'sendInvoice' })).rejects.toThrow(/Invalid "Amount".*negative/);
-		await expect(run(sink, [row(5, { billingEmail: '' })], { operation: 'sendInvoice' })).rejects.toThrow(/Recipient Email is empty/);
+		await expect(run(sink, [row(5, { currency: 'EURO' })], { operation: 'sendInvoice' })).rejects.toThrow('Currency "EURO" is not a three-letter ISO 4217 code [item 0]');
+		await expect(run(sink, [row(5, { amountMinor: '-2500' })], { operation: 'sendInvoice' })).rejects.toThrow(/^Amount "-2500" is negative.*\[item 0\]$/);
+		// Blank, not empty: n8n itself refuses an empty required parameter before the node runs.
+		await expect(run(sink, [row(5, { billingEmail: ' ' })], { operation: 'sendInvoice' })).rejects.toThrow(
+			'Recipient Email is empty; an email address is required [item 0]',
+		);
 
 		// With continueOnFail the invalid item goes to output 2 instead of stopping the run.
 		const bad = row(7, { billingEmail: 'broken' });
@@ -194,8 +197,14 @@ describe('Billing Email node against the SMTP sink', () => {
 		expect(sent).toEqual([]);
 		expect(failed).toHaveLength(1);
 		expect(failed[0].pairedItem).toEqual({ item: 0 });
-		expect(failed[0].json.error).toMatch(/Invalid "Recipient Email" in item 0/);
-		expect((failed[0].json.emailDelivery as any).status).toBe('invalid');
+		expect(failed[0].json.error).toEqual({
+			message: 'Recipient Email "broken" is not a valid email address [item 0]',
+			field: 'recipientEmail',
+			retryable: false,
+			description: 'Fix the value (or the CRM record it comes from) and run the item again. Nothing was sent for this item.',
+		});
+		expect(failed[0].json.emailDelivery).toEqual({ status: 'invalid', kind: 'invoice', temporary: false });
+		expect(failed[0].json.billingEmail).toBe('broken');
 		expect(sink.messages()).toHaveLength(0);
 	});
 
@@ -225,9 +234,9 @@ describe('Billing Email node against the SMTP sink', () => {
 		expect(declinedMail.headers['in-reply-to']).toBe('<billing.invoice.k-C0001-20250301-20250401@billing.example>');
 
 		await expect(run(sink, [row(1)], { ...base, noticeKind: 'declined', reason: '', acquirerResponseCode: '', attempt: '1' })).rejects.toThrow(
-			/Invalid "Decline Reason" in item 0: .*the HTML body uses \{\{reason\}\}|Invalid "Decline Reason" in item 0: .*uses \{\{reason\}\}/,
+			/^Decline Reason is empty, but the (subject|HTML body|text body) uses \{\{reason\}\} \[item 0\]$/,
 		);
-		await expect(run(sink, [row(1)], { ...base, noticeKind: 'declined', reason: 'x', attempt: 'zero' })).rejects.toThrow(/Invalid "Attempt" in item 0/);
+		await expect(run(sink, [row(1)], { ...base, noticeKind: 'declined', reason: 'x', attempt: 'zero' })).rejects.toThrow('Attempt "zero" is not a positive whole number [item 0]');
 	});
 
 	it('gives a resend the same Message-ID, so the duplicate is recognisable', async () => {
@@ -293,7 +302,7 @@ describe('Billing Email node against the SMTP sink', () => {
 			/subject uses unknown placeholder \{\{nickname\}\}/,
 		);
 		await expect(run(sink, [row(1, { dueDate: '' })], { operation: 'sendInvoice' })).rejects.toThrow(
-			/Invalid "Due Date" in item 0: Due Date is empty, but the subject uses \{\{dueDate\}\}/,
+			'Due Date is empty, but the subject uses {{dueDate}} [item 0]',
 		);
 	});
 
@@ -315,10 +324,41 @@ describe('Billing Email node against the SMTP sink', () => {
 			status: 'failed',
 			temporary: true,
 			messageId: '<billing.invoice.k-K1@billing.example>',
-			error: { responseCode: 451, command: 'DATA' },
+			responseCode: 451,
+			command: 'DATA',
 		});
-		expect((failed[0].json.emailDelivery as any).error.response).toMatch(/Greylisted/);
+		expect((failed[0].json.emailDelivery as any).response).toMatch(/Greylisted/);
+		expect((failed[0].json.emailDelivery as any).error).toBeUndefined();
+		// The error is the kit's failure object: Retry or Park reads message and retryable.
+		expect(failed[0].json.error).toEqual({ message: expect.stringMatching(/Greylisted/), code: '451', retryable: true });
 		expect(sink.stats()).toMatchObject({ received: 1, refused: 1 });
+	});
+
+	it('refuses an out-of-range concurrency and a bad notice kind, naming the parameter', async () => {
+		for (const concurrency of [0, 21, 2.5]) {
+			await expect(run(sink, [row(1)], { operation: 'sendInvoice', options: { concurrency } })).rejects.toThrow(
+				`"Concurrency" must be a whole number from 1 to 20, got ${concurrency}`,
+			);
+		}
+		const [ok, failed] = await run(sink, [row(1)], { operation: 'sendInvoice', options: { concurrency: 50 } }, { continueOnFail: true });
+		expect(ok).toEqual([]);
+		expect(failed[0].json.error).toMatchObject({ field: 'options.concurrency', retryable: false });
+		const [, badKind] = await run(sink, [row(1)], { operation: 'sendPaymentNotice', noticeKind: 'overdue' }, { continueOnFail: true });
+		expect(badKind[0].json.error).toMatchObject({ field: 'noticeKind', message: expect.stringMatching(/must be one of paid, declined, noCardOnFile, finalNotice/) });
+		expect(badKind[0].json.emailDelivery).toEqual({ status: 'invalid', kind: null, temporary: false });
+		expect(sink.messages()).toHaveLength(0);
+	});
+
+	it('refuses a journal folder it cannot use, naming the option, and sends nothing', async () => {
+		const file = path.join(process.env.N8N_USER_FOLDER!, 'not-a-folder');
+		fs.writeFileSync(file, 'x');
+		await expect(run(sink, [row(1)], { operation: 'sendInvoice', options: { journalFolder: file } })).rejects.toThrow(
+			/^Cannot read the sent-email journal in .*not-a-folder: file already exists/,
+		);
+		const [ok, failed] = await run(sink, [row(1)], { operation: 'sendInvoice', options: { journalFolder: file } }, { continueOnFail: true });
+		expect(ok).toEqual([]);
+		expect(failed[0].json.error).toMatchObject({ field: 'options.journalFolder', description: expect.stringMatching(/Nothing was sent/) });
+		expect(sink.messages()).toHaveLength(0);
 	});
 
 	it('reuses the pooled transport across executions and closes it when idle', async () => {
@@ -361,7 +401,8 @@ describe('Billing Email node: auth, TLS and the credential test', () => {
 			expect(sink.messages()[0].authUser).toBe('billing');
 			const [none, failed] = await run(sink, [row(2)], { operation: 'sendInvoice' }, { credentials: { user: 'billing', password: 'wrong' } });
 			expect(none).toEqual([]);
-			expect(failed[0].json.emailDelivery).toMatchObject({ status: 'failed', temporary: false, error: { code: 'EAUTH' } });
+			expect(failed[0].json.emailDelivery).toMatchObject({ status: 'failed', temporary: false, responseCode: 535 });
+			expect(failed[0].json.error).toMatchObject({ code: '535', retryable: false, message: expect.stringMatching(/Invalid login/) });
 		} finally {
 			closeAllTransports();
 			await sink.close();
@@ -393,9 +434,13 @@ describe('Billing Email node: auth, TLS and the credential test', () => {
 				status: 'Error',
 				message: 'Billing SMTP credential: Port "70000" is not a port number (1-65535)',
 			});
-			await expect(run(sink, [row(1)], { operation: 'sendInvoice' }, { credentials: { host: '' } })).rejects.toThrow(/Host is empty/);
+			await expect(run(sink, [row(1)], { operation: 'sendInvoice' }, { credentials: { host: '' } })).rejects.toThrow('Billing SMTP credential: Host is empty');
+			// Under Continue On Fail a bad credential fails every item, naming the credential field.
+			const [ok, failed] = await run(sink, [row(1)], { operation: 'sendInvoice' }, { credentials: { host: '' }, continueOnFail: true });
+			expect(ok).toEqual([]);
+			expect(failed[0].json.error).toMatchObject({ message: 'Billing SMTP credential: Host is empty', field: 'host', retryable: false });
 			await expect(run(sink, [row(1)], { operation: 'sendInvoice' }, { credentials: { from: 'not an address' } })).rejects.toThrow(
-				/Invalid "From" in item 0/,
+				'Billing SMTP credential: Default Sender "not an address" is not a valid email address [item 0]',
 			);
 		} finally {
 			await sink.close();

@@ -1,5 +1,5 @@
 import { InvoicePreparation } from '../../nodes/InvoicePreparation/InvoicePreparation.node';
-import { billingKey } from '../../nodes/InvoicePreparation/helpers/billingKey';
+import { billingKey } from '../../nodes/shared/billingKey';
 import { runNode } from '../helpers/run-node';
 
 const period = { periodStart: '2026-11-16T00:00:00.000Z', periodEnd: '2026-11-19T00:00:00.000Z' };
@@ -69,8 +69,9 @@ describe('Invoice Preparation', () => {
 		['missing client name', { clientName: '  ' }, 'clientName', /Client name is missing/],
 	])('rejects a row with %s, naming the row and the field', async (_name, over, field, message) => {
 		const { invoices, rejected } = await prepare([lead({ ...over, leadId: 'BAD' }), lead({ leadId: 'OK', clientId: 'C009' })]);
-		const bad = rejected.find((r) => r.error.row === 0);
-		expect(bad.error.field).toBe(field);
+		const bad = rejected.find((r) => r.rejected.row === 0);
+		expect(bad.rejected).toEqual({ row: 0, clientId: 'C001', leadId: 'BAD' });
+		expect(bad.error).toMatchObject({ field, retryable: false, code: 'invalidRow' });
 		expect(bad.error.message).toMatch(/^Row 0 \(client C001\)/);
 		expect(bad.error.message).toMatch(message);
 		// The good client beside it is unaffected.
@@ -80,8 +81,12 @@ describe('Invoice Preparation', () => {
 	it('never half-invoices: one bad row stops its whole client invoice, and says why for every row', async () => {
 		const { invoices, rejected } = await prepare([lead({ leadId: 'L1' }), lead({ leadId: 'L2', price: 'abc' })]);
 		expect(invoices).toEqual([]);
-		expect(rejected.map((r) => r.error.row)).toEqual([0, 1]);
+		expect(rejected.map((r) => r.rejected.row)).toEqual([0, 1]);
 		expect(rejected[0].error.message).toMatch(/not invoiced because row\(s\) 1 of client C001 were rejected/);
+		// A row refused for its client's sake names no field of its own.
+		expect(rejected[0].error).toEqual({ message: expect.any(String), retryable: false, code: 'invalidRow' });
+		expect(rejected[0]).toMatchObject({ leadId: 'L1', rejected: { row: 0, clientId: 'C001', leadId: 'L1' } });
+		expect(rejected[1].error.field).toBe('price');
 	});
 
 	it('ignores exact duplicate CRM rows but refuses conflicting duplicates and conflicting client data', async () => {
@@ -116,5 +121,30 @@ describe('Invoice Preparation', () => {
 
 	it('refuses a period that ends before it starts as a node error', async () => {
 		await expect(prepare([lead()], { periodEnd: '2026-11-01T00:00:00Z' })).rejects.toThrow(/Period end must be after period start/);
+	});
+
+	it('under Continue On Fail puts every row on Rejected when the period is unusable', async () => {
+		const [invoices, rejected] = await runNode(new InvoicePreparation(), {
+			parameters: { ...period, periodEnd: '2026-11-01T00:00:00Z', priceIn: 'major' } as never,
+			items: [{ json: lead() as never }, { json: lead({ leadId: 'L2' }) as never }],
+			continueOnFail: true,
+		});
+		expect(invoices).toEqual([]);
+		expect(rejected.map((r) => [r.pairedItem, r.json.leadId, (r.json.error as any).field])).toEqual([
+			[{ item: 0 }, 'L1', 'periodEnd'],
+			[{ item: 1 }, 'L2', 'periodEnd'],
+		]);
+	});
+
+	it('refuses a Max Quantity per Line below 1, naming the option', async () => {
+		await expect(prepare([lead()], { options: { maxQuantity: 0 } })).rejects.toThrow(/"Max Quantity per Line" must be a whole number at least 1, got 0/);
+	});
+
+	it('rejects a row whose quantity is not a number, keeping both outputs paired', async () => {
+		const { invoices, rejected } = await prepare([lead(), { clientId: 'C002', leadId: 'X', clientName: 'Beta', billingEmail: 'ap@beta.example', currency: 'GBP', price: '1', quantity: 'many' }]);
+		expect(invoices.map((i) => [i.clientId, i.pairedItem])).toEqual([['C001', [{ item: 0 }]]]);
+		expect(rejected).toHaveLength(1);
+		expect(rejected[0].error).toMatchObject({ field: 'quantity', code: 'invalidRow', retryable: false });
+		expect(rejected[0].rejected).toEqual({ row: 1, clientId: 'C002', leadId: 'X' });
 	});
 });

@@ -5,46 +5,53 @@ import { defaultTemplates, type EmailKind, type Placeholder } from '../templates
 import type { MailAddress, OutgoingEmail } from '../transport';
 import { formatDate } from './dates';
 import { readableDeclineReason } from './declineReasons';
-import { FieldError } from './errors';
+import { FieldError } from '../../shared/errors';
+import { fieldError, type NodeField } from './fields';
 import { billingMessageId, DUNNING_KINDS } from './messageId';
 import { formatMoney, minorToDecimal, parseAmount, requireCurrency } from './money';
 import { renderTemplate } from './render';
 import { assertHeaderSafe, headerName, parseAddressList, parseMailbox } from './text';
 
-/** Display names of the node fields, for error messages. */
-export const FIELD_LABELS = {
-	recipientEmail: 'Recipient Email',
-	clientName: 'Client Name',
-	billingKey: 'Billing Key',
-	invoiceNumber: 'Invoice Number',
-	amount: 'Amount',
-	amountFormat: 'Amount Format',
-	currency: 'Currency',
-	dueDate: 'Due Date',
-	reason: 'Decline Reason',
-	acquirerResponseCode: 'Acquirer Response Code',
-	attempt: 'Attempt',
-	binaryPropertyName: 'Invoice PDF Binary Property',
-	from: 'From',
-	replyTo: 'Reply To',
-	bcc: 'BCC',
-	locale: 'Locale',
-	messageIdDomain: 'Message-ID Domain',
-	attachmentFileName: 'Attachment File Name',
-} as const;
+/** The node fields items are read from: parameter path (the failure's `error.field`) and editor label. */
+export const FIELDS = {
+	recipientEmail: { path: 'recipientEmail', label: 'Recipient Email' },
+	clientName: { path: 'clientName', label: 'Client Name' },
+	billingKey: { path: 'billingKey', label: 'Billing Key' },
+	invoiceNumber: { path: 'invoiceNumber', label: 'Invoice Number' },
+	amount: { path: 'amount', label: 'Amount' },
+	amountFormat: { path: 'amountFormat', label: 'Amount Format' },
+	currency: { path: 'currency', label: 'Currency' },
+	dueDate: { path: 'dueDate', label: 'Due Date' },
+	reason: { path: 'reason', label: 'Decline Reason' },
+	acquirerResponseCode: { path: 'acquirerResponseCode', label: 'Acquirer Response Code' },
+	attempt: { path: 'attempt', label: 'Attempt' },
+	binaryPropertyName: { path: 'binaryPropertyName', label: 'Invoice PDF Binary Property' },
+	from: { path: 'options.from', label: 'From' },
+	replyTo: { path: 'options.replyTo', label: 'Reply To' },
+	bcc: { path: 'options.bcc', label: 'BCC' },
+	locale: { path: 'options.locale', label: 'Locale' },
+	messageIdDomain: { path: 'options.messageIdDomain', label: 'Message-ID Domain' },
+	attachmentFileName: { path: 'options.attachmentFileName', label: 'Attachment File Name' },
+} as const satisfies Record<string, NodeField>;
 
-const PLACEHOLDER_LABELS: Record<Placeholder, string> = {
-	clientName: FIELD_LABELS.clientName,
-	invoiceNumber: FIELD_LABELS.invoiceNumber,
-	amount: FIELD_LABELS.amount,
-	amountValue: FIELD_LABELS.amount,
-	currency: FIELD_LABELS.currency,
-	dueDate: FIELD_LABELS.dueDate,
-	reason: FIELD_LABELS.reason,
-	billingKey: FIELD_LABELS.billingKey,
-	attempt: FIELD_LABELS.attempt,
-	senderName: FIELD_LABELS.from,
-	recipientEmail: FIELD_LABELS.recipientEmail,
+type ParameterName = Exclude<keyof typeof FIELDS, 'from' | 'replyTo' | 'bcc' | 'locale' | 'messageIdDomain' | 'attachmentFileName'>;
+type OptionName = 'from' | 'replyTo' | 'bcc' | 'locale' | 'messageIdDomain' | 'attachmentFileName';
+
+/** The credential's Default Sender, when no From option overrides it. */
+const DEFAULT_SENDER: NodeField = { path: 'from', label: 'Billing SMTP credential: Default Sender' };
+
+const PLACEHOLDER_FIELDS: Record<Placeholder, NodeField> = {
+	clientName: FIELDS.clientName,
+	invoiceNumber: FIELDS.invoiceNumber,
+	amount: FIELDS.amount,
+	amountValue: FIELDS.amount,
+	currency: FIELDS.currency,
+	dueDate: FIELDS.dueDate,
+	reason: FIELDS.reason,
+	billingKey: FIELDS.billingKey,
+	attempt: FIELDS.attempt,
+	senderName: FIELDS.from,
+	recipientEmail: FIELDS.recipientEmail,
 };
 
 export interface ComposedEmail {
@@ -54,11 +61,11 @@ export interface ComposedEmail {
 }
 
 /** n8n field values may be numbers, booleans or null; templates want text. */
-function asText(value: unknown, field: string): string {
+function asText(value: unknown, field: NodeField): string {
 	if (value === undefined || value === null) return '';
 	if (typeof value === 'string') return value;
 	if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
-	throw new FieldError(field, `must be text, got ${Array.isArray(value) ? 'a list' : 'an object'}`);
+	throw fieldError(field, `must be text, got ${Array.isArray(value) ? 'a list' : 'an object'}`);
 }
 
 function memo(fn: () => string): () => string {
@@ -75,55 +82,55 @@ function memo(fn: () => string): () => string {
 
 const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
-export async function composeEmail(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	kind: EmailKind,
-	defaultSender: string,
-): Promise<ComposedEmail> {
-	const param = (name: keyof typeof FIELD_LABELS, fallback: unknown = '') =>
-		asText(this.getNodeParameter(name, itemIndex, fallback), FIELD_LABELS[name]);
-	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const overrides = this.getNodeParameter('templateOverrides', itemIndex, {}) as IDataObject;
-	const option = (name: keyof typeof FIELD_LABELS) => asText(options[name], FIELD_LABELS[name]).trim();
+/**
+ * Composes the email of one item. Throws a FieldError naming the parameter (and so the item's
+ * field behind it) when a value cannot go into a mail; nothing is sent for such an item.
+ */
+export async function composeEmail(fns: IExecuteFunctions, itemIndex: number, kind: EmailKind, defaultSender: string): Promise<ComposedEmail> {
+	const param = (name: ParameterName, fallback: unknown = '') => asText(fns.getNodeParameter(name, itemIndex, fallback), FIELDS[name]);
+	const options = fns.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const overrides = fns.getNodeParameter('templateOverrides', itemIndex, {}) as IDataObject;
+	const option = (name: OptionName) => asText(options[name], FIELDS[name]).trim();
 
 	// Sender: node option, else the credential's default sender.
-	const fromText = option('from') || defaultSender;
-	if (!fromText.trim()) throw new FieldError(FIELD_LABELS.from, 'is empty and the Billing SMTP credential has no Default Sender');
-	const from: MailAddress = parseMailbox(fromText, FIELD_LABELS.from);
+	const fromOption = option('from');
+	const fromField = fromOption ? FIELDS.from : DEFAULT_SENDER;
+	const fromText = fromOption || defaultSender;
+	if (!fromText.trim()) throw fieldError(FIELDS.from, 'is empty and the Billing SMTP credential has no Default Sender');
+	const from: MailAddress = parseMailbox(fromText, fromField);
 
-	const clientName = headerName(param('clientName'), FIELD_LABELS.clientName);
-	const recipients = parseAddressList(param('recipientEmail'), FIELD_LABELS.recipientEmail, true);
+	const clientName = headerName(param('clientName'), FIELDS.clientName);
+	const recipients = parseAddressList(param('recipientEmail'), FIELDS.recipientEmail, true);
 	const to: MailAddress[] = recipients.map((address) => ({ name: clientName, address }));
 
-	const billingKey = assertHeaderSafe(param('billingKey').trim(), FIELD_LABELS.billingKey);
-	if (!billingKey) throw new FieldError(FIELD_LABELS.billingKey, 'is empty; it is needed for the Message-ID that makes resends recognisable');
+	const billingKey = assertHeaderSafe(param('billingKey').trim(), FIELDS.billingKey);
+	if (!billingKey) throw fieldError(FIELDS.billingKey, 'is empty; it is needed for the Message-ID that makes resends recognisable');
 
 	const locale = option('locale') || 'en-GB';
 	try {
 		Intl.getCanonicalLocales(locale);
 	} catch {
-		throw new FieldError(FIELD_LABELS.locale, `"${locale}" is not a BCP 47 locale (e.g. en-GB)`);
+		throw fieldError(FIELDS.locale, `"${locale}" is not a BCP 47 locale (e.g. en-GB)`);
 	}
 
 	let attempt: number | undefined;
 	if (DUNNING_KINDS.includes(kind)) {
 		const raw = param('attempt', 1).trim();
 		attempt = Number(raw);
-		if (!/^\d+$/.test(raw) || attempt < 1) throw new FieldError(FIELD_LABELS.attempt, `"${raw}" is not a positive whole number`);
+		if (!/^\d+$/.test(raw) || attempt < 1) throw fieldError(FIELDS.attempt, `"${raw}" is not a positive whole number`);
 	}
 
 	const domain = option('messageIdDomain') || from.address.slice(from.address.lastIndexOf('@') + 1);
-	if (!DOMAIN.test(domain)) throw new FieldError(FIELD_LABELS.messageIdDomain, `"${domain}" is not a plain ASCII domain name`);
+	if (!DOMAIN.test(domain)) throw fieldError(FIELDS.messageIdDomain, `"${domain}" is not a plain ASCII domain name`);
 	const messageId = billingMessageId(billingKey, kind, domain, attempt);
 
-	const currency = memo(() => requireCurrency(param('currency'), FIELD_LABELS.currency));
+	const currency = memo(() => requireCurrency(param('currency'), FIELDS.currency));
 	const amountMinor = (() => {
 		let cached: number | undefined;
 		return () => {
 			if (cached === undefined) {
 				const format = param('amountFormat', 'minor') === 'decimal' ? 'decimal' : 'minor';
-				cached = parseAmount(this.getNodeParameter('amount', itemIndex, ''), format, currency(), FIELD_LABELS.amount);
+				cached = parseAmount(fns.getNodeParameter('amount', itemIndex, ''), format, currency(), FIELDS.amount);
 			}
 			return cached;
 		};
@@ -141,8 +148,8 @@ export async function composeEmail(
 		amountValue: memo(() => minorToDecimal(amountMinor(), currency())),
 		currency,
 		dueDate: memo(() => {
-			const raw = this.getNodeParameter('dueDate', itemIndex, '');
-			return raw === '' || raw === null || raw === undefined ? '' : formatDate(raw, locale, FIELD_LABELS.dueDate);
+			const raw = fns.getNodeParameter('dueDate', itemIndex, '');
+			return raw === '' || raw === null || raw === undefined ? '' : formatDate(raw, locale, FIELDS.dueDate);
 		}),
 		reason,
 		billingKey,
@@ -152,30 +159,33 @@ export async function composeEmail(
 	};
 
 	const template = defaultTemplates[kind];
-	const pick = (name: string, fallback: string) => {
-		const value = asText(overrides[name], `Template Override ${name}`);
+	const pick = (name: 'subject' | 'html' | 'text', fallback: string) => {
+		const value = asText(overrides[name], { path: `templateOverrides.${name}`, label: `Template Override ${name}` });
 		return value.trim() ? value : fallback;
 	};
-	const subject = renderTemplate(pick('subject', template.subject), values, 'header', 'subject', PLACEHOLDER_LABELS).trim();
-	const html = renderTemplate(pick('html', template.html), values, 'html', 'HTML body', PLACEHOLDER_LABELS);
-	const text = renderTemplate(pick('text', template.text), values, 'text', 'text body', PLACEHOLDER_LABELS);
+	const subject = renderTemplate(pick('subject', template.subject), values, 'header', 'subject', PLACEHOLDER_FIELDS, 'templateOverrides.subject').trim();
+	const html = renderTemplate(pick('html', template.html), values, 'html', 'HTML body', PLACEHOLDER_FIELDS, 'templateOverrides.html');
+	const text = renderTemplate(pick('text', template.text), values, 'text', 'text body', PLACEHOLDER_FIELDS, 'templateOverrides.text');
 
 	const attachments: OutgoingEmail['attachments'] = [];
 	let attachmentSummary: IDataObject | null = null;
-	if (this.getNodeParameter('attachInvoice', itemIndex, false) === true) {
+	if (fns.getNodeParameter('attachInvoice', itemIndex, false) === true) {
 		const property = param('binaryPropertyName', 'data').trim() || 'data';
-		const binary = this.getInputData()[itemIndex]?.binary?.[property];
+		const binary = fns.getInputData()[itemIndex]?.binary?.[property];
 		if (binary) {
-			const content = await this.helpers.getBinaryDataBuffer(itemIndex, property);
+			const content = await fns.helpers.getBinaryDataBuffer(itemIndex, property);
 			const invoiceNumber = values.invoiceNumber as () => string;
 			const wanted = option('attachmentFileName') || binary.fileName || `invoice-${invoiceNumber() || billingKey}.pdf`;
 			// The name goes into a MIME header: one line, no path.
-			const filename = assertHeaderSafe(wanted, FIELD_LABELS.attachmentFileName).replace(/[\\/]/g, '_');
+			const filename = assertHeaderSafe(wanted, FIELDS.attachmentFileName).replace(/[\\/]/g, '_');
 			const contentType = binary.mimeType || 'application/pdf';
 			attachments.push({ filename, content, contentType });
 			attachmentSummary = { fileName: filename, contentType, size: content.length };
 		} else if (options.requireAttachment === true) {
-			throw new FieldError(FIELD_LABELS.binaryPropertyName, `the item has no binary property "${property}" holding the invoice PDF`);
+			throw new FieldError(
+				FIELDS.binaryPropertyName.path,
+				`The item has no binary property "${property}" holding the invoice PDF (${FIELDS.binaryPropertyName.label}, Require Attachment is on)`,
+			);
 		}
 	}
 
@@ -194,8 +204,8 @@ export async function composeEmail(
 	const email: OutgoingEmail = {
 		from,
 		to,
-		replyTo: replyTo ? parseAddressList(replyTo, FIELD_LABELS.replyTo, false).map((address) => ({ name: '', address })) : undefined,
-		bcc: bcc ? parseAddressList(bcc, FIELD_LABELS.bcc, false).map((address) => ({ name: '', address })) : undefined,
+		replyTo: replyTo ? parseAddressList(replyTo, FIELDS.replyTo, false).map((address) => ({ name: '', address })) : undefined,
+		bcc: bcc ? parseAddressList(bcc, FIELDS.bcc, false).map((address) => ({ name: '', address })) : undefined,
 		subject,
 		html,
 		text,

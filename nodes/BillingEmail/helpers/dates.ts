@@ -1,11 +1,11 @@
-import { FieldError } from './errors';
+import { fieldError, type FieldRef } from './fields';
 
 /**
  * Formats a date for people ("15 March 2025"). Accepts ISO dates/timestamps, Date objects and
  * the Microsoft JSON form Xero uses ("/Date(1741996800000+0000)/"). Calendar dates are read in
  * UTC so a due date never shifts by a day.
  */
-export function formatDate(raw: unknown, locale: string, field: string): string {
+export function formatDate(raw: unknown, locale: string, field: FieldRef): string {
 	let ms: number;
 	if (raw instanceof Date) ms = raw.getTime();
 	else if (typeof raw === 'string' && raw.trim()) {
@@ -16,8 +16,8 @@ export function formatDate(raw: unknown, locale: string, field: string): string 
 		// Luxon DateTime, as n8n expressions return.
 		ms = Date.parse((raw as { toISO: () => string }).toISO());
 	} else {
-		throw new FieldError(field, 'is empty; a date is required');
+		throw fieldError(field, 'is empty; a date is required');
 	}
-	if (Number.isNaN(ms)) throw new FieldError(field, `"${String(raw)}" is not a date (use YYYY-MM-DD)`);
+	if (Number.isNaN(ms)) throw fieldError(field, `"${String(raw)}" is not a date (use YYYY-MM-DD)`);
 	return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(ms));
 }

@@ -1,148 +1,104 @@
-// The execution flow both operations share: validate and compose every item first (so bad
-// input stops the run before any mail goes out), then send through the pooled transport and
-// route each item to output 1 (sent) or output 2 (SMTP failure).
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
-import type { EmailKind } from '../templates';
-import { SmtpSendError, withSmtpPool } from '../transport';
-import { composeEmail, type ComposedEmail } from './compose';
-import { FieldError } from './errors';
-import { defaultJournalFolder, sentJournal } from './sentJournal';
-import { smtpSettingsFromCredentials } from './settings';
+// The flow both operations share, in four steps:
+// 1. compose every item first, so bad input stops the run (or goes to Failed) before any mail goes out;
+// 2. skip what the sent journal says already went out (a batch redelivered after a crash);
+// 3. send the rest through the pooled transport, a few at once, each Message-ID once per process;
+// 4. each outcome becomes the item's output (helpers/output.ts).
+import type { IExecuteFunctions } from 'n8n-workflow';
 import { mapLimit } from '../../shared/concurrency';
+import { FieldError } from '../../shared/errors';
+import type { OperationContext } from '../../shared/operation';
+import { booleanParameter, numberParameter, textParameter } from '../../shared/parameters';
+import type { EmailKind } from '../templates';
+import { SmtpSendError, type SmtpClient } from '../transport';
+import { composeEmail, type ComposedEmail } from './compose';
+import { alreadySentJson, failedJson, invalidJson, sentJson } from './output';
+import { defaultJournalFolder, sentJournal, type SentJournal } from './sentJournal';
 
-function toNodeError(this: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
-	if (error instanceof NodeOperationError) return error;
-	if (error instanceof FieldError) {
-		return new NodeOperationError(this.getNode(), `Invalid "${error.field}" in item ${itemIndex}: ${error.field} ${error.message}`, {
-			itemIndex,
-			description: 'Fix the value (or the CRM record it comes from) and run the item again. Nothing was sent for this item.',
-		});
-	}
-	return new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+interface ReadyEmail {
+	index: number;
+	composed: ComposedEmail;
 }
 
-export async function deliverBillingEmails(
-	this: IExecuteFunctions,
-	kindFor: (itemIndex: number) => EmailKind,
-): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
-	const credentials = await this.getCredentials('billingSmtp');
-	let settings;
+interface DeliverySettings {
+	concurrency: number;
+	/** Null when Skip Already Sent is off. */
+	journal: SentJournal | null;
+}
+
+const NOTHING_SENT = 'Fix the value (or the CRM record it comes from) and run the item again. Nothing was sent for this item.';
+
+export async function deliverBillingEmails(ctx: OperationContext<SmtpClient>, kindFor: (itemIndex: number) => EmailKind): Promise<void> {
+	const settings = deliverySettings(ctx.fns);
+	const composed = await composeAll(ctx, kindFor);
+	const toSend = await skipAlreadySent(ctx, settings.journal, composed);
+	await sendAll(ctx, settings, toSend);
+}
+
+/** Node-wide options, read once (item 0) and refused when out of range. */
+function deliverySettings(fns: IExecuteFunctions): DeliverySettings {
+	const concurrency = numberParameter(fns, 'options.concurrency', 0, { default: 5, min: 1, max: 20, integer: true, label: 'Concurrency' });
+	const skip = booleanParameter(fns, 'options.skipAlreadySent', 0, true);
+	return { concurrency, journal: skip ? sentJournal(textParameter(fns, 'options.journalFolder', 0, defaultJournalFolder())) : null };
+}
+
+async function composeAll(ctx: OperationContext<SmtpClient>, kindFor: (itemIndex: number) => EmailKind): Promise<ReadyEmail[]> {
+	const ready: ReadyEmail[] = [];
+	for (const [index, item] of ctx.items.entries()) {
+		let kind: EmailKind | null = null;
+		try {
+			kind = kindFor(index);
+			ready.push({ index, composed: await composeEmail(ctx.fns, index, kind, ctx.client.connection.defaultSender) });
+		} catch (error) {
+			// Without Continue On Fail this throws: the run stops before any mail goes out.
+			ctx.results.error(index, withNothingSent(error), invalidJson(item.json, kind));
+		}
+	}
+	return ready;
+}
+
+function withNothingSent(error: unknown): unknown {
+	return error instanceof FieldError && !error.description ? new FieldError(error.field, error.message, NOTHING_SENT) : error;
+}
+
+async function skipAlreadySent(ctx: OperationContext<SmtpClient>, journal: SentJournal | null, ready: ReadyEmail[]): Promise<ReadyEmail[]> {
+	if (!journal || ready.length === 0) return ready;
 	try {
-		settings = smtpSettingsFromCredentials(credentials);
+		await journal.refresh();
 	} catch (error) {
-		throw new NodeOperationError(this.getNode(), (error as Error).message);
+		throw new FieldError(
+			'options.journalFolder',
+			// Without the errno prefix: n8n swaps a message naming EEXIST, EACCES… for a generic one.
+			`Cannot read the sent-email journal in ${journal.folder}: ${String((error as Error).message).replace(/^E[A-Z]+: /, '')}`,
+			'Make the folder writable for n8n, set another Journal Folder, or turn off Skip Already Sent. Nothing was sent.',
+		);
 	}
-	const defaultSender = String(credentials.from ?? '');
+	return ready.filter(({ index, composed }) => {
+		const sentAt = journal.sentAt(composed.email.messageId);
+		if (sentAt === undefined) return true;
+		ctx.results.success(index, alreadySentJson(ctx.items[index].json, composed, sentAt), ctx.items[index].binary);
+		return false;
+	});
+}
 
-	type Slot =
-		| { kind: 'ready'; index: number; composed: ComposedEmail }
-		| { kind: 'invalid'; index: number; emailKind: EmailKind | null; error: NodeOperationError };
-	const slots: Slot[] = [];
-	for (let index = 0; index < items.length; index++) {
-		let emailKind: EmailKind | null = null;
+async function sendAll(ctx: OperationContext<SmtpClient>, { concurrency, journal }: DeliverySettings, ready: ReadyEmail[]): Promise<void> {
+	await mapLimit(ready, concurrency, async ({ index, composed }) => {
+		const { json, binary } = ctx.items[index];
+		const { messageId } = composed.email;
 		try {
-			emailKind = kindFor(index);
-			const composed = await composeEmail.call(this, index, emailKind, defaultSender);
-			slots.push({ kind: 'ready', index, composed });
+			let journalError: string | undefined;
+			const sendAndRecord = async () => {
+				const result = await ctx.client.send(composed.email);
+				// The server has the message: record it before anything else can fail.
+				if (journal) await journal.record(messageId).catch((e: Error) => (journalError = e.message));
+				return result;
+			};
+			const once = journal ? await journal.sendOnce(messageId, sendAndRecord) : { value: await sendAndRecord() };
+			if ('sentAt' in once) ctx.results.success(index, alreadySentJson(json, composed, once.sentAt), binary);
+			else ctx.results.success(index, sentJson(json, composed, once.value, journalError), binary);
 		} catch (error) {
-			const nodeError = toNodeError.call(this, error, index);
-			if (!this.continueOnFail()) throw nodeError;
-			slots.push({ kind: 'invalid', index, emailKind, error: nodeError });
+			// A refused message is an outcome, not a node error: it goes to Failed for Retry or Park.
+			const smtp = error instanceof SmtpSendError ? error : new SmtpSendError(error as Error);
+			ctx.results.failure(index, smtp, failedJson(json, composed, smtp));
 		}
-	}
-
-	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
-	const concurrency = Math.max(1, Math.min(20, Number(options.concurrency ?? 5) || 5));
-	let ready = slots.filter((s): s is Extract<Slot, { kind: 'ready' }> => s.kind === 'ready');
-	const outcomes = new Map<number, { ok: true; json: IDataObject } | { ok: false; json: IDataObject; message: string }>();
-	// A redelivered batch (after a crash) must not email clients twice: skip what the journal says went out.
-	const journal = options.skipAlreadySent === false ? null : sentJournal(String(options.journalFolder || '') || defaultJournalFolder());
-	if (journal && ready.length > 0) {
-		try {
-			await journal.refresh();
-		} catch (error) {
-			throw new NodeOperationError(this.getNode(), `Cannot read the sent-email journal in ${journal.folder}: ${(error as Error).message}`, {
-				description: 'Make the folder writable for n8n, set another Journal Folder, or turn off Skip Already Sent. Nothing was sent.',
-			});
-		}
-		ready = ready.filter(({ index, composed }) => {
-			const sentAt = journal.sentAt(composed.email.messageId);
-			if (sentAt === undefined) return true;
-			outcomes.set(index, { ok: true, json: { status: 'alreadySent', sentAt, ...composed.summary } });
-			return false;
-		});
-	}
-	if (ready.length > 0) {
-		await withSmtpPool(settings, async (send) => {
-			await mapLimit(ready, concurrency, async ({ index, composed }) => {
-				try {
-					let journalError: string | undefined;
-					const sendAndRecord = async () => {
-						const accepted = await send(composed.email);
-						// The server has the message: record it before anything else can fail.
-						if (journal) await journal.record(composed.email.messageId).catch((e: Error) => (journalError = e.message));
-						return accepted;
-					};
-					const once = journal ? await journal.sendOnce(composed.email.messageId, sendAndRecord) : { value: await sendAndRecord() };
-					if ('sentAt' in once) {
-						outcomes.set(index, { ok: true, json: { status: 'alreadySent', sentAt: once.sentAt, ...composed.summary } });
-						return;
-					}
-					const result = once.value;
-					outcomes.set(index, {
-						ok: true,
-						json: {
-							status: 'sent',
-							...composed.summary,
-							accepted: result.accepted,
-							rejected: result.rejected,
-							response: result.response,
-							...(journalError ? { journalError } : {}),
-						},
-					});
-				} catch (error) {
-					const smtp = error instanceof SmtpSendError ? error : new SmtpSendError(error as Error);
-					outcomes.set(index, {
-						ok: false,
-						message: smtp.message,
-						json: {
-							status: 'failed',
-							...composed.summary,
-							temporary: smtp.temporary,
-							error: {
-								message: smtp.message,
-								code: smtp.code ?? null,
-								responseCode: smtp.responseCode ?? null,
-								response: smtp.response ?? null,
-								command: smtp.command ?? null,
-							},
-						},
-					});
-				}
-			});
-		});
-	}
-
-	const sent: INodeExecutionData[] = [];
-	const failed: INodeExecutionData[] = [];
-	for (const slot of slots) {
-		const item = items[slot.index];
-		const base = { pairedItem: { item: slot.index }, ...(item.binary ? { binary: item.binary } : {}) };
-		if (slot.kind === 'invalid') {
-			failed.push({
-				...base,
-				json: {
-					...item.json,
-					error: slot.error.message,
-					emailDelivery: { status: 'invalid', kind: slot.emailKind, temporary: false, error: { message: slot.error.message, description: slot.error.description ?? null } },
-				},
-			});
-			continue;
-		}
-		const outcome = outcomes.get(slot.index)!;
-		if (outcome.ok) sent.push({ ...base, json: { ...item.json, emailDelivery: outcome.json } });
-		else failed.push({ ...base, json: { ...item.json, error: outcome.message, emailDelivery: outcome.json } });
-	}
-	return [sent, failed];
+	});
 }

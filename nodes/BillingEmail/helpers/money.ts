@@ -1,34 +1,36 @@
 // Amount and currency handling for the templates, on top of the pipeline's shared rules
 // (nodes/shared/currency.ts), so every stage accepts and refuses the same amounts.
 import { AmountError, formatMinorUnits, normaliseCurrency, toMinorUnits } from '../../shared/currency';
-import { FieldError } from './errors';
+import { fieldError, nodeField, type FieldRef } from './fields';
 
-function asFieldError<T>(fn: () => T): T {
+/** The shared rules name the field by its label; the error names the parameter path. */
+function asFieldError<T>(ref: FieldRef, fn: (label: string) => T): T {
+	const field = nodeField(ref);
 	try {
-		return fn();
+		return fn(field.label);
 	} catch (error) {
 		if (error instanceof AmountError) {
-			// AmountError prefixes its message with the field; FieldError carries it separately.
+			// AmountError writes "Amount: problem"; our sentences read "Amount problem".
 			const prefix = `${error.field}: `;
-			throw new FieldError(error.field, error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message);
+			throw fieldError(field, error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message);
 		}
 		throw error;
 	}
 }
 
 /** Validates an active ISO 4217 code ("GBP"); unknown codes are refused, not guessed. */
-export function requireCurrency(value: unknown, field: string): string {
-	return asFieldError(() => normaliseCurrency(value, field));
+export function requireCurrency(value: unknown, field: FieldRef): string {
+	return asFieldError(field, (label) => normaliseCurrency(value, label));
 }
 
 /** Reads an amount into integer minor units: 'minor' takes 1250, 'decimal' takes "12.50". */
-export function parseAmount(raw: unknown, format: 'minor' | 'decimal', currency: string, field: string): number {
-	return asFieldError(() => toMinorUnits(raw, currency, { mode: format === 'decimal' ? 'major' : 'minor', field }));
+export function parseAmount(raw: unknown, format: 'minor' | 'decimal', currency: string, field: FieldRef): number {
+	return asFieldError(field, (label) => toMinorUnits(raw, currency, { mode: format === 'decimal' ? 'major' : 'minor', field: label }));
 }
 
 /** Minor units as a plain decimal string: 1250 → "12.50" (GBP), 1250 → "1250" (JPY). */
 export function minorToDecimal(minor: number, currency: string): string {
-	return asFieldError(() => formatMinorUnits(minor, currency));
+	return asFieldError('Amount', () => formatMinorUnits(minor, currency));
 }
 
 /** Locale-aware money text, e.g. "£1,234.50". Formats the exact decimal string, not a float. */

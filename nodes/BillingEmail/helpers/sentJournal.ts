@@ -8,6 +8,7 @@
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { KeyedLock } from '../../shared/concurrency';
 
 const FILE = /^sent-(\d{4}-\d{2}-\d{2})\.log$/;
 
@@ -61,27 +62,24 @@ export class SentJournal {
 		}
 	}
 
-	/** Sends in progress in this process, by Message-ID. */
-	private readonly sending = new Map<string, Promise<unknown>>();
+	/** Serialises the sends of one Message-ID within this process. */
+	private readonly sending = new KeyedLock();
 
 	/**
 	 * Runs `send` (which sends and records) unless the message went out already. Two executions of
 	 * this process can hold the same message at once: after a broker restart RabbitMQ redelivers a
 	 * batch whose first execution is still sending. The second waits for the first, then skips.
+	 * `signal` (the execution's cancel signal) ends the wait with LockWaitAborted.
 	 */
-	async sendOnce<T>(messageId: string, send: () => Promise<T>): Promise<{ sentAt: string } | { value: T }> {
-		for (let other = this.sending.get(messageId); other; other = this.sending.get(messageId)) {
-			await other.catch(() => undefined);
-		}
-		const sentAt = this.sent.get(messageId);
-		if (sentAt !== undefined) return { sentAt };
-		const attempt = send();
-		this.sending.set(messageId, attempt);
-		try {
-			return { value: await attempt };
-		} finally {
-			this.sending.delete(messageId);
-		}
+	async sendOnce<T>(messageId: string, send: () => Promise<T>, signal?: AbortSignal): Promise<{ sentAt: string } | { value: T }> {
+		return await this.sending.run(
+			messageId,
+			async () => {
+				const sentAt = this.sent.get(messageId);
+				return sentAt !== undefined ? { sentAt } : { value: await send() };
+			},
+			signal,
+		);
 	}
 
 	/** When this Message-ID was sent, if the journal knows it. */

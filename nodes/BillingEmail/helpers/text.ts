@@ -1,4 +1,4 @@
-import { FieldError } from './errors';
+import { fieldError, type FieldRef } from './fields';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -12,11 +12,11 @@ export function escapeHtml(value: string): string {
 const HEADER_UNSAFE = /[\u0000-\u0008\u000A-\u001F\u007F\u2028\u2029]/;
 
 /** Refuses values that could break out of a mail header. */
-export function assertHeaderSafe(value: string, field: string): string {
+export function assertHeaderSafe(value: string, field: FieldRef): string {
 	const match = HEADER_UNSAFE.exec(value);
 	if (match) {
 		const code = match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-		throw new FieldError(field, `contains a line break or control character (U+${code}); refusing it in a mail header`);
+		throw fieldError(field, `contains a line break or control character (U+${code}); refusing it in a mail header`);
 	}
 	return value;
 }
@@ -35,24 +35,24 @@ export function isEmailAddress(value: string): boolean {
 	return local.length <= 64 && LOCAL.test(local) && labels.length >= 2 && labels.every((l) => LABEL.test(l)) && !/^\d+$/.test(labels[labels.length - 1]);
 }
 
-export function requireEmailAddress(value: string, field: string): string {
+export function requireEmailAddress(value: string, field: FieldRef): string {
 	assertHeaderSafe(value, field);
 	const trimmed = value.trim();
-	if (!trimmed) throw new FieldError(field, 'is empty; an email address is required');
-	if (!isEmailAddress(trimmed)) throw new FieldError(field, `"${trimmed}" is not a valid email address`);
+	if (!trimmed) throw fieldError(field, 'is empty; an email address is required');
+	if (!isEmailAddress(trimmed)) throw fieldError(field, `"${trimmed}" is not a valid email address`);
 	return trimmed;
 }
 
 /** Addresses separated by commas or semicolons (CRMs often store several in one field). */
-export function parseAddressList(value: string, field: string, required: boolean): string[] {
+export function parseAddressList(value: string, field: FieldRef, required: boolean): string[] {
 	assertHeaderSafe(value, field);
 	const parts = value.split(/[,;]/).map((p) => p.trim()).filter(Boolean);
-	if (parts.length === 0 && required) throw new FieldError(field, 'is empty; an email address is required');
+	if (parts.length === 0 && required) throw fieldError(field, 'is empty; an email address is required');
 	return parts.map((p) => requireEmailAddress(p, field));
 }
 
 /** Parses `Name <address>` or a bare address (the sender settings). */
-export function parseMailbox(value: string, field: string): { name: string; address: string } {
+export function parseMailbox(value: string, field: FieldRef): { name: string; address: string } {
 	assertHeaderSafe(value, field);
 	const trimmed = value.trim();
 	const match = /^(.*?)\s*<([^<>]+)>$/.exec(trimmed);
@@ -62,6 +62,6 @@ export function parseMailbox(value: string, field: string): { name: string; addr
 }
 
 /** A display name for a header: trimmed, refused if it could inject headers. */
-export function headerName(value: string, field: string): string {
+export function headerName(value: string, field: FieldRef): string {
 	return assertHeaderSafe(value, field).trim();
 }

@@ -1,6 +1,5 @@
 import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
-import { smtpSettingsFromCredentials } from '../helpers/settings';
-import { verifySmtp } from '../transport';
+import { connectionFromCredentials, SmtpSendError, verifySmtp } from '../transport';
 
 /** Connects, negotiates TLS and logs in with the Billing SMTP credential, without sending mail. */
 export async function billingSmtpConnectionTest(
@@ -8,10 +7,10 @@ export async function billingSmtpConnectionTest(
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
 	try {
-		await verifySmtp(smtpSettingsFromCredentials(credential.data ?? {}));
+		await verifySmtp(connectionFromCredentials(credential.data ?? {}));
 		return { status: 'OK', message: 'Connection successful' };
 	} catch (error) {
-		const e = error as { message?: string; response?: string };
-		return { status: 'Error', message: e.response ? `${e.message} (server said: ${e.response})` : String(e.message ?? error) };
+		const message = error instanceof Error ? error.message : String(error);
+		return { status: 'Error', message: error instanceof SmtpSendError && error.response ? `${message} (server said: ${error.response})` : message };
 	}
 }

@@ -6,17 +6,10 @@ import { isIP } from 'net';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import { ServiceError } from '../../shared/errors';
+import type { SmtpConnection, SmtpSettings } from './credentials';
 
-export type TlsMode = 'none' | 'starttls' | 'implicit';
-
-export interface SmtpSettings {
-	host: string;
-	port: number;
-	tlsMode: TlsMode;
-	user: string;
-	password: string;
-	allowUnauthorizedCerts: boolean;
-}
+export { connectionFromCredentials, type SmtpConnection, type SmtpSettings, type TlsMode } from './credentials';
 
 export interface MailAddress {
 	name: string;
@@ -47,25 +40,42 @@ export interface SendResult {
 	envelope: { from: string | false; to: string[] };
 }
 
-/** An SMTP failure, with what the server said and whether a later retry may succeed. */
-export class SmtpSendError extends Error {
-	readonly code?: string;
+interface SmtpFailureCause {
+	message?: string;
+	/** nodemailer's code: EAUTH, ECONNECTION, EMESSAGE, … */
+	code?: string;
+	responseCode?: number;
+	response?: string;
+	command?: string;
+}
+
+const CONNECTION_PROBLEMS = ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET'];
+
+/**
+ * An SMTP failure, with what the server said. `code` is the server's reply code when it gave one
+ * (451, 550), else nodemailer's (ECONNECTION); `retryable` says whether a later retry may succeed:
+ * 4xx replies and connection problems yes, 5xx and auth failures no.
+ */
+export class SmtpSendError extends ServiceError {
 	readonly responseCode?: number;
 	readonly response?: string;
 	readonly command?: string;
-	/** 4xx replies and connection problems are worth retrying; 5xx and auth failures are not. */
-	readonly temporary: boolean;
 
-	constructor(cause: { message?: string; code?: string; responseCode?: number; response?: string; command?: string }) {
-		super(cause.message || 'SMTP send failed');
+	constructor(cause: SmtpFailureCause) {
+		const connectionProblem = CONNECTION_PROBLEMS.includes(cause.code ?? '');
+		super(cause.message || 'SMTP send failed', {
+			code: cause.responseCode ?? cause.code,
+			retryable: cause.responseCode !== undefined ? cause.responseCode >= 400 && cause.responseCode < 500 : connectionProblem,
+		});
 		this.name = 'SmtpSendError';
-		this.code = cause.code;
 		this.responseCode = cause.responseCode;
 		this.response = cause.response;
 		this.command = cause.command;
-		const connectionProblem = ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET'].includes(cause.code ?? '');
-		this.temporary =
-			cause.responseCode !== undefined ? cause.responseCode >= 400 && cause.responseCode < 500 : connectionProblem;
+	}
+
+	/** The SMTP word for `retryable` (a 4xx reply is a "temporary" failure). */
+	get temporary(): boolean {
+		return this.retryable;
 	}
 }
 
@@ -126,11 +136,17 @@ export function closeAllTransports(): void {
 
 export type SendFn = (email: OutgoingEmail) => Promise<SendResult>;
 
+/** A hold on the cached pool of one credential: send through it, release it when done. */
+export interface SmtpLease {
+	send: SendFn;
+	release: () => void;
+}
+
 /**
- * Runs `work` with a send function over the cached pool for `settings`. The pool stays
- * open while any execution uses it and closes `idleCloseMs` after the last one finished.
+ * Takes the cached pool for `settings` (creating it; nodemailer connects only on the first send).
+ * The pool stays open while any execution holds it and closes `idleCloseMs` after the last release.
  */
-export async function withSmtpPool<T>(settings: SmtpSettings, work: (send: SendFn) => Promise<T>): Promise<T> {
+export function acquireSmtpPool(settings: SmtpSettings): SmtpLease {
 	const key = poolKey(settings);
 	let entry = pools.get(key);
 	if (!entry) {
@@ -144,6 +160,7 @@ export async function withSmtpPool<T>(settings: SmtpSettings, work: (send: SendF
 	if (current.idleTimer) clearTimeout(current.idleTimer);
 	current.idleTimer = undefined;
 	current.users++;
+	let released = false;
 	const send: SendFn = async (email) => {
 		try {
 			const info = await current.transporter.sendMail({
@@ -171,19 +188,26 @@ export async function withSmtpPool<T>(settings: SmtpSettings, work: (send: SendF
 				envelope: { from: info.envelope.from, to: info.envelope.to },
 			};
 		} catch (error) {
-			throw new SmtpSendError(error as SmtpSendError);
+			throw new SmtpSendError(error as SmtpFailureCause);
 		}
 	};
-	try {
-		return await work(send);
-	} finally {
+	const release = () => {
+		if (released) return;
+		released = true;
 		current.users--;
 		if (current.users === 0 && pools.get(key) === current) {
 			current.idleTimer = setTimeout(() => closeEntry(key, current), idleCloseMs);
 			// An idle pool must not keep the process alive on its own.
 			current.idleTimer.unref();
 		}
-	}
+	};
+	return { send, release };
+}
+
+/** What the Billing Email operations get from the router: the connection and its pool's send. */
+export interface SmtpClient {
+	connection: SmtpConnection;
+	send: SendFn;
 }
 
 /** Connects, negotiates TLS and authenticates once, without sending (credential test). */
@@ -193,7 +217,7 @@ export async function verifySmtp(settings: SmtpSettings): Promise<void> {
 	try {
 		await transporter.verify();
 	} catch (error) {
-		throw new SmtpSendError(error as SmtpSendError);
+		throw new SmtpSendError(error as SmtpFailureCause);
 	} finally {
 		transporter.close();
 	}

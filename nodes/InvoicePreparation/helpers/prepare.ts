@@ -1,7 +1,10 @@
 // Pure logic of invoice preparation: validate CRM rows, group them per client and period, and
 // refuse a client's whole invoice when any of its rows is bad, so nothing is half-invoiced.
+import type { IDataObject } from 'n8n-workflow';
+import { billingKey } from '../../shared/billingKey';
 import { formatMinorUnits, normaliseCurrency, toMinorUnits } from '../../shared/currency';
-import { billingKey } from './billingKey';
+import { FieldError } from '../../shared/errors';
+import { readPath, textField } from '../../shared/itemFields';
 
 export interface FieldMap {
 	leadId: string;
@@ -88,88 +91,55 @@ interface GoodRow {
 	line: InvoiceLine;
 }
 
-class RowError extends Error {
-	constructor(readonly field: string, message: string) {
-		super(message);
-	}
-}
-
 // Deliberately plain: one @, no spaces or control characters, a dotted domain.
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
-function read(row: Record<string, unknown>, path: string): unknown {
-	if (path in row) return row[path];
-	return path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), row);
+/** An optional text field: null when the row leaves it empty. */
+function optionalText(row: IDataObject, path: string, label: string, max: number): string | null {
+	return textField(row, path, label, { required: false, max }) || null;
 }
 
-function text(row: Record<string, unknown>, path: string, label: string, opts: { required: boolean; max: number }): string | null {
-	const value = read(row, path);
-	if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
-		if (opts.required) throw new RowError(path, `${label} is missing (field "${path}")`);
-		return null;
-	}
-	if (typeof value !== 'string' && typeof value !== 'number') {
-		throw new RowError(path, `${label} must be text, got ${Array.isArray(value) ? 'a list' : typeof value} (field "${path}")`);
-	}
-	const s = String(value).trim();
-	if (CONTROL.test(s)) throw new RowError(path, `${label} contains control characters such as line breaks (field "${path}")`);
-	if (s.length > opts.max) throw new RowError(path, `${label} is longer than ${opts.max} characters (field "${path}")`);
-	return s;
-}
-
-function parseRow(row: Record<string, unknown>, index: number, o: PrepareOptions): GoodRow {
+function parseRow(row: IDataObject, index: number, o: PrepareOptions): GoodRow {
 	const f = o.fields;
-	const clientId = text(row, f.clientId, 'Client id', { required: true, max: 50 })!;
-	const leadId = text(row, f.leadId, 'Lead id', { required: true, max: 100 })!;
-	const clientName = text(row, f.clientName, 'Client name', { required: true, max: 255 })!;
-	const billingEmail = text(row, f.billingEmail, 'Billing email', { required: true, max: 254 })!;
-	if (!EMAIL.test(billingEmail)) throw new RowError(f.billingEmail, `Billing email "${billingEmail}" is not a valid address (field "${f.billingEmail}")`);
+	const clientId = textField(row, f.clientId, 'Client id', { max: 50 });
+	const leadId = textField(row, f.leadId, 'Lead id', { max: 100 });
+	const clientName = textField(row, f.clientName, 'Client name', { max: 255 });
+	const billingEmail = textField(row, f.billingEmail, 'Billing email', { max: 254 });
+	if (!EMAIL.test(billingEmail)) throw new FieldError(f.billingEmail, `Billing email "${billingEmail}" is not a valid address (field "${f.billingEmail}")`);
 
-	const currencyRaw = read(row, f.currency);
-	let currency: string;
-	try {
-		currency = normaliseCurrency(currencyRaw, f.currency);
-	} catch (error) {
-		throw new RowError(f.currency, (error as Error).message);
-	}
+	// AmountError is a FieldError naming the mapped field.
+	const currency = normaliseCurrency(readPath(row, f.currency), f.currency);
+	const unitAmountMinor = toMinorUnits(readPath(row, f.price), currency, { field: f.price, mode: o.priceIn, allowZero: true });
 
-	let unitAmountMinor: number;
-	try {
-		unitAmountMinor = toMinorUnits(read(row, f.price), currency, { field: f.price, mode: o.priceIn, allowZero: true });
-	} catch (error) {
-		throw new RowError(f.price, (error as Error).message);
-	}
-
-	const quantityRaw = read(row, f.quantity);
+	const quantityRaw = readPath(row, f.quantity);
 	let quantity = 1;
 	if (quantityRaw !== undefined && quantityRaw !== null && quantityRaw !== '') {
 		const q = typeof quantityRaw === 'string' ? Number(quantityRaw.trim()) : quantityRaw;
 		if (typeof q !== 'number' || !Number.isInteger(q) || q < 1 || q > o.maxQuantity) {
-			throw new RowError(f.quantity, `Quantity must be a whole number from 1 to ${o.maxQuantity}, got ${JSON.stringify(quantityRaw)} (field "${f.quantity}")`);
+			throw new FieldError(f.quantity, `Quantity must be a whole number from 1 to ${o.maxQuantity}, got ${JSON.stringify(quantityRaw)} (field "${f.quantity}")`);
 		}
 		quantity = q;
 	}
 
-	const deliveredRaw = text(row, f.deliveredAt, 'Delivery time', { required: false, max: 64 });
+	const deliveredRaw = optionalText(row, f.deliveredAt, 'Delivery time', 64);
 	let deliveredAt: string | null = null;
 	if (deliveredRaw !== null) {
 		const t = Date.parse(deliveredRaw);
-		if (Number.isNaN(t)) throw new RowError(f.deliveredAt, `Delivery time "${deliveredRaw}" is not a date (field "${f.deliveredAt}")`);
+		if (Number.isNaN(t)) throw new FieldError(f.deliveredAt, `Delivery time "${deliveredRaw}" is not a date (field "${f.deliveredAt}")`);
 		if (t < Date.parse(o.periodStart) || t >= Date.parse(o.periodEnd)) {
-			throw new RowError(f.deliveredAt, `Lead was delivered on ${new Date(t).toISOString()}, outside the billing period ${o.periodStart} – ${o.periodEnd} (field "${f.deliveredAt}")`);
+			throw new FieldError(f.deliveredAt, `Lead was delivered on ${new Date(t).toISOString()}, outside the billing period ${o.periodStart} – ${o.periodEnd} (field "${f.deliveredAt}")`);
 		}
 		deliveredAt = new Date(t).toISOString();
 	}
 
-	const description = text(row, f.description, 'Description', { required: false, max: 4000 }) ?? `Lead ${leadId}`;
-	const cardReference = text(row, f.cardReference, 'Card reference', { required: false, max: 64 });
+	const description = optionalText(row, f.description, 'Description', 4000) ?? `Lead ${leadId}`;
+	const cardReference = optionalText(row, f.cardReference, 'Card reference', 64);
 	if (cardReference !== null && !/^[A-Za-z0-9-]+$/.test(cardReference)) {
-		throw new RowError(f.cardReference, `Card reference "${cardReference}" is not a gateway transaction reference (field "${f.cardReference}")`);
+		throw new FieldError(f.cardReference, `Card reference "${cardReference}" is not a gateway transaction reference (field "${f.cardReference}")`);
 	}
 
 	const lineAmountMinor = unitAmountMinor * quantity;
-	if (!Number.isSafeInteger(lineAmountMinor)) throw new RowError(f.price, `Line amount is too large (field "${f.price}")`);
+	if (!Number.isSafeInteger(lineAmountMinor)) throw new FieldError(f.price, `Line amount is too large (field "${f.price}")`);
 	return {
 		row: index,
 		leadId,
@@ -192,10 +162,13 @@ function parseRow(row: Record<string, unknown>, index: number, o: PrepareOptions
 
 const CLIENT_FIELDS = ['clientName', 'billingEmail', 'currency', 'cardReference'] as const;
 
-export function prepareInvoices(rows: Array<Record<string, unknown>>, o: PrepareOptions): PrepareResult {
-	if (Number.isNaN(Date.parse(o.periodStart))) throw new Error(`Period start "${o.periodStart}" is not a date`);
-	if (Number.isNaN(Date.parse(o.periodEnd))) throw new Error(`Period end "${o.periodEnd}" is not a date`);
-	if (Date.parse(o.periodEnd) <= Date.parse(o.periodStart)) throw new Error('Period end must be after period start');
+const PERIOD_HINT = 'Check Period Start and Period End';
+
+/** Refuses the whole run when the period itself is unusable; row problems never do. */
+export function prepareInvoices(rows: IDataObject[], o: PrepareOptions): PrepareResult {
+	if (Number.isNaN(Date.parse(o.periodStart))) throw new FieldError('periodStart', `Period start "${o.periodStart}" is not a date`, PERIOD_HINT);
+	if (Number.isNaN(Date.parse(o.periodEnd))) throw new FieldError('periodEnd', `Period end "${o.periodEnd}" is not a date`, PERIOD_HINT);
+	if (Date.parse(o.periodEnd) <= Date.parse(o.periodStart)) throw new FieldError('periodEnd', 'Period end must be after period start', PERIOD_HINT);
 	const periodStart = new Date(o.periodStart).toISOString();
 	const periodEnd = new Date(o.periodEnd).toISOString();
 	const opts = { ...o, periodStart, periodEnd };
@@ -210,20 +183,20 @@ export function prepareInvoices(rows: Array<Record<string, unknown>>, o: Prepare
 
 	rows.forEach((row, index) => {
 		try {
-			if (!row || typeof row !== 'object' || Array.isArray(row)) throw new RowError('', 'Row is not an object');
+			if (!row || typeof row !== 'object' || Array.isArray(row)) throw new Error('Row is not an object');
 			const good = parseRow(row, index, opts);
 			clientOf(good.clientId).good.push(good);
 		} catch (error) {
-			const e = error as RowError;
-			const rawClient = row && typeof row === 'object' ? read(row, o.fields.clientId) : undefined;
+			const isRow = row && typeof row === 'object' && !Array.isArray(row);
+			const rawClient = isRow ? readPath(row, o.fields.clientId) : undefined;
 			const clientId = typeof rawClient === 'string' || typeof rawClient === 'number' ? String(rawClient).trim() || null : null;
-			const rawLead = row && typeof row === 'object' ? read(row, o.fields.leadId) : undefined;
+			const rawLead = isRow ? readPath(row, o.fields.leadId) : undefined;
 			rejected.push({
 				row: index,
 				clientId,
 				leadId: typeof rawLead === 'string' || typeof rawLead === 'number' ? String(rawLead) : null,
-				field: e.field || null,
-				reason: `Row ${index}${clientId ? ` (client ${clientId})` : ''}: ${e.message}`,
+				field: error instanceof FieldError ? error.field : null,
+				reason: `Row ${index}${clientId ? ` (client ${clientId})` : ''}: ${(error as Error).message}`,
 			});
 			if (clientId) clientOf(clientId).badRows.push(index);
 		}

@@ -1,11 +1,13 @@
-import { updateDisplayOptions, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
+import type { OperationContext } from '../../../shared/operation';
 import { deliverBillingEmails } from '../../helpers/deliver';
-import { invoiceAttachmentFields, optionFields, recipientFields, templateOverrideFields } from './fields';
+import type { SmtpClient } from '../../transport';
+import { invoiceAttachmentFields, optionFields, recipientFields, templateOverrideFields } from '../common.descriptions';
 
 const properties: INodeProperties[] = [...recipientFields, ...invoiceAttachmentFields, ...templateOverrideFields, ...optionFields];
 
 export const description = updateDisplayOptions({ show: { operation: ['sendInvoice'] } }, properties);
 
-export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	return await deliverBillingEmails.call(this, () => 'invoice');
+export async function execute(ctx: OperationContext<SmtpClient>): Promise<void> {
+	await deliverBillingEmails(ctx, () => 'invoice');
 }

@@ -1,13 +1,10 @@
-import {
-	NodeOperationError,
-	updateDisplayOptions,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-	type INodeProperties,
-} from 'n8n-workflow';
+import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
+import type { OperationContext } from '../../../shared/operation';
+import { choiceParameter } from '../../../shared/parameters';
 import { deliverBillingEmails } from '../../helpers/deliver';
 import type { EmailKind } from '../../templates';
-import { noticeAttachmentFields, optionFields, recipientFields, templateOverrideFields } from './fields';
+import type { SmtpClient } from '../../transport';
+import { noticeAttachmentFields, optionFields, recipientFields, templateOverrideFields } from '../common.descriptions';
 
 const NOTICE_KINDS: readonly EmailKind[] = ['paid', 'declined', 'noCardOnFile', 'finalNotice'];
 
@@ -57,12 +54,7 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { operation: ['sendPaymentNotice'] } }, properties);
 
-export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	return await deliverBillingEmails.call(this, (itemIndex) => {
-		const kind = this.getNodeParameter('noticeKind', itemIndex) as EmailKind;
-		if (!NOTICE_KINDS.includes(kind)) {
-			throw new NodeOperationError(this.getNode(), `Invalid "Notice" in item ${itemIndex}: "${String(kind)}" is not one of ${NOTICE_KINDS.join(', ')}`, { itemIndex });
-		}
-		return kind;
-	});
+export async function execute(ctx: OperationContext<SmtpClient>): Promise<void> {
+	// A bad Notice fails that item alone, like any other bad value (FieldError naming noticeKind).
+	await deliverBillingEmails(ctx, (itemIndex) => choiceParameter(ctx.fns, 'noticeKind', itemIndex, NOTICE_KINDS, 'paid'));
 }

@@ -1,6 +1,7 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
-import { DEFAULT_FIELDS, FieldMap, prepareInvoices } from '../helpers/prepare';
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import type { OperationContext } from '../../../shared/operation';
+import { choiceParameter, numberParameter } from '../../../shared/parameters';
+import { DEFAULT_FIELDS, type FieldMap, prepareInvoices } from '../../helpers/prepare';
 
 // The default is DEFAULT_FIELDS[name], which the lint rule cannot see through.
 // eslint-disable-next-line n8n-nodes-base/node-param-default-missing
@@ -79,35 +80,32 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
-	const periodStart = this.getNodeParameter('periodStart', 0) as string;
-	const periodEnd = this.getNodeParameter('periodEnd', 0) as string;
-	const priceIn = this.getNodeParameter('priceIn', 0) as 'major' | 'minor';
-	const fields = { ...DEFAULT_FIELDS, ...(this.getNodeParameter('fields', 0, {}) as Partial<FieldMap>) };
-	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+/**
+ * Invoices leave on the first output, each paired with the rows it was built from; every rejected
+ * row leaves on the second with `error` (the kit's failure: code `invalidRow`, never retryable)
+ * and `rejected: { row, clientId, leadId }`, from which the workflow builds a parking key.
+ */
+export async function execute(ctx: OperationContext<undefined>): Promise<void> {
+	const { fns, items, results } = ctx;
+	const periodStart = fns.getNodeParameter('periodStart', 0) as string;
+	const periodEnd = fns.getNodeParameter('periodEnd', 0) as string;
+	const priceIn = choiceParameter(fns, 'priceIn', 0, ['major', 'minor'] as const, 'major');
+	const fields = { ...DEFAULT_FIELDS, ...(fns.getNodeParameter('fields', 0, {}) as Partial<FieldMap>) };
+	const maxQuantity = numberParameter(fns, 'options.maxQuantity', 0, { default: 10000, min: 1, integer: true, label: 'Max Quantity per Line' });
 
-	let result;
-	try {
-		result = prepareInvoices(
-			items.map((item) => item.json),
-			{ periodStart, periodEnd, fields, priceIn, maxQuantity: (options.maxQuantity as number) ?? 10000 },
-		);
-	} catch (error) {
-		// Only the period itself can fail as a whole; row problems go to the Rejected output.
-		if (this.continueOnFail()) {
-			return [[], items.map((item, i) => ({ json: { ...item.json, error: { message: (error as Error).message } }, pairedItem: { item: i } }))];
-		}
-		throw new NodeOperationError(this.getNode(), error as Error, { description: 'Check Period Start and Period End' });
+	// Only the period (or an option) fails the run as a whole; row problems go to Rejected.
+	const prepared = prepareInvoices(
+		items.map((item) => item.json),
+		{ periodStart, periodEnd, fields, priceIn, maxQuantity },
+	);
+	for (const { invoice, rows } of prepared.invoices) {
+		results.aggregate(rows, { json: invoice as unknown as IDataObject });
 	}
-
-	const invoices: INodeExecutionData[] = result.invoices.map(({ invoice, rows }) => ({
-		json: invoice as unknown as IDataObject,
-		pairedItem: rows.map((item) => ({ item })),
-	}));
-	const rejected: INodeExecutionData[] = result.rejected.map((r) => ({
-		json: { ...items[r.row].json, error: { message: r.reason, field: r.field, row: r.row, clientId: r.clientId, leadId: r.leadId } },
-		pairedItem: { item: r.row },
-	}));
-	return [invoices, rejected];
+	for (const r of prepared.rejected) {
+		results.failure(
+			r.row,
+			{ message: r.reason, ...(r.field ? { field: r.field } : {}), retryable: false, code: 'invalidRow' },
+			{ ...items[r.row].json, rejected: { row: r.row, clientId: r.clientId, leadId: r.leadId } },
+		);
+	}
 }

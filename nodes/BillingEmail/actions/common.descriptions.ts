@@ -1,7 +1,7 @@
 // Field descriptions shared by both operations. Defaults read the usual item fields, so a
 // workflow built from the pipeline's queues needs no mapping; each can be overridden.
 import type { INodeProperties } from 'n8n-workflow';
-import { PLACEHOLDERS } from '../../templates';
+import { PLACEHOLDERS } from '../templates';
 
 const placeholderHint = `Placeholders (fixed mode, not expressions): ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`;
 
