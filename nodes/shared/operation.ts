@@ -7,7 +7,7 @@
 // (thrown unless the node continues on fail). `forEachItem` carries per-item work (a gateway
 // request each, several at once); `forEachBatch` carries batched work (a Xero call per 50).
 import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData } from 'n8n-workflow';
-import { mapLimit, chunk } from './concurrency';
+import { mapLimit } from './concurrency';
 import { toNodeError } from './errors';
 import { failureItem } from './failure';
 
@@ -146,20 +146,21 @@ export async function forEachItem<TClient>(
 }
 
 /**
- * Batched work: `fn` gets consecutive batches of at most `size` item indexes (in input order,
- * one batch at a time). A throw from `fn` fails the undecided items of that batch only.
+ * Batched work, one batch at a time. A batch holds entries (an item, or a billing key, invoice or
+ * client standing for several items); `itemsOf` names an entry's input items. A throw from `fn`
+ * fails the undecided items of that batch only (or the node, without Continue On Fail).
  */
-export async function forEachBatch<TClient>(
+export async function forEachBatch<TClient, T>(
 	ctx: OperationContext<TClient>,
-	itemIndexes: readonly number[],
-	size: number,
-	fn: (batch: number[]) => Promise<void>,
+	batches: readonly T[][],
+	itemsOf: (entry: T) => readonly number[],
+	fn: (batch: T[], batchIndex: number) => Promise<void>,
 ): Promise<void> {
-	for (const batch of chunk(itemIndexes, size)) {
+	for (let b = 0; b < batches.length; b++) {
 		try {
-			await fn(batch);
+			await fn(batches[b], b);
 		} catch (error) {
-			ctx.results.errorAll(batch, error);
+			ctx.results.errorAll(batches[b].flatMap(itemsOf), error);
 		}
 	}
 }

@@ -2,6 +2,7 @@
 import { NodeApiError, NodeOperationError, type IExecuteFunctions, type INode, type INodeExecutionData } from 'n8n-workflow';
 import {
 	billingKey,
+	chunk,
 	FieldError,
 	forEachBatch,
 	forEachItem,
@@ -93,7 +94,7 @@ describe('forEachItem and forEachBatch', () => {
 
 	it('fails only the undecided items of the batch that threw', async () => {
 		const ctx = ctxFor(5, true);
-		await forEachBatch(ctx, [0, 1, 2, 3, 4], 2, async (batch) => {
+		await forEachBatch(ctx, chunk([0, 1, 2, 3, 4], 2), (i) => [i], async (batch) => {
 			if (batch.includes(2)) {
 				ctx.results.success(2, {});
 				throw new ServiceError('Xero timed out', { retryable: true, code: 'timeout' });

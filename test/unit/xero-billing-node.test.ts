@@ -1,9 +1,9 @@
 // The Xero Billing node run in-process against the Xero sandbox (real xero-node underneath).
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredentialTestFunctions, IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { startXeroSandbox, type XeroSandbox } from '../../sandbox/xero';
 import { XeroBilling } from '../../nodes/XeroBilling/XeroBilling.node';
 import { forgetXeroOrganisations } from '../../nodes/XeroBilling/transport';
-import { testXeroCredentials } from '../../nodes/XeroBilling/helpers/credentialTest';
+import { xeroCustomConnectionApiTest } from '../../nodes/XeroBilling/methods/credentialTest';
 import { runNode } from '../helpers/run-node';
 
 let sb: XeroSandbox;
@@ -66,6 +66,19 @@ function json(items: INodeExecutionData[]) {
 	return items.map((i) => i.json);
 }
 
+/** The failure a failure-output item carries (the kit's shape: `error` is always an object). */
+function failure(item: INodeExecutionData): { message: string; field?: string; code?: string; retryable?: boolean; description?: string } {
+	const error = item.json.error as IDataObject;
+	expect(typeof error?.message).toBe('string');
+	return error as { message: string };
+}
+
+/** The node's credential test, as n8n calls it. */
+function testXeroCredentials(data: ICredentialDataDecryptedObject) {
+	const credential: ICredentialsDecrypted = { id: 'cred-1', name: 'Xero', type: 'xeroCustomConnectionApi', data };
+	return xeroCustomConnectionApiTest.call({} as ICredentialTestFunctions, credential);
+}
+
 describe('credential test', () => {
 	it('reports success with the organisation name, and a refused secret clearly', async () => {
 		await expect(testXeroCredentials(creds().xeroCustomConnectionApi)).resolves.toEqual({ status: 'OK', message: 'Connected to the Xero organisation "Sandbox Billing Ltd"' });
@@ -73,7 +86,7 @@ describe('credential test', () => {
 		expect(bad.status).toBe('Error');
 		expect(bad.message).toContain('invalid_client');
 		const noUrl = await testXeroCredentials({ ...creds().xeroCustomConnectionApi, tokenUrl: 'not a url' });
-		expect(noUrl).toEqual({ status: 'Error', message: 'Token URL "not a url" is not a valid URL' });
+		expect(noUrl).toEqual({ status: 'Error', message: 'Xero credential: Token URL "not a url" is not a valid URL' });
 	});
 });
 
@@ -221,7 +234,7 @@ describe('contact: ensure', () => {
 		const [ok, failed] = await run(ensure, input, { continueOnFail: true });
 		expect(json(ok).map((j) => j.clientId)).toEqual(['C0', 'C1']);
 		expect(failed).toHaveLength(1);
-		expect(failed[0]).toMatchObject({ pairedItem: { item: 2 }, json: { field: 'billingEmail' } });
+		expect(failed[0]).toMatchObject({ pairedItem: { item: 2 }, json: { error: { field: 'billingEmail', retryable: false } } });
 		expect(sb.contacts().map((c) => c.ContactNumber).sort()).toEqual(['C0', 'C1']);
 		expect(lookups().every((c) => c.status === 200)).toBe(true);
 	});
@@ -236,8 +249,8 @@ describe('contact: ensure', () => {
 		const [ok, failed] = await run(ensure, input, { continueOnFail: true });
 		expect(json(ok)).toEqual([expect.objectContaining({ clientId: 'C0', xeroContactId: mine.ContactID })]);
 		expect(failed).toHaveLength(1);
-		expect(failed[0]).toMatchObject({ pairedItem: { item: 1 }, json: { clientId: 'C1', errorKind: 'dayLimit' } });
-		expect(String(failed[0].json.error)).toContain('ensuring 2 contact(s) needs about 2 more call(s) but only 1 remain');
+		expect(failed[0]).toMatchObject({ pairedItem: { item: 1 }, json: { clientId: 'C1', error: { code: 'dayLimit', retryable: true } } });
+		expect(failure(failed[0]).message).toContain('ensuring 2 contact(s) needs about 2 more call(s) but only 1 remain');
 		expect(sb.callsByRoute()).toEqual({ 'GET /Contacts': 1 });
 		expect(lookedUp('EmailAddress')).toEqual([]);
 	});
@@ -251,7 +264,7 @@ describe('contact: ensure', () => {
 		const lost = new Set([...first.query.where.matchAll(/ContactNumber=="([^"]*)"/g)].map((m) => m[1]));
 		expect(lost.size).toBeGreaterThan(0);
 		expect(failed.map((f) => f.json.clientId).sort()).toEqual([...lost].sort());
-		expect(failed.every((f) => f.json.errorKind === 'server')).toBe(true);
+		expect(failed.every((f) => failure(f).code === 'server' && failure(f).retryable === true)).toBe(true);
 		expect(ok.map((o) => o.json.clientId as string).every((id) => !lost.has(id))).toBe(true);
 		expect(ok.length + failed.length).toBe(120);
 		expect(sb.contacts()).toHaveLength(120 - lost.size);
@@ -278,7 +291,7 @@ describe('contact: ensure', () => {
 		expect(ok).toHaveLength(1);
 		expect(failed).toHaveLength(1);
 		expect(failed[0].pairedItem).toEqual({ item: 0 });
-		expect(String(failed[0].json.error)).toContain('The contact name Taken Name Ltd is already assigned to another contact');
+		expect(failure(failed[0]).message).toContain('The contact name Taken Name Ltd is already assigned to another contact');
 	});
 
 	it('creates a client whose company name another contact has as "Name (client ID)", with one more write', async () => {
@@ -314,8 +327,8 @@ describe('contact: ensure', () => {
 		expect(sb.callCount()).toBe(0);
 		const [ok, failed] = await run(params, [{ clientId: 'C1', clientName: 'A', billingEmail: 'bad-email' }, { clientId: 'C2', clientName: 'B' }], { continueOnFail: true });
 		expect(ok).toHaveLength(1);
-		expect(failed[0].json).toMatchObject({ field: 'billingEmail' });
-		expect(String(failed[0].json.error)).toContain('Email "bad-email" is not a valid address');
+		expect(failed[0].json).toMatchObject({ error: { field: 'billingEmail' } });
+		expect(failure(failed[0]).message).toContain('Email "bad-email" is not a valid address');
 	});
 });
 
@@ -379,8 +392,9 @@ describe('invoice: create', () => {
 		expect(json(ok).map((j) => j.billingKey)).toEqual(['bk-2024-01-C0']);
 		expect(failed.map((f) => f.pairedItem)).toEqual([{ item: 1 }, { item: 2 }, { item: 3 }]);
 		expect(failed[0].json.xeroErrors).toEqual(["Account code '999' is not a valid code for this document."]);
-		expect(String(failed[1].json.error)).toContain('could not be found');
-		expect(String(failed[2].json.error)).toContain("Currency code 'JPY' is not a valid currency for this organisation.");
+		expect(failure(failed[0])).toEqual({ message: "Xero refused invoice bk-2024-01-C1: Account code '999' is not a valid code for this document.", code: 'validation', retryable: false });
+		expect(failure(failed[1]).message).toContain('could not be found');
+		expect(failure(failed[2]).message).toContain("Currency code 'JPY' is not a valid currency for this organisation.");
 		expect(sb.invoices()).toHaveLength(1);
 	});
 
@@ -459,7 +473,7 @@ describe('invoice: create', () => {
 		sb.failNext(1, { kind: 'error', status: 500, phase: 'before', routes: /^GET \/Invoices$/ });
 		const [ok, failed] = await run(createParams({ batchSize: 2, maxRetries: 0 }), ids.map((id, n) => request(n, id)), { continueOnFail: true });
 		expect(failed.map((f) => f.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
-		expect(failed[0].json).toMatchObject({ errorKind: 'server' });
+		expect(failed[0].json).toMatchObject({ error: { code: 'server', retryable: true } });
 		expect(ok.map((o) => o.pairedItem)).toEqual([{ item: 2 }, { item: 3 }]);
 	});
 });
@@ -502,7 +516,7 @@ describe('invoice: create with the billing key as invoice number', () => {
 		expect(json(ok).map((j) => j.billingKey)).toEqual(['bk-2024-01-C2']);
 		expect(failed).toHaveLength(1);
 		expect(failed[0].pairedItem).toEqual({ item: 0 });
-		expect(String(failed[0].json.error)).toMatch(/^Invoice number bk-2024-01-C0 is already used in Xero by invoice [0-9a-f-]{36} for another contact \(Client 1 Ltd\)$/);
+		expect(failure(failed[0]).message).toMatch(/^Invoice number bk-2024-01-C0 is already used in Xero by invoice [0-9a-f-]{36} for another contact \(Client 1 Ltd\)$/);
 		expect(sb.invoices()).toHaveLength(2);
 	});
 
@@ -537,7 +551,7 @@ describe('invoice: markSent, get, getPdf', () => {
 		const [byKey, missing] = await run({ resource: 'invoice', operation: 'get', findBy: 'billingKey', options: fast }, [...json(created), { billingKey: 'bk-unknown' }]);
 		expect(json(byKey).map((j) => (j.xeroInvoice as IDataObject).reference)).toEqual(['bk-2024-01-C0', 'bk-2024-01-C1']);
 		expect((json(byKey)[0].xeroInvoice as IDataObject).lineItems).toHaveLength(2);
-		expect(missing[0].json.error).toBe('Xero has no sales invoice with Reference "bk-unknown"');
+		expect(missing[0].json.error).toEqual({ message: 'Xero has no sales invoice with Reference "bk-unknown"', code: 'notFound', retryable: false });
 		const [byId] = await run({ resource: 'invoice', operation: 'get', findBy: 'invoiceId', options: fast }, json(created));
 		expect(byId).toHaveLength(2);
 	});
@@ -550,7 +564,7 @@ describe('invoice: markSent, get, getPdf', () => {
 		const [found, missing] = await run({ resource: 'invoice', operation: 'get', findBy: 'billingKeyNumber', options: fast }, [...input, { billingKey: 'bk-unknown' }]);
 		expect(sb.callCount() - before).toBe(2);
 		expect(json(found).map((j) => (j.xeroInvoice as IDataObject).invoiceNumber)).toEqual(input.map((r) => r.billingKey));
-		expect(missing.map((m) => [m.pairedItem, m.json.error])).toEqual([[{ item: 60 }, 'Xero has no sales invoice numbered "bk-unknown"']]);
+		expect(missing.map((m) => [m.pairedItem, failure(m).message])).toEqual([[{ item: 60 }, 'Xero has no sales invoice numbered "bk-unknown"']]);
 	});
 
 	it('with Only Invoices Dated From, lists the invoices of the period in one call instead of looking keys up', async () => {
@@ -567,7 +581,7 @@ describe('invoice: markSent, get, getPdf', () => {
 		expect(json(found).map((j) => j.billingKey)).toEqual(input.slice(0, 70).map((r) => r.billingKey));
 		expect(found.map((f) => (f.pairedItem as { item: number }).item)).toEqual([...Array(70).keys()]);
 		expect(missing).toHaveLength(50);
-		expect(missing[0].json.error).toBe(`Xero has no sales invoice numbered "bk-2024-01-C70" dated from ${today}`);
+		expect(failure(missing[0]).message).toBe(`Xero has no sales invoice numbered "bk-2024-01-C70" dated from ${today}`);
 		// Invoices dated before the day are not considered.
 		const [none] = await get('2999-01-01');
 		expect(none).toEqual([]);
@@ -637,7 +651,7 @@ describe('payment: record', () => {
 		const [inv] = await invoicesFor(1);
 		const [ok, failed] = await run({ ...payParams, lookupFirst: false }, [{ ...inv, amountMinor: 9999, currency: 'GBP', transactionreference: '1-2-3' }]);
 		expect(ok ?? []).toEqual([]);
-		expect(String(failed[0].json.error)).toContain('exceeds the amount outstanding');
+		expect(failure(failed[0]).message).toContain('exceeds the amount outstanding');
 		expect(sb.payments()).toHaveLength(0);
 	});
 
@@ -650,14 +664,14 @@ describe('payment: record', () => {
 		]);
 		expect(json(ok)[0].xeroPayment).toMatchObject({ recorded: false, skipped: 'alreadyPaid' });
 		expect(failed[0].pairedItem).toEqual({ item: 1 });
-		expect(String(failed[0].json.error)).toContain('exceeds the amount outstanding');
+		expect(failure(failed[0]).message).toContain('exceeds the amount outstanding');
 		expect(sb.payments()).toHaveLength(1);
 	});
 
 	it('rejects a currency mismatch before calling Xero to pay', async () => {
 		const invs = await invoicesFor(1);
 		const [, failed] = await run(payParams, [{ ...invs[0], amountMinor: 100, currency: 'EUR', transactionreference: '1-1-9' }]);
-		expect(String(failed[0].json.error)).toContain('does not match invoice INV-0001 currency GBP');
+		expect(failure(failed[0]).message).toContain('does not match invoice INV-0001 currency GBP');
 		expect(sb.callCount({ route: 'PUT /Payments' })).toBe(0);
 	});
 });

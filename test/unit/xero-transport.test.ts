@@ -1,5 +1,6 @@
 // The Xero Billing transport (xero-node underneath) and its per-organisation limiter.
 import { startXeroSandbox, type XeroSandbox } from '../../sandbox/xero';
+import { ServiceError } from '../../nodes/shared/errors';
 import { parseSdkRejection, xeroMessages, XeroApiError, XeroDayLimitError } from '../../nodes/XeroBilling/transport/errors';
 import { OrgLimiter } from '../../nodes/XeroBilling/transport/limiter';
 import {
@@ -47,6 +48,9 @@ describe('error parsing', () => {
 		});
 		const e = parseSdkRejection(rejection, 'Creating invoices');
 		expect(e).toBeInstanceOf(XeroApiError);
+		// The kit's service error: code is the kind, httpCode Xero's status.
+		expect(e).toBeInstanceOf(ServiceError);
+		expect([e.code, e.httpCode, e.description]).toEqual(['validation', '400', 'Xero: Email address must be valid.; Invoice # must be unique.']);
 		expect(e.kind).toBe('validation');
 		expect(e.statusCode).toBe(400);
 		expect(e.messages).toEqual(['Email address must be valid.', 'Invoice # must be unique.']);
@@ -58,6 +62,8 @@ describe('error parsing', () => {
 	it('classifies 429, 5xx, dropped connections and non-JSON rejections', () => {
 		const r429 = parseSdkRejection(JSON.stringify({ response: { statusCode: 429, body: '', headers: { 'retry-after': '7', 'x-rate-limit-problem': 'minute' } } }), 'X');
 		expect([r429.kind, r429.message]).toEqual(['rateLimit', "X was refused by Xero's rate limit (minute; Retry-After 7 s)"]);
+		// A rate limit passes: retryable for the workflow, though the transport waits rather than resends.
+		expect([r429.code, r429.retryable, r429.httpCode]).toEqual(['rateLimit', true, '429']);
 		const r503 = parseSdkRejection(JSON.stringify({ response: { statusCode: 503, body: 'The Xero API is temporarily unavailable.', headers: {} } }), 'X');
 		expect([r503.kind, r503.retryable, r503.messages]).toEqual(['server', true, ['The Xero API is temporarily unavailable.']]);
 		const dropped = parseSdkRejection(JSON.stringify({ response: { statusCode: 0, body: 'socket hang up', headers: {} } }), 'X');

@@ -1,9 +1,9 @@
 // Shapes shared by the invoice and payment operations: how an invoice appears in output items,
 // and how line items are read from input (amounts become integer minor units first).
-import type { IDataObject, INode } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 import { AmountError, fromMinorUnits, toMinorUnits } from '../../shared/currency';
+import { FieldError } from '../../shared/errors';
 import type { XeroInvoice, XeroLineItem } from '../transport';
-import { inputError } from './context';
 
 function minor(amount: number, currency: string): number | null {
 	try {
@@ -58,22 +58,22 @@ export function preferLive(found: XeroInvoice[]): { invoice: XeroInvoice; extra:
  * price as `unitAmountMinor` (integer minor units) or `unitAmount` (major units, e.g. "10.50");
  * optional `accountCode` / `taxType` override the node defaults.
  */
-export function readLines(node: INode, raw: unknown, path: string, itemIndex: number, currency: string, defaults: LineDefaults): XeroLineItem[] {
+export function readLines(raw: unknown, path: string, currency: string, defaults: LineDefaults): XeroLineItem[] {
 	if (!Array.isArray(raw) || raw.length === 0) {
-		throw inputError(node, itemIndex, path, `Line items must be a non-empty list (field "${path}")`);
+		throw new FieldError(path, `Line items must be a non-empty list (field "${path}")`);
 	}
 	return raw.map((line, n) => {
 		const where = `${path}[${n}]`;
-		if (!line || typeof line !== 'object' || Array.isArray(line)) throw inputError(node, itemIndex, where, `Line ${n} is not an object (field "${where}")`);
+		if (!line || typeof line !== 'object' || Array.isArray(line)) throw new FieldError(where, `Line ${n} is not an object (field "${where}")`);
 		const l = line as Record<string, unknown>;
 		const description = typeof l.description === 'string' ? l.description.trim() : l.description === undefined ? '' : String(l.description);
-		if (!description) throw inputError(node, itemIndex, `${where}.description`, `Line ${n} has no description (field "${where}.description")`);
-		if (description.length > 4000) throw inputError(node, itemIndex, `${where}.description`, `Line ${n} description is longer than 4000 characters`);
+		if (!description) throw new FieldError(`${where}.description`, `Line ${n} has no description (field "${where}.description")`);
+		if (description.length > 4000) throw new FieldError(`${where}.description`, `Line ${n} description is longer than 4000 characters`);
 
 		const qRaw = l.quantity ?? 1;
 		const quantity = typeof qRaw === 'string' && qRaw.trim() !== '' ? Number(qRaw) : qRaw;
 		if (typeof quantity !== 'number' || !Number.isFinite(quantity) || quantity <= 0 || Math.round(quantity * 10000) !== quantity * 10000) {
-			throw inputError(node, itemIndex, `${where}.quantity`, `Line ${n} quantity ${JSON.stringify(qRaw)} must be a positive number with at most 4 decimals (field "${where}.quantity")`);
+			throw new FieldError(`${where}.quantity`, `Line ${n} quantity ${JSON.stringify(qRaw)} must be a positive number with at most 4 decimals (field "${where}.quantity")`);
 		}
 
 		let unitMinor: number;
@@ -84,7 +84,7 @@ export function readLines(node: INode, raw: unknown, path: string, itemIndex: nu
 				unitMinor = toMinorUnits(l.unitAmount, currency, { mode: 'major', field: `${where}.unitAmount` });
 			}
 		} catch (error) {
-			if (error instanceof AmountError) throw inputError(node, itemIndex, error.field, `Line ${n}: ${error.message}`);
+			if (error instanceof AmountError) throw new FieldError(error.field, `Line ${n}: ${error.message}`);
 			throw error;
 		}
 

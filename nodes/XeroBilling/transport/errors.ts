@@ -1,6 +1,10 @@
-// Failures of Xero calls, as plain errors the node turns into NodeApiError. xero-node rejects with
-// a JSON *string* ({"response":{statusCode,body,headers,...},"body":...}); parseSdkRejection
-// recovers the status, headers and Xero's own messages from it.
+// Failures of Xero calls. XeroApiError is the kit's ServiceError: `code` is the kind of failure
+// (validation, auth, rateLimit, dayLimit, server, …), `retryable` says whether the same call may
+// succeed later, `httpCode` is Xero's status. xero-node rejects with a JSON *string*
+// ({"response":{statusCode,body,headers,...},"body":...}); parseSdkRejection recovers the status,
+// headers and Xero's own messages from it.
+import type { JsonObject } from 'n8n-workflow';
+import { ServiceError } from '../../shared/errors';
 
 export type XeroErrorKind =
 	| 'validation' // 400 ValidationException and other 4xx answers with Xero messages
@@ -13,7 +17,17 @@ export type XeroErrorKind =
 	| 'network' // connection refused/reset, socket hang up
 	| 'other';
 
-export class XeroApiError extends Error {
+/** Kinds where the same call may succeed later (`retryable`): outages, and limits that reset. */
+const RETRYABLE_KINDS: ReadonlySet<XeroErrorKind> = new Set(['server', 'timeout', 'network', 'rateLimit', 'dayLimit']);
+
+/** Kinds the transport itself sends again at once, after a backoff (limits wait instead). */
+const RESEND_KINDS: ReadonlySet<XeroErrorKind> = new Set(['server', 'timeout', 'network']);
+
+export function resendable(error: XeroApiError): boolean {
+	return RESEND_KINDS.has(error.kind);
+}
+
+export class XeroApiError extends ServiceError {
 	constructor(
 		message: string,
 		readonly kind: XeroErrorKind,
@@ -23,12 +37,19 @@ export class XeroApiError extends Error {
 		readonly body: unknown = undefined,
 		readonly headers: Record<string, string> = {},
 	) {
-		super(message);
+		super(message, {
+			code: kind,
+			retryable: RETRYABLE_KINDS.has(kind),
+			httpCode: statusCode > 0 ? statusCode : undefined,
+			description: messages.length ? `Xero: ${messages.join('; ')}` : undefined,
+			details: {
+				kind,
+				statusCode,
+				messages,
+				...(body && typeof body === 'object' && !Buffer.isBuffer(body) ? { xero: body as JsonObject } : {}),
+			},
+		});
 		this.name = 'XeroApiError';
-	}
-
-	get retryable(): boolean {
-		return this.kind === 'server' || this.kind === 'timeout' || this.kind === 'network';
 	}
 }
 
@@ -45,9 +66,12 @@ interface SdkErrorShape {
 	body?: unknown;
 }
 
-function lowerHeaders(h: Record<string, unknown> | undefined): Record<string, string> {
+/** HTTP headers with lower-case names, as the limiter reads them. */
+export function lowerHeaders(h: unknown): Record<string, string> {
 	const out: Record<string, string> = {};
-	for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined && v !== null) out[k.toLowerCase()] = String(v);
+	if (h && typeof h === 'object') {
+		for (const [k, v] of Object.entries(h as Record<string, unknown>)) if (v !== undefined && v !== null) out[k.toLowerCase()] = String(v);
+	}
 	return out;
 }
 

@@ -1,9 +1,10 @@
 // One limiter per Xero organisation, shared by every execution in this process (see the registry
-// in ./index.ts). Xero allows 5 concurrent calls, 60 per rolling minute and 5000 per rolling day
+// in ./client.ts). Xero allows 5 concurrent calls, 60 per rolling minute and 5000 per rolling day
 // per organisation. We cap concurrency at 5, follow the X-MinLimit-Remaining /
 // X-DayLimit-Remaining headers of the latest answer (counting the calls started since), stop all
 // callers for Retry-After after a 429, and refuse up front when the day budget cannot cover the
 // work instead of failing half way.
+import { sleep } from 'n8n-workflow';
 import { XeroDayLimitError } from './errors';
 
 export interface LimiterSnapshot {
@@ -19,10 +20,6 @@ interface Hint {
 	remaining: number;
 	/** Calls this process started after the answer that carried the header. */
 	startedSince: number;
-}
-
-function sleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export class OrgLimiter {

@@ -12,8 +12,15 @@
 // the ContactNumber on contacts claimed by email, so the next run finds them by number.
 // A ContactNumber match always wins over an email match.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
-import { packTerms, WHERE_MAX_SENT_CHARS, whereSentLength, whereString, XeroApiError, type ContactWrite, type WhereClause, type XeroContact } from '../../transport';
-import { apiError, batchKey, chunk, fieldParam, inputError, Results, textField, type OperationContext } from '../../helpers/context';
+import { chunk } from '../../../shared/concurrency';
+import { FieldError } from '../../../shared/errors';
+import { textField } from '../../../shared/itemFields';
+import { booleanParameter, textParameter } from '../../../shared/parameters';
+import { contactNumberTerm, emailAddressTerm, packTerms, WHERE_MAX_SENT_CHARS, whereSentLength, type ContactWrite, type WhereClause, type XeroContact } from '../../transport';
+import { forEachBatch } from '../../../shared/operation';
+import type { XeroContext } from '../../helpers/client';
+import { refusal } from '../../helpers/errors';
+import { batchKey } from '../../helpers/idempotency';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
 const show = { resource: ['contact'], operation: ['ensure'] };
@@ -65,36 +72,36 @@ function out(json: IDataObject, c: XeroContact, matchedBy: string): IDataObject 
 	};
 }
 
-export async function execute(ctx: OperationContext): Promise<Results> {
-	const { fns, items, transport } = ctx;
-	const node = fns.getNode();
-	const results = new Results(ctx);
-	const matchByEmail = fns.getNodeParameter('matchByEmail', 0, true) as boolean;
-	const disambiguateNames = fns.getNodeParameter('disambiguateNames', 0, true) as boolean;
+export async function execute(ctx: XeroContext): Promise<void> {
+	const { fns, items, results } = ctx;
+	const { transport, batchSize } = ctx.client;
+	const matchByEmail = booleanParameter(fns, 'matchByEmail', 0, true);
+	const disambiguateNames = booleanParameter(fns, 'disambiguateNames', 0, true);
 
 	// 1. Read and check every item before calling Xero; group items of the same client.
 	const byNumber = new Map<string, Wanted>();
 	items.forEach((item, i) => {
 		try {
-			const numberPath = fieldParam(fns, 'contactNumberField', i, 'clientId');
-			const namePath = fieldParam(fns, 'nameField', i, 'clientName');
-			const emailPath = (fns.getNodeParameter('emailField', i, 'billingEmail') as string).trim();
-			const number = textField(node, item.json, numberPath, i, 'Contact number (CRM client ID)', { max: 50 });
-			const name = textField(node, item.json, namePath, i, 'Contact name', { max: 255 });
-			const email = emailPath ? textField(node, item.json, emailPath, i, 'Email', { required: false, max: 255 }) : '';
-			if (email && !EMAIL.test(email)) throw inputError(node, i, emailPath, `Email "${email}" is not a valid address (field "${emailPath}")`);
+			const numberPath = textParameter(fns, 'contactNumberField', i, 'clientId');
+			const namePath = textParameter(fns, 'nameField', i, 'clientName');
+			// Empty means "no email": not replaced by the default path.
+			const emailPath = String(fns.getNodeParameter('emailField', i, 'billingEmail') ?? '').trim();
+			const number = textField(item.json, numberPath, 'Contact number (CRM client ID)', { max: 50 });
+			const name = textField(item.json, namePath, 'Contact name', { max: 255 });
+			const email = emailPath ? textField(item.json, emailPath, 'Email', { required: false, max: 255 }) : '';
+			if (email && !EMAIL.test(email)) throw new FieldError(emailPath, `Email "${email}" is not a valid address (field "${emailPath}")`);
 			const seen = byNumber.get(number);
 			if (seen) seen.items.push(i);
 			else byNumber.set(number, { number, name, email, items: [i], numberPath, emailPath });
 		} catch (error) {
-			results.error(i, error as Error);
+			results.error(i, error);
 		}
 	});
 
 	// 2. Lookups.
 	const clients = [...byNumber.values()];
-	const numberTerm = (w: Wanted) => `ContactNumber==${whereString(w.number)}`;
-	const emailTerm = (w: Wanted) => `EmailAddress==${whereString(w.email.toLowerCase())}`;
+	const numberTerm = (w: Wanted) => contactNumberTerm(w.number);
+	const emailTerm = (w: Wanted) => emailAddressTerm(w.email);
 	const withEmail = (w: Wanted) => matchByEmail && w.email !== '';
 	const owners = new Map<string, Wanted[]>();
 	for (const w of clients) {
@@ -107,12 +114,12 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 			for (const w of owners.get(t) ?? []) {
 				if (settled.has(w)) continue;
 				settled.add(w);
-				const error = inputError(node, w.items[0], fieldOf(w), `${t.startsWith('Email') ? `Email "${w.email}"` : `Contact number "${w.number}"`} is too long to look up in Xero (over ${WHERE_MAX_SENT_CHARS} characters once URL-encoded)`);
+				const error = new FieldError(fieldOf(w), `${t.startsWith('Email') ? `Email "${w.email}"` : `Contact number "${w.number}"`} is too long to look up in Xero (over ${WHERE_MAX_SENT_CHARS} characters once URL-encoded)`);
 				for (const i of w.items) results.error(i, error);
 			}
 		}
 	};
-	const maxWriteCalls = Math.ceil(clients.length / ctx.batchSize);
+	const maxWriteCalls = Math.ceil(clients.length / batchSize);
 	const what = `ensuring ${clients.length} contact(s)`;
 	const returned = new Map<string, XeroContact>();
 	const looked = new Set<string>();
@@ -124,11 +131,10 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 				for (const c of await transport.findContacts(clauses[g].where)) if (!returned.has(c.contactId)) returned.set(c.contactId, c);
 				for (const t of clauses[g].terms) looked.add(t);
 			} catch (error) {
-				if (!(error instanceof XeroApiError)) throw error;
 				const hit = clauses[g].terms.flatMap((t) => (owners.get(t) ?? []).filter((w) => !settled.has(w) && essential(w) === t));
 				for (const w of hit) settled.add(w);
 				const itemIndexes = hit.flatMap((w) => w.items);
-				if (itemIndexes.length) results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
+				if (itemIndexes.length) results.errorAll(itemIndexes, error);
 			}
 		}
 	};
@@ -182,40 +188,26 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 	// contacts, one more POST per batch creating those as "Name (client ID)".
 	const save = async (list: typeof pending, retryClashes: boolean): Promise<typeof pending> => {
 		const clashed: typeof pending = [];
-		const batches = chunk(list, ctx.batchSize);
-		for (let b = 0; b < batches.length; b++) {
-			const batch = batches[b];
-			const itemIndexes = batch.flatMap((p) => p.w.items);
-			try {
-				transport.checkDayBudget(batches.length - b, what);
-				const writes = batch.map((p) => p.write);
-				const saved = await transport.saveContacts(writes, batchKey('contacts', writes));
-				saved.forEach((r, k) => {
-					const { w, write } = batch[k];
-					const matchedBy = write.contactId ? 'email' : 'created';
-					if (!r.ok && retryClashes && !write.contactId && r.errors.some((e) => NAME_TAKEN.test(e))) {
-						clashed.push({ w, write: { ...write, name: `${w.name} (${w.number})`.slice(0, 255) } });
-						return;
-					}
-					for (const i of w.items) {
-						if (r.ok) results.success(i, out(items[i].json, r.value, matchedBy));
-						else {
-							results.rejected(i, {
-								...items[i].json,
-								error: `Xero refused the contact for client ${w.number}: ${r.errors.join('; ')}`,
-								xeroErrors: r.errors,
-							});
-						}
-					}
-				});
-			} catch (error) {
-				if (!(error instanceof XeroApiError)) throw error;
-				results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
-			}
-		}
+		const batches = chunk(list, batchSize);
+		await forEachBatch(ctx, batches, (p) => p.w.items, async (batch, b) => {
+			transport.checkDayBudget(batches.length - b, what);
+			const writes = batch.map((p) => p.write);
+			const saved = await transport.saveContacts(writes, batchKey('contacts', writes));
+			saved.forEach((r, k) => {
+				const { w, write } = batch[k];
+				const matchedBy = write.contactId ? 'email' : 'created';
+				if (!r.ok && retryClashes && !write.contactId && r.errors.some((e) => NAME_TAKEN.test(e))) {
+					clashed.push({ w, write: { ...write, name: `${w.name} (${w.number})`.slice(0, 255) } });
+					return;
+				}
+				for (const i of w.items) {
+					if (r.ok) results.success(i, out(items[i].json, r.value, matchedBy));
+					else results.failure(i, refusal('validation', `Xero refused the contact for client ${w.number}: ${r.errors.join('; ')}`), { ...items[i].json, xeroErrors: r.errors });
+				}
+			});
+		});
 		return clashed;
 	};
 	const clashed = await save(pending, disambiguateNames);
 	if (clashed.length) await save(clashed, false);
-	return results;
 }

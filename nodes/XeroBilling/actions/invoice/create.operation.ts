@@ -2,7 +2,7 @@
 // "Billing Key Is the Invoice Number" the invoice number too. Either way a rerun, a redelivered
 // batch or a crash after Xero saved but before we heard back returns the existing invoice:
 //  - Look Up Billing Keys First: GET /Invoices where Reference=="k1" OR … for every key, as many per
-//    call as Xero's ~2 KB query-string limit allows (see packWhere; about 37 keys), then create the
+//    call as Xero's ~2 KB query-string limit allows (see packReferences; about 37 keys), then create the
 //    keys not found;
 //  - Billing Key Is the Invoice Number: create straight away; Xero refuses a number it already has
 //    ("Invoice # must be unique."), and only those are then fetched by InvoiceNumbers. No lookup in
@@ -11,24 +11,19 @@
 // the batch content, so our own retries of that call (5xx, timeout) are applied at most once.
 // Created and existing invoices go to output 1; those Xero refused go to output 2 with its messages.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
-import { AmountError, normaliseCurrency } from '../../../shared/currency';
-import { packList, packWhere, WHERE_MAX_SENT_CHARS, whereString, XeroApiError, type InvoiceWrite, type XeroInvoice } from '../../transport';
-import {
-	addDays,
-	apiError,
-	batchKey,
-	chunk,
-	dateField,
-	fieldParam,
-	GUID,
-	inputError,
-	readPath,
-	Results,
-	textField,
-	todayUtc,
-	type OperationContext,
-} from '../../helpers/context';
+import { validateBillingKey } from '../../../shared/billingKey';
+import { chunk } from '../../../shared/concurrency';
+import { normaliseCurrency } from '../../../shared/currency';
+import { FieldError } from '../../../shared/errors';
+import { addDays, dayField, readPath, todayUtc } from '../../../shared/itemFields';
+import { choiceParameter, numberParameter, requiredTextParameter, textParameter } from '../../../shared/parameters';
+import { packList, packReferences, WHERE_MAX_SENT_CHARS, XeroApiError, type InvoiceWrite, type XeroInvoice } from '../../transport';
+import { forEachBatch } from '../../../shared/operation';
+import type { XeroContext } from '../../helpers/client';
+import { refusal } from '../../helpers/errors';
+import { batchKey } from '../../helpers/idempotency';
 import { invoiceJson, preferLive, readLines } from '../../helpers/invoice';
+import { xeroIdField } from '../../helpers/xeroIds';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
 const show = { resource: ['invoice'], operation: ['create'] };
@@ -145,46 +140,35 @@ function created(json: IDataObject, inv: XeroInvoice, wasCreated: boolean, extra
 	return { ...json, xeroInvoice: invoiceJson(inv, { created: wasCreated, ...extra }) };
 }
 
-export async function execute(ctx: OperationContext): Promise<Results> {
-	const { fns, items, transport } = ctx;
-	const node = fns.getNode();
-	const results = new Results(ctx);
-	const status = fns.getNodeParameter('status', 0, 'AUTHORISED') as InvoiceWrite['status'];
-	const keyIsNumber = fns.getNodeParameter('duplicateCheck', 0, 'lookUp') === 'invoiceNumber';
-	const lineAmountTypes = fns.getNodeParameter('lineAmountTypes', 0, 'Exclusive') as InvoiceWrite['lineAmountTypes'];
+export async function execute(ctx: XeroContext): Promise<void> {
+	const { fns, items, results } = ctx;
+	const { transport, batchSize } = ctx.client;
+	const status = choiceParameter(fns, 'status', 0, ['AUTHORISED', 'SUBMITTED', 'DRAFT'] as const, 'AUTHORISED');
+	const keyIsNumber = choiceParameter(fns, 'duplicateCheck', 0, ['lookUp', 'invoiceNumber'] as const, 'lookUp') === 'invoiceNumber';
+	const lineAmountTypes = choiceParameter(fns, 'lineAmountTypes', 0, ['Exclusive', 'Inclusive', 'NoTax'] as const, 'Exclusive');
 
 	// 1. Read and check every item before anything is sent. Items sharing a billing key are one invoice.
 	const drafts = new Map<string, Draft>();
 	items.forEach((item, i) => {
 		try {
 			const json = item.json;
-			const keyPath = fieldParam(fns, 'billingKeyField', i, 'billingKey');
-			const contactPath = fieldParam(fns, 'contactIdField', i, 'xeroContactId');
-			const currencyPath = fieldParam(fns, 'currencyField', i, 'currency');
-			const linesPath = fieldParam(fns, 'linesField', i, 'lines');
-			const key = textField(node, json, keyPath, i, 'Billing key', { max: 255 });
-			const contactId = textField(node, json, contactPath, i, 'Xero contact ID');
-			if (!GUID.test(contactId)) throw inputError(node, i, contactPath, `Xero contact ID "${contactId}" is not a Xero ContactID (a GUID) (field "${contactPath}")`);
-			let currency: string;
-			try {
-				currency = normaliseCurrency(readPath(json, currencyPath), currencyPath);
-			} catch (error) {
-				if (error instanceof AmountError) throw inputError(node, i, currencyPath, error.message);
-				throw error;
-			}
-			const accountCode = (fns.getNodeParameter('accountCode', i, '200') as string).trim();
-			if (!accountCode) throw inputError(node, i, 'accountCode', 'Account Code parameter is empty');
-			const lineItems = readLines(node, readPath(json, linesPath), linesPath, i, currency, {
-				accountCode,
-				taxType: (fns.getNodeParameter('taxType', i, '') as string).trim(),
+			const keyPath = textParameter(fns, 'billingKeyField', i, 'billingKey');
+			const contactPath = textParameter(fns, 'contactIdField', i, 'xeroContactId');
+			const currencyPath = textParameter(fns, 'currencyField', i, 'currency');
+			const linesPath = textParameter(fns, 'linesField', i, 'lines');
+			const key = validateBillingKey(readPath(json, keyPath), keyPath);
+			const contactId = xeroIdField(json, contactPath, 'Xero contact ID', 'ContactID');
+			const currency = normaliseCurrency(readPath(json, currencyPath), currencyPath);
+			const lineItems = readLines(readPath(json, linesPath), linesPath, currency, {
+				accountCode: requiredTextParameter(fns, 'accountCode', i, 'Account Code'),
+				taxType: textParameter(fns, 'taxType', i),
 			});
 			// A zero invoice can never be charged; refuse it before it exists in Xero.
-			if (lineItems.every((l) => Number(l.unitAmount) === 0)) throw inputError(node, i, linesPath, `Invoice total is zero: nothing to bill (field "${linesPath}")`);
-			const date = dateField(node, json, (fns.getNodeParameter('dateField', i, '') as string).trim(), i, 'Invoice date') ?? todayUtc();
-			const dueDays = fns.getNodeParameter('dueInDays', i, 14) as number;
-			if (typeof dueDays !== 'number' || !Number.isInteger(dueDays) || dueDays < 0) throw inputError(node, i, 'dueInDays', 'Due In Days must be a whole number of at least 0');
-			const dueDate = dateField(node, json, (fns.getNodeParameter('dueDateField', i, '') as string).trim(), i, 'Due date') ?? addDays(date, dueDays);
-			if (dueDate < date) throw inputError(node, i, 'dueDate', `Due date ${dueDate} is before the invoice date ${date}`);
+			if (lineItems.every((l) => Number(l.unitAmount) === 0)) throw new FieldError(linesPath, `Invoice total is zero: nothing to bill (field "${linesPath}")`);
+			const date = dayField(json, textParameter(fns, 'dateField', i), 'Invoice date') ?? todayUtc();
+			const dueDays = numberParameter(fns, 'dueInDays', i, { default: 14, min: 0, integer: true, label: 'Due In Days' });
+			const dueDate = dayField(json, textParameter(fns, 'dueDateField', i), 'Due date') ?? addDays(date, dueDays);
+			if (dueDate < date) throw new FieldError('dueDate', `Due date ${dueDate} is before the invoice date ${date}`);
 
 			const existing = drafts.get(key);
 			if (existing) {
@@ -198,7 +182,7 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 				write: { type: 'ACCREC', contactId, reference: key, ...(keyIsNumber ? { invoiceNumber: key } : {}), date, dueDate, status, currency, lineAmountTypes, lineItems },
 			});
 		} catch (error) {
-			results.error(i, error as Error);
+			results.error(i, error);
 		}
 	});
 
@@ -206,84 +190,68 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 		const { invoice, extra } = preferLive(found);
 		d.items.forEach((i, n) => results.success(i, created(items[i].json, invoice, false, { ...extra, ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) })));
 	};
+	// Billing keys are short by definition; this only guards the URL limit should that change.
+	const tooLongKey = (d: Draft, as: string) => {
+		for (const i of d.items) results.error(i, new FieldError(d.keyPath, `Billing key "${d.key}" is too long to look up in Xero ${as} (over ${WHERE_MAX_SENT_CHARS} characters once URL-encoded)`));
+	};
+	const draftItems = (d: Draft) => d.items;
 	if (keyIsNumber) {
 		await createAll([...drafts.values()]);
-		return results;
+		return;
 	}
 
-	const { groups, tooLong } = packWhere([...drafts.values()], (d) => [`Reference==${whereString(d.key)}`], {
-		wrap: (refs) => `Type=="ACCREC" AND (${refs})`,
-		maxEntries: ctx.batchSize,
-	});
-	for (const d of tooLong) {
-		const error = inputError(node, d.items[0], d.keyPath, `Billing key "${d.key}" is too long to look up in Xero (over ${WHERE_MAX_SENT_CHARS} characters once URL-encoded)`);
-		for (const i of d.items) results.error(i, error);
-	}
+	const { groups, tooLong } = packReferences([...drafts.values()], (d) => d.key, batchSize);
+	for (const d of tooLong) tooLongKey(d, 'as a Reference');
 	// 2. Lookups for every key first, as few as the URL limit allows, so the creates can then fill
 	// whole calls of up to 50 (a batch of 50 keys needs two lookups, but only one create).
 	const toCreate: Draft[] = [];
-	const createCalls = () => Math.ceil(drafts.size / ctx.batchSize);
-	for (let b = 0; b < groups.length; b++) {
-		const { entries: batch, where } = groups[b];
-		try {
-			// Refuse now rather than stop half way when the day budget cannot cover the rest.
-			transport.checkDayBudget(groups.length - b + createCalls(), `creating ${drafts.size} invoice(s)`);
-			const found = new Map<string, XeroInvoice[]>();
-			for (const inv of await transport.findInvoices({ where })) {
-				const list = found.get(inv.reference) ?? [];
-				list.push(inv);
-				found.set(inv.reference, list);
-			}
-			for (const d of batch) {
-				const list = found.get(d.key);
-				if (list) returnExisting(d, list);
-				else toCreate.push(d);
-			}
-		} catch (error) {
-			if (!(error instanceof XeroApiError)) throw error;
-			const itemIndexes = batch.flatMap((d) => d.items);
-			results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
+	const createCalls = () => Math.ceil(drafts.size / batchSize);
+	await forEachBatch(ctx, groups.map((g) => g.entries), draftItems, async (batch, b) => {
+		// Refuse now rather than stop half way when the day budget cannot cover the rest.
+		transport.checkDayBudget(groups.length - b + createCalls(), `creating ${drafts.size} invoice(s)`);
+		const found = new Map<string, XeroInvoice[]>();
+		for (const inv of await transport.findInvoices({ where: groups[b].where })) {
+			const list = found.get(inv.reference) ?? [];
+			list.push(inv);
+			found.set(inv.reference, list);
 		}
-	}
+		for (const d of batch) {
+			const list = found.get(d.key);
+			if (list) returnExisting(d, list);
+			else toCreate.push(d);
+		}
+	});
 
 	// 3. One create call per 50 of the rest.
 	await createAll(toCreate);
-	return results;
 
 	// The key makes our retries of a call safe. With the billing key as invoice number, the drafts
 	// whose number Xero already has are collected and fetched together afterwards.
 	async function createAll(toCreate: Draft[]): Promise<void> {
-		const creates = chunk(toCreate, ctx.batchSize);
+		const creates = chunk(toCreate, batchSize);
 		const taken: Draft[] = [];
-		for (let c = 0; c < creates.length; c++) {
-			const batch = creates[c];
-			const itemIndexes = batch.flatMap((d) => d.items);
-			try {
-				transport.checkDayBudget(creates.length - c, `creating ${toCreate.length} invoice(s)`);
-				const writes = batch.map((d) => d.write);
-				const answers = await transport.createInvoices(writes, batchKey('invoices', writes));
-				answers.forEach((r, k) => {
-					const d = batch[k];
-					if (r.ok && r.value.reference !== d.key) {
-						throw new XeroApiError(`Creating invoices: Xero answered out of order (reference "${r.value.reference}" for billing key "${d.key}")`, 'other', 200);
+		await forEachBatch(ctx, creates, draftItems, async (batch, c) => {
+			transport.checkDayBudget(creates.length - c, `creating ${toCreate.length} invoice(s)`);
+			const writes = batch.map((d) => d.write);
+			const answers = await transport.createInvoices(writes, batchKey('invoices', writes));
+			answers.forEach((r, k) => {
+				const d = batch[k];
+				if (r.ok && r.value.reference !== d.key) {
+					throw new XeroApiError(`Creating invoices: Xero answered out of order (reference "${r.value.reference}" for billing key "${d.key}")`, 'other', 200);
+				}
+				if (!r.ok && keyIsNumber && r.errors.some((e) => NUMBER_TAKEN.test(e))) {
+					taken.push(d);
+					return;
+				}
+				d.items.forEach((i, n) => {
+					if (r.ok) {
+						results.success(i, created(items[i].json, r.value, n === 0, { ...(r.warnings.length ? { warnings: r.warnings } : {}), ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) }));
+					} else {
+						results.failure(i, refusal('validation', `Xero refused invoice ${d.key}: ${r.errors.join('; ')}`), { ...items[i].json, xeroErrors: r.errors, billingKey: d.key });
 					}
-					if (!r.ok && keyIsNumber && r.errors.some((e) => NUMBER_TAKEN.test(e))) {
-						taken.push(d);
-						return;
-					}
-					d.items.forEach((i, n) => {
-						if (r.ok) {
-							results.success(i, created(items[i].json, r.value, n === 0, { ...(r.warnings.length ? { warnings: r.warnings } : {}), ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) }));
-						} else {
-							results.rejected(i, { ...items[i].json, error: `Xero refused invoice ${d.key}: ${r.errors.join('; ')}`, xeroErrors: r.errors, billingKey: d.key });
-						}
-					});
 				});
-			} catch (error) {
-				if (!(error instanceof XeroApiError)) throw error;
-				results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
-			}
-		}
+			});
+		});
 		if (taken.length) await fetchTaken(taken);
 	}
 
@@ -291,42 +259,31 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 	// created it); refuse when the number belongs to another contact's invoice (made by hand).
 	async function fetchTaken(taken: Draft[]): Promise<void> {
 		const byKey = new Map(taken.map((d) => [d.key, d]));
-		const { groups, tooLong } = packList([...byKey.keys()], 'InvoiceNumbers', { maxEntries: ctx.batchSize });
-		for (const key of tooLong) {
-			const d = byKey.get(key)!;
-			const error = inputError(node, d.items[0], d.keyPath, `Billing key "${key}" is too long to look up in Xero as an invoice number`);
-			for (const i of d.items) results.error(i, error);
-		}
-		for (const numbers of groups) {
-			const itemIndexes = numbers.flatMap((k) => byKey.get(k)!.items);
-			try {
-				const found = new Map<string, XeroInvoice[]>();
-				for (const inv of await transport.findInvoices({ invoiceNumbers: numbers })) {
-					if (inv.type && inv.type !== 'ACCREC') continue;
-					found.set(inv.invoiceNumber, [...(found.get(inv.invoiceNumber) ?? []), inv]);
-				}
-				for (const key of numbers) {
-					const d = byKey.get(key)!;
-					const list = found.get(key);
-					if (!list) {
-						// Xero refused the number yet does not return it (deleted, or not visible yet): try later.
-						const error = new XeroApiError(`Xero refused invoice number ${key} as already used, but has no sales invoice with that number to return`, 'server', 409);
-						results.errorAll(d.items, apiError(node, error, d.items[0]));
-						continue;
-					}
-					const mine = list.filter((x) => x.contactId.toLowerCase() === String(d.write.contactId).toLowerCase());
-					if (mine.length) {
-						returnExisting(d, mine);
-						continue;
-					}
-					const other = list[0];
-					const message = `Invoice number ${key} is already used in Xero by invoice ${other.invoiceId} for another contact${other.contactName ? ` (${other.contactName})` : ''}`;
-					d.items.forEach((i) => results.rejected(i, { ...items[i].json, error: message, xeroErrors: [message], billingKey: key }));
-				}
-			} catch (error) {
-				if (!(error instanceof XeroApiError)) throw error;
-				results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
+		const { groups, tooLong } = packList([...byKey.keys()], 'InvoiceNumbers', { maxEntries: batchSize });
+		for (const key of tooLong) tooLongKey(byKey.get(key)!, 'as an invoice number');
+		await forEachBatch(ctx, groups, (key) => byKey.get(key)!.items, async (numbers) => {
+			const found = new Map<string, XeroInvoice[]>();
+			for (const inv of await transport.findInvoices({ invoiceNumbers: numbers })) {
+				if (inv.type && inv.type !== 'ACCREC') continue;
+				found.set(inv.invoiceNumber, [...(found.get(inv.invoiceNumber) ?? []), inv]);
 			}
-		}
+			for (const key of numbers) {
+				const d = byKey.get(key)!;
+				const list = found.get(key);
+				if (!list) {
+					// Xero refused the number yet does not return it (deleted, or not visible yet): try later.
+					results.errorAll(d.items, new XeroApiError(`Xero refused invoice number ${key} as already used, but has no sales invoice with that number to return`, 'server', 409));
+					continue;
+				}
+				const mine = list.filter((x) => x.contactId.toLowerCase() === String(d.write.contactId).toLowerCase());
+				if (mine.length) {
+					returnExisting(d, mine);
+					continue;
+				}
+				const other = list[0];
+				const message = `Invoice number ${key} is already used in Xero by invoice ${other.invoiceId} for another contact${other.contactName ? ` (${other.contactName})` : ''}`;
+				d.items.forEach((i) => results.failure(i, refusal('validation', message), { ...items[i].json, xeroErrors: [message], billingKey: key }));
+			}
+		});
 	}
 }

@@ -6,9 +6,17 @@
 // invoices dated from that day, 1000 a call (summaries), and matches the keys against them: one
 // call for a billing run whose period has no invoices yet, however many keys.
 import type { INodeProperties } from 'n8n-workflow';
-import { packList, packWhere, WHERE_MAX_SENT_CHARS, whereString, XeroApiError, type XeroInvoice } from '../../transport';
-import { apiError, chunk, fieldParam, GUID, inputError, Results, textField, type OperationContext } from '../../helpers/context';
+import { validateBillingKey } from '../../../shared/billingKey';
+import { chunk } from '../../../shared/concurrency';
+import { FieldError } from '../../../shared/errors';
+import { parseDay, readPath } from '../../../shared/itemFields';
+import { choiceParameter, textParameter } from '../../../shared/parameters';
+import { packList, packReferences, salesInvoicesDatedFrom, WHERE_MAX_SENT_CHARS, type XeroInvoice } from '../../transport';
+import { forEachBatch } from '../../../shared/operation';
+import type { XeroContext } from '../../helpers/client';
+import { refusal } from '../../helpers/errors';
 import { invoiceJson, preferLive } from '../../helpers/invoice';
+import { xeroIdField } from '../../helpers/xeroIds';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
 const show = { resource: ['invoice'], operation: ['get'] };
@@ -46,58 +54,57 @@ export const description: INodeProperties[] = [
 	callOptions(show),
 ];
 
-export async function execute(ctx: OperationContext): Promise<Results> {
-	const { fns, items, transport } = ctx;
-	const node = fns.getNode();
-	const results = new Results(ctx);
-	const findBy = fns.getNodeParameter('findBy', 0, 'billingKey') as 'billingKey' | 'billingKeyNumber' | 'invoiceId';
+export async function execute(ctx: XeroContext): Promise<void> {
+	const { fns, items, results } = ctx;
+	const { transport, batchSize } = ctx.client;
+	const findBy = choiceParameter(fns, 'findBy', 0, ['billingKey', 'billingKeyNumber', 'invoiceId'] as const, 'billingKey');
 	const byValue = new Map<string, number[]>();
 	items.forEach((item, i) => {
 		try {
 			let value: string;
 			if (findBy === 'invoiceId') {
-				const path = fieldParam(fns, 'invoiceIdField', i, 'xeroInvoice.invoiceId');
-				value = textField(node, item.json, path, i, 'Xero invoice ID').toLowerCase();
-				if (!GUID.test(value)) throw inputError(node, i, path, `Xero invoice ID "${value}" is not a Xero InvoiceID (a GUID) (field "${path}")`);
+				const path = textParameter(fns, 'invoiceIdField', i, 'xeroInvoice.invoiceId');
+				value = xeroIdField(item.json, path, 'Xero invoice ID', 'InvoiceID').toLowerCase();
 			} else {
-				value = textField(node, item.json, fieldParam(fns, 'billingKeyField', i, 'billingKey'), i, 'Billing key', { max: 255 });
+				const path = textParameter(fns, 'billingKeyField', i, 'billingKey');
+				value = validateBillingKey(readPath(item.json, path), path);
 			}
 			byValue.set(value, [...(byValue.get(value) ?? []), i]);
 		} catch (error) {
-			results.error(i, error as Error);
+			results.error(i, error);
 		}
 	});
 
+	// Billing keys are short by definition; this only guards the URL limit should that change.
 	const tooLongKey = (v: string, as: string) => {
-		const [first, ...rest] = byValue.get(v)!;
-		const field = fieldParam(fns, 'billingKeyField', first, 'billingKey');
-		const error = inputError(node, first, field, `Billing key "${v}" is too long to look up in Xero as ${as} (over ${WHERE_MAX_SENT_CHARS} characters once URL-encoded)`);
-		for (const i of [first, ...rest]) results.error(i, error);
+		for (const i of byValue.get(v)!) {
+			const field = textParameter(fns, 'billingKeyField', i, 'billingKey');
+			results.error(i, new FieldError(field, `Billing key "${v}" is too long to look up in Xero as ${as} (over ${WHERE_MAX_SENT_CHARS} characters once URL-encoded)`));
+		}
 	};
-	const datedFrom = findBy === 'invoiceId' ? '' : String(fns.getNodeParameter('datedFrom', 0, '') ?? '').trim();
+	const datedFrom = findBy === 'invoiceId' ? '' : textParameter(fns, 'datedFrom', 0);
 	if (datedFrom && byValue.size > 0) {
 		await listDatedFrom(datedFrom);
-		return results;
+		return;
 	}
 
 	let batches: Array<{ values: string[]; where?: string; numbers?: boolean }>;
-	if (findBy === 'invoiceId') batches = chunk([...byValue.keys()], ctx.batchSize).map((values) => ({ values }));
+	if (findBy === 'invoiceId') batches = chunk([...byValue.keys()], batchSize).map((values) => ({ values }));
 	else if (findBy === 'billingKeyNumber') {
-		const { groups, tooLong } = packList([...byValue.keys()], 'InvoiceNumbers', { maxEntries: ctx.batchSize });
+		const { groups, tooLong } = packList([...byValue.keys()], 'InvoiceNumbers', { maxEntries: batchSize });
 		for (const v of tooLong) tooLongKey(v, 'an invoice number');
 		batches = groups.map((values) => ({ values, numbers: true }));
 	} else {
-		const { groups, tooLong } = packWhere([...byValue.keys()], (v) => [`Reference==${whereString(v)}`], {
-			wrap: (refs) => `Type=="ACCREC" AND (${refs})`,
-			maxEntries: ctx.batchSize,
-		});
+		const { groups, tooLong } = packReferences([...byValue.keys()], (v) => v, batchSize);
 		for (const v of tooLong) tooLongKey(v, 'a Reference');
 		batches = groups.map((g) => ({ values: g.entries, where: g.where }));
 	}
-	for (let b = 0; b < batches.length; b++) {
-		const { values, where, numbers } = batches[b];
-		const itemIndexes = values.flatMap((v) => byValue.get(v)!);
-		try {
+	await forEachBatch(
+		ctx,
+		batches.map((q) => q.values),
+		(v) => byValue.get(v)!,
+		async (values, b) => {
+			const { where, numbers } = batches[b];
 			transport.checkDayBudget(batches.length - b, `looking up ${byValue.size} invoice(s)`);
 			const invoices = numbers
 				? await transport.findInvoices({ invoiceNumbers: values, withLineItems: true })
@@ -113,12 +120,8 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 			settle(values, match, (v) =>
 				`Xero has no ${findBy === 'invoiceId' ? `invoice ${v}` : numbers ? `sales invoice numbered "${v}"` : `sales invoice with Reference "${v}"`}`,
 			);
-		} catch (error) {
-			if (!(error instanceof XeroApiError)) throw error;
-			results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
-		}
-	}
-	return results;
+		},
+	);
 
 	// Each item gets the invoice found for its value (a live one before a voided one), or goes to output 2.
 	function settle(values: Iterable<string>, match: Map<string, XeroInvoice[]>, missing: (value: string) => string): void {
@@ -126,7 +129,7 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 			const list = match.get(v);
 			for (const i of byValue.get(v)!) {
 				if (!list) {
-					results.rejected(i, { ...items[i].json, error: missing(v) });
+					results.failure(i, refusal('notFound', missing(v)));
 					continue;
 				}
 				const { invoice, extra } = preferLive(list);
@@ -136,23 +139,15 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 	}
 
 	async function listDatedFrom(day: string): Promise<void> {
-		const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-		if (!m || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
-			throw inputError(node, 0, 'datedFrom', `Only Invoices Dated From "${day}" is not a date in YYYY-MM-DD form`);
-		}
-		const all = [...byValue.values()].flat();
-		try {
+		if (parseDay(day) !== day) throw new FieldError('datedFrom', `Only Invoices Dated From "${day}" is not a date in YYYY-MM-DD form`);
+		await forEachBatch(ctx, [[...byValue.keys()]], (v) => byValue.get(v)!, async () => {
 			transport.checkDayBudget(1, `listing invoices dated from ${day}`);
-			const where = `Type=="ACCREC" AND Date>=DateTime(${Number(m[1])},${Number(m[2])},${Number(m[3])})`;
 			const match = new Map<string, XeroInvoice[]>();
-			for (const inv of await transport.listInvoiceSummaries(where)) {
+			for (const inv of await transport.listInvoiceSummaries(salesInvoicesDatedFrom(day))) {
 				const k = findBy === 'billingKeyNumber' ? inv.invoiceNumber : inv.reference;
 				if (byValue.has(k)) match.set(k, [...(match.get(k) ?? []), inv]);
 			}
 			settle(byValue.keys(), match, (v) => `Xero has no sales invoice ${findBy === 'billingKeyNumber' ? `numbered "${v}"` : `with Reference "${v}"`} dated from ${day}`);
-		} catch (error) {
-			if (!(error instanceof XeroApiError)) throw error;
-			results.errorAll(all, apiError(node, error, all[0]));
-		}
+		});
 	}
 }

@@ -1,8 +1,12 @@
 // Get invoice PDF: one GET /Invoices/{id} (Accept: application/pdf) per item, run side by side;
 // the organisation's limiter keeps it within Xero's 5 concurrent calls.
 import type { INodeProperties } from 'n8n-workflow';
+import { readPath } from '../../../shared/itemFields';
+import { requiredTextParameter, textParameter } from '../../../shared/parameters';
 import { XeroApiError } from '../../transport';
-import { apiError, fieldParam, GUID, inputError, readPath, Results, textField, type OperationContext } from '../../helpers/context';
+import type { XeroContext } from '../../helpers/client';
+import { refusal } from '../../helpers/errors';
+import { xeroIdField } from '../../helpers/xeroIds';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
 const show = { resource: ['invoice'], operation: ['getPdf'] };
@@ -22,24 +26,22 @@ export const description: INodeProperties[] = [
 	callOptions(show, { batch: false }),
 ];
 
-export async function execute(ctx: OperationContext): Promise<Results> {
-	const { fns, items, transport } = ctx;
-	const node = fns.getNode();
-	const results = new Results(ctx);
+export async function execute(ctx: XeroContext): Promise<void> {
+	const { fns, items, results } = ctx;
+	const { transport } = ctx.client;
 	const wanted: Array<{ i: number; id: string; fileName: string; property: string }> = [];
 	items.forEach((item, i) => {
 		try {
-			const path = fieldParam(fns, 'invoiceIdField', i, 'xeroInvoice.invoiceId');
-			const id = textField(node, item.json, path, i, 'Xero invoice ID');
-			if (!GUID.test(id)) throw inputError(node, i, path, `Xero invoice ID "${id}" is not a Xero InvoiceID (a GUID) (field "${path}")`);
-			const property = (fns.getNodeParameter('binaryPropertyName', i, 'data') as string).trim();
-			if (!property) throw inputError(node, i, 'binaryPropertyName', 'Put Output File in Field is empty');
-			const numberPath = (fns.getNodeParameter('invoiceNumberField', i, 'xeroInvoice.invoiceNumber') as string).trim();
+			const path = textParameter(fns, 'invoiceIdField', i, 'xeroInvoice.invoiceId');
+			const id = xeroIdField(item.json, path, 'Xero invoice ID', 'InvoiceID');
+			const property = requiredTextParameter(fns, 'binaryPropertyName', i, 'Put Output File in Field');
+			// Empty means "name the file by the invoice ID": not replaced by the default path.
+			const numberPath = String(fns.getNodeParameter('invoiceNumberField', i, 'xeroInvoice.invoiceNumber') ?? '').trim();
 			const number = numberPath ? readPath(item.json, numberPath) : undefined;
 			const safe = String(typeof number === 'string' && number ? number : id).replace(/[^A-Za-z0-9._-]+/g, '_');
 			wanted.push({ i, id, fileName: `Invoice ${safe}.pdf`, property });
 		} catch (error) {
-			results.error(i, error as Error);
+			results.error(i, error);
 		}
 	});
 	transport.checkDayBudget(wanted.length, `downloading ${wanted.length} invoice PDF(s)`);
@@ -52,12 +54,9 @@ export async function execute(ctx: OperationContext): Promise<Results> {
 			const binary = await fns.helpers.prepareBinaryData(s.value, w.fileName, 'application/pdf');
 			results.success(w.i, { ...items[w.i].json }, { [w.property]: binary });
 		} else if (s.reason instanceof XeroApiError && s.reason.kind === 'notFound') {
-			results.rejected(w.i, { ...items[w.i].json, error: `Xero has no invoice ${w.id}` });
-		} else if (s.reason instanceof XeroApiError) {
-			results.error(w.i, apiError(node, s.reason, w.i));
+			results.failure(w.i, refusal('notFound', `Xero has no invoice ${w.id}`));
 		} else {
-			throw s.reason;
+			results.error(w.i, s.reason);
 		}
 	}
-	return results;
 }

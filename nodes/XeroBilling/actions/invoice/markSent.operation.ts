@@ -1,9 +1,15 @@
 // Mark as sent: sets SentToContact on approved invoices, one POST /Invoices per batch (with an
 // idempotency key from the batch). Setting it twice is harmless, so no lookup is needed.
 import type { INodeProperties } from 'n8n-workflow';
-import { XeroApiError, type InvoiceWrite } from '../../transport';
-import { apiError, batchKey, chunk, fieldParam, GUID, inputError, Results, textField, type OperationContext } from '../../helpers/context';
+import { chunk } from '../../../shared/concurrency';
+import { textParameter } from '../../../shared/parameters';
+import type { InvoiceWrite } from '../../transport';
+import { forEachBatch } from '../../../shared/operation';
+import type { XeroContext } from '../../helpers/client';
+import { refusal } from '../../helpers/errors';
+import { batchKey } from '../../helpers/idempotency';
 import { invoiceJson } from '../../helpers/invoice';
+import { xeroIdField } from '../../helpers/xeroIds';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
 const show = { resource: ['invoice'], operation: ['markSent'] };
@@ -13,40 +19,30 @@ export const description: INodeProperties[] = [
 	callOptions(show),
 ];
 
-export async function execute(ctx: OperationContext): Promise<Results> {
-	const { fns, items, transport } = ctx;
-	const node = fns.getNode();
-	const results = new Results(ctx);
+export async function execute(ctx: XeroContext): Promise<void> {
+	const { fns, items, results } = ctx;
+	const { transport, batchSize } = ctx.client;
 	const byId = new Map<string, number[]>();
 	items.forEach((item, i) => {
 		try {
-			const path = fieldParam(fns, 'invoiceIdField', i, 'xeroInvoice.invoiceId');
-			const id = textField(node, item.json, path, i, 'Xero invoice ID').toLowerCase();
-			if (!GUID.test(id)) throw inputError(node, i, path, `Xero invoice ID "${id}" is not a Xero InvoiceID (a GUID) (field "${path}")`);
+			const path = textParameter(fns, 'invoiceIdField', i, 'xeroInvoice.invoiceId');
+			const id = xeroIdField(item.json, path, 'Xero invoice ID', 'InvoiceID').toLowerCase();
 			byId.set(id, [...(byId.get(id) ?? []), i]);
 		} catch (error) {
-			results.error(i, error as Error);
+			results.error(i, error);
 		}
 	});
 
-	const batches = chunk([...byId.keys()], ctx.batchSize);
-	for (let b = 0; b < batches.length; b++) {
-		const ids = batches[b];
-		const itemIndexes = ids.flatMap((id) => byId.get(id)!);
-		try {
-			transport.checkDayBudget(batches.length - b, `marking ${byId.size} invoice(s) as sent`);
-			const writes: InvoiceWrite[] = ids.map((invoiceId) => ({ invoiceId, sentToContact: true }));
-			const answers = await transport.updateInvoices(writes, batchKey('sent', writes));
-			answers.forEach((r, k) => {
-				for (const i of byId.get(ids[k])!) {
-					if (r.ok) results.success(i, { ...items[i].json, xeroInvoice: invoiceJson(r.value) });
-					else results.rejected(i, { ...items[i].json, error: `Xero refused to mark invoice ${ids[k]} as sent: ${r.errors.join('; ')}`, xeroErrors: r.errors });
-				}
-			});
-		} catch (error) {
-			if (!(error instanceof XeroApiError)) throw error;
-			results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
-		}
-	}
-	return results;
+	const batches = chunk([...byId.keys()], batchSize);
+	await forEachBatch(ctx, batches, (id) => byId.get(id)!, async (ids, b) => {
+		transport.checkDayBudget(batches.length - b, `marking ${byId.size} invoice(s) as sent`);
+		const writes: InvoiceWrite[] = ids.map((invoiceId) => ({ invoiceId, sentToContact: true }));
+		const answers = await transport.updateInvoices(writes, batchKey('sent', writes));
+		answers.forEach((r, k) => {
+			for (const i of byId.get(ids[k])!) {
+				if (r.ok) results.success(i, { ...items[i].json, xeroInvoice: invoiceJson(r.value) });
+				else results.failure(i, refusal('validation', `Xero refused to mark invoice ${ids[k]} as sent: ${r.errors.join('; ')}`), { ...items[i].json, xeroErrors: r.errors });
+			}
+		});
+	});
 }

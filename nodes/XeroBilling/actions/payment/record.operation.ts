@@ -8,23 +8,17 @@
 // Xero refuses that way are looked up, to report them as already paid. One call per batch
 // instead of two, for full-amount payments such as card debits.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
-import { AmountError, formatMinorUnits, fromMinorUnits, normaliseCurrency, toMinorUnits, type AmountMode } from '../../../shared/currency';
-import { XeroApiError, type PaymentWrite, type XeroInvoice } from '../../transport';
-import {
-	apiError,
-	batchKey,
-	chunk,
-	dateField,
-	fieldParam,
-	GUID,
-	inputError,
-	readPath,
-	Results,
-	textField,
-	todayUtc,
-	type OperationContext,
-} from '../../helpers/context';
+import { formatMinorUnits, fromMinorUnits, normaliseCurrency, toMinorUnits } from '../../../shared/currency';
+import { dayField, readPath, textField, todayUtc } from '../../../shared/itemFields';
+import { chunk } from '../../../shared/concurrency';
+import { forEachBatch } from '../../../shared/operation';
+import { booleanParameter, choiceParameter, requiredTextParameter, textParameter } from '../../../shared/parameters';
+import type { PaymentWrite, XeroInvoice } from '../../transport';
+import type { XeroContext } from '../../helpers/client';
+import { refusal } from '../../helpers/errors';
+import { batchKey } from '../../helpers/idempotency';
 import { invoiceJson } from '../../helpers/invoice';
+import { xeroIdField } from '../../helpers/xeroIds';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
 const show = { resource: ['payment'], operation: ['record'] };
@@ -93,121 +87,112 @@ function paymentJson(w: Wanted, extra: IDataObject): IDataObject {
 	};
 }
 
-export async function execute(ctx: OperationContext): Promise<Results> {
-	const { fns, items, transport } = ctx;
-	const node = fns.getNode();
-	const results = new Results(ctx);
-	const wanted: Wanted[] = [];
+export async function execute(ctx: XeroContext): Promise<void> {
+	const { fns, items, results } = ctx;
+	const { transport, batchSize } = ctx.client;
+	const wanted = new Map<number, Wanted>();
 	items.forEach((item, i) => {
 		try {
 			const json = item.json;
-			const accountCode = (fns.getNodeParameter('accountCode', i, '') as string).trim();
-			if (!accountCode) throw inputError(node, i, 'accountCode', 'Account Code parameter is empty');
-			const idPath = fieldParam(fns, 'invoiceIdField', i, 'xeroInvoice.invoiceId');
-			const invoiceId = textField(node, json, idPath, i, 'Xero invoice ID').toLowerCase();
-			if (!GUID.test(invoiceId)) throw inputError(node, i, idPath, `Xero invoice ID "${invoiceId}" is not a Xero InvoiceID (a GUID) (field "${idPath}")`);
-			const currencyPath = fieldParam(fns, 'currencyField', i, 'currency');
-			const amountPath = fieldParam(fns, 'amountField', i, 'amountMinor');
-			let currency: string;
-			let amountMinor: number;
-			try {
-				currency = normaliseCurrency(readPath(json, currencyPath), currencyPath);
-				const mode = fns.getNodeParameter('amountUnit', i, 'minor') as AmountMode;
-				amountMinor = toMinorUnits(readPath(json, amountPath), currency, { mode, field: amountPath, allowZero: false });
-			} catch (error) {
-				if (error instanceof AmountError) throw inputError(node, i, error.field, error.message);
-				throw error;
-			}
-			const refPath = fieldParam(fns, 'referenceField', i, 'transactionreference');
-			const reference = textField(node, json, refPath, i, 'Transaction reference', { max: 255 });
-			const date = dateField(node, json, (fns.getNodeParameter('paymentDateField', i, '') as string).trim(), i, 'Payment date') ?? todayUtc();
-			wanted.push({ i, invoiceId, amountMinor, currency, reference, date });
+			requiredTextParameter(fns, 'accountCode', i, 'Account Code');
+			const idPath = textParameter(fns, 'invoiceIdField', i, 'xeroInvoice.invoiceId');
+			const invoiceId = xeroIdField(json, idPath, 'Xero invoice ID', 'InvoiceID').toLowerCase();
+			const currencyPath = textParameter(fns, 'currencyField', i, 'currency');
+			const amountPath = textParameter(fns, 'amountField', i, 'amountMinor');
+			const currency = normaliseCurrency(readPath(json, currencyPath), currencyPath);
+			const mode = choiceParameter(fns, 'amountUnit', i, ['minor', 'major'] as const, 'minor');
+			const amountMinor = toMinorUnits(readPath(json, amountPath), currency, { mode, field: amountPath, allowZero: false });
+			const refPath = textParameter(fns, 'referenceField', i, 'transactionreference');
+			const reference = textField(json, refPath, 'Transaction reference', { max: 255 });
+			const date = dayField(json, textParameter(fns, 'paymentDateField', i), 'Payment date') ?? todayUtc();
+			wanted.set(i, { i, invoiceId, amountMinor, currency, reference, date });
 		} catch (error) {
-			results.error(i, error as Error);
+			results.error(i, error);
 		}
 	});
-	const accountCode = wanted.length ? (fns.getNodeParameter('accountCode', wanted[0].i, '') as string).trim() : '';
-	const lookupFirst = wanted.length ? (fns.getNodeParameter('lookupFirst', wanted[0].i, true) as boolean) : true;
+	const first = wanted.keys().next();
+	const accountCode = first.done ? '' : requiredTextParameter(fns, 'accountCode', first.value, 'Account Code');
+	const lookupFirst = first.done ? true : booleanParameter(fns, 'lookupFirst', first.value, true);
+	const batches = chunk([...wanted.keys()], batchSize);
 
-	const batches = chunk(wanted, ctx.batchSize);
-	for (let b = 0; b < batches.length; b++) {
-		const batch = batches[b];
-		const itemIndexes = batch.map((w) => w.i);
-		try {
-			transport.checkDayBudget((batches.length - b) * 2, `recording ${wanted.length} payment(s)`);
-			const invoices = new Map<string, XeroInvoice>();
-			if (lookupFirst) {
-				const ids = [...new Set(batch.map((w) => w.invoiceId))];
-				for (const inv of await transport.findInvoices({ ids })) invoices.set(inv.invoiceId.toLowerCase(), inv);
+	await forEachBatch(ctx, batches, (i) => [i], async (itemIndexes, batchIndex) => {
+		const batch = itemIndexes.map((i) => wanted.get(i)!);
+		transport.checkDayBudget((batches.length - batchIndex) * 2, `recording ${wanted.size} payment(s)`);
+		const invoices = new Map<string, XeroInvoice>();
+		if (lookupFirst) {
+			const ids = [...new Set(batch.map((w) => w.invoiceId))];
+			for (const inv of await transport.findInvoices({ ids })) invoices.set(inv.invoiceId.toLowerCase(), inv);
+		}
+
+		const toPay: Wanted[] = [];
+		const inBatch = new Set<string>();
+		for (const w of batch) {
+			const inv = invoices.get(w.invoiceId);
+			const json = items[w.i].json;
+			if (inBatch.has(`${w.invoiceId}\n${w.reference}`)) {
+				results.success(w.i, { ...json, xeroPayment: paymentJson(w, { recorded: false, skipped: 'duplicateInInput' }), ...(inv ? { xeroInvoice: invoiceJson(inv) } : {}) });
+				continue;
 			}
-
-			const toPay: Wanted[] = [];
-			const inBatch = new Set<string>();
-			for (const w of batch) {
-				const inv = invoices.get(w.invoiceId);
-				const json = items[w.i].json;
-				if (inBatch.has(`${w.invoiceId}\n${w.reference}`)) {
-					results.success(w.i, { ...json, xeroPayment: paymentJson(w, { recorded: false, skipped: 'duplicateInInput' }), ...(inv ? { xeroInvoice: invoiceJson(inv) } : {}) });
+			if (lookupFirst) {
+				if (!inv) {
+					results.failure(w.i, refusal('notFound', `Xero has no invoice ${w.invoiceId}`));
 					continue;
 				}
-				if (lookupFirst) {
-					if (!inv) {
-						results.rejected(w.i, { ...json, error: `Xero has no invoice ${w.invoiceId}` });
-						continue;
-					}
-					const skip = alreadySettled(w, inv);
-					if (skip) {
-						results.success(w.i, { ...json, xeroPayment: paymentJson(w, skip), xeroInvoice: invoiceJson(inv) });
-						continue;
-					}
-					if (inv.status !== 'AUTHORISED') {
-						results.rejected(w.i, { ...json, error: `Invoice ${inv.invoiceNumber || w.invoiceId} is ${inv.status}; payments can only be recorded against approved (AUTHORISED) invoices`, xeroInvoice: invoiceJson(inv) });
-						continue;
-					}
-					if (inv.currency && inv.currency !== w.currency) {
-						results.rejected(w.i, { ...json, error: `Payment currency ${w.currency} does not match invoice ${inv.invoiceNumber} currency ${inv.currency}`, xeroInvoice: invoiceJson(inv) });
-						continue;
-					}
+				const skip = alreadySettled(w, inv);
+				if (skip) {
+					results.success(w.i, { ...json, xeroPayment: paymentJson(w, skip), xeroInvoice: invoiceJson(inv) });
+					continue;
 				}
-				inBatch.add(`${w.invoiceId}\n${w.reference}`);
-				toPay.push(w);
-			}
-			if (!toPay.length) continue;
-
-			const writes: PaymentWrite[] = toPay.map((w) => ({
-				invoiceId: w.invoiceId,
-				accountCode,
-				amount: fromMinorUnits(w.amountMinor, w.currency),
-				date: w.date,
-				reference: w.reference,
-			}));
-			const answers = await transport.createPayments(writes, batchKey('payments', writes));
-			const recheck: Array<{ w: Wanted; errors: string[] }> = [];
-			answers.forEach((r, k) => {
-				const w = toPay[k];
-				const json = items[w.i].json;
-				if (r.ok) results.success(w.i, { ...json, xeroPayment: paymentJson(w, { recorded: true, paymentId: r.value.paymentId }) });
-				else if (!lookupFirst && r.errors.some((e) => NOTHING_OUTSTANDING.test(e))) recheck.push({ w, errors: r.errors });
-				else results.rejected(w.i, { ...json, error: `Xero refused the payment ${w.reference}: ${r.errors.join('; ')}`, xeroErrors: r.errors });
-			});
-			// Paid already (a rerun or a redelivery), or paid by something else? Only a read can tell.
-			if (recheck.length) {
-				const found = new Map<string, XeroInvoice>();
-				for (const inv of await transport.findInvoices({ ids: [...new Set(recheck.map((x) => x.w.invoiceId))] })) found.set(inv.invoiceId.toLowerCase(), inv);
-				for (const { w, errors } of recheck) {
-					const inv = found.get(w.invoiceId);
-					const skip = inv ? alreadySettled(w, inv) : null;
-					const json = items[w.i].json;
-					if (inv && skip) results.success(w.i, { ...json, xeroPayment: paymentJson(w, skip), xeroInvoice: invoiceJson(inv) });
-					else results.rejected(w.i, { ...json, error: `Xero refused the payment ${w.reference}: ${errors.join('; ')}`, xeroErrors: errors });
+				if (inv.status !== 'AUTHORISED') {
+					results.failure(
+						w.i,
+						refusal('invoiceState', `Invoice ${inv.invoiceNumber || w.invoiceId} is ${inv.status}; payments can only be recorded against approved (AUTHORISED) invoices`),
+						{ ...json, xeroInvoice: invoiceJson(inv) },
+					);
+					continue;
+				}
+				if (inv.currency && inv.currency !== w.currency) {
+					results.failure(w.i, refusal('invoiceState', `Payment currency ${w.currency} does not match invoice ${inv.invoiceNumber} currency ${inv.currency}`), {
+						...json,
+						xeroInvoice: invoiceJson(inv),
+					});
+					continue;
 				}
 			}
-		} catch (error) {
-			if (!(error instanceof XeroApiError)) throw error;
-			results.errorAll(itemIndexes, apiError(node, error, itemIndexes[0]));
+			inBatch.add(`${w.invoiceId}\n${w.reference}`);
+			toPay.push(w);
 		}
-	}
-	return results;
+		if (!toPay.length) return;
+
+		const writes: PaymentWrite[] = toPay.map((w) => ({
+			invoiceId: w.invoiceId,
+			accountCode,
+			amount: fromMinorUnits(w.amountMinor, w.currency),
+			date: w.date,
+			reference: w.reference,
+		}));
+		const answers = await transport.createPayments(writes, batchKey('payments', writes));
+		const recheck: Array<{ w: Wanted; errors: string[] }> = [];
+		const refused = (w: Wanted, errors: string[]) =>
+			results.failure(w.i, refusal('validation', `Xero refused the payment ${w.reference}: ${errors.join('; ')}`), { ...items[w.i].json, xeroErrors: errors });
+		answers.forEach((r, k) => {
+			const w = toPay[k];
+			if (r.ok) results.success(w.i, { ...items[w.i].json, xeroPayment: paymentJson(w, { recorded: true, paymentId: r.value.paymentId }) });
+			else if (!lookupFirst && r.errors.some((e) => NOTHING_OUTSTANDING.test(e))) recheck.push({ w, errors: r.errors });
+			else refused(w, r.errors);
+		});
+		// Paid already (a rerun or a redelivery), or paid by something else? Only a read can tell.
+		if (recheck.length) {
+			const found = new Map<string, XeroInvoice>();
+			for (const inv of await transport.findInvoices({ ids: [...new Set(recheck.map((x) => x.w.invoiceId))] })) found.set(inv.invoiceId.toLowerCase(), inv);
+			for (const { w, errors } of recheck) {
+				const inv = found.get(w.invoiceId);
+				const skip = inv ? alreadySettled(w, inv) : null;
+				if (inv && skip) results.success(w.i, { ...items[w.i].json, xeroPayment: paymentJson(w, skip), xeroInvoice: invoiceJson(inv) });
+				else refused(w, errors);
+			}
+		}
+	});
 }
 
 /** Why an invoice needs no payment for this item: the same payment is on it, or it is paid. */

@@ -1,0 +1,245 @@
+// The one class that talks to Xero. API calls go through the official xero-node SDK (the token
+// comes from token.ts). Every call passes the organisation's shared limiter, a timeout, and a
+// retry loop (5xx, timeouts and dropped connections retried with backoff and the SAME idempotency
+// key; 429 waits Retry-After).
+import { createHash } from 'crypto';
+import { XeroClient as XeroSdkClient, type AccountingApi } from 'xero-node';
+import { lowerHeaders, parseSdkRejection, resendable, XeroApiError, XeroDayLimitError } from './errors';
+import { OrgLimiter } from './limiter';
+import { contactModel, elements, invoiceModel, paymentModel, toContact, toInvoice, toPayment } from './model';
+import { fetchToken, type AccessToken } from './token';
+import { DEFAULT_POLICY, type CallPolicy, type ContactWrite, type ElementResult, type InvoiceWrite, type PaymentWrite, type XeroConnection, type XeroContact, type XeroInvoice, type XeroPayment } from './types';
+import { waitUnlessAborted } from './wait';
+
+// ------------------------------------------------------------------ shared per-organisation state
+
+interface OrgEntry {
+	limiter: OrgLimiter;
+	client: XeroSdkClient;
+	secretHash: string;
+	token?: AccessToken;
+	tokenPending?: Promise<void>;
+}
+
+/** Module-level, so every execution in this process shares one limiter and token per organisation. */
+const registry = new Map<string, OrgEntry>();
+
+function orgKey(c: XeroConnection): string {
+	return `${c.apiBaseUrl.replace(/\/+$/, '')}\n${c.tokenUrl}\n${c.clientId}`;
+}
+
+function entryFor(c: XeroConnection): OrgEntry {
+	const key = orgKey(c);
+	const secretHash = createHash('sha256').update(c.clientSecret).digest('hex');
+	let entry = registry.get(key);
+	if (!entry || entry.secretHash !== secretHash) {
+		const client = new XeroSdkClient({ clientId: c.clientId, clientSecret: c.clientSecret, grantType: 'client_credentials' });
+		client.accountingApi.basePath = c.apiBaseUrl.replace(/\/+$/, '');
+		// Keep the limiter when only the secret changed: it is still the same organisation's budget.
+		entry = { limiter: entry?.limiter ?? new OrgLimiter(), client, secretHash };
+		registry.set(key, entry);
+	}
+	return entry;
+}
+
+/** For tests: forget every organisation's limiter and token. */
+export function forgetXeroOrganisations(): void {
+	registry.clear();
+}
+
+// ------------------------------------------------------------------ timeouts
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+	return new Promise<T>((resolve, reject) => {
+		const timer = setTimeout(() => reject(new XeroApiError(`${what}: no answer from Xero within ${ms} ms`, 'timeout', 0)), ms);
+		promise.then(
+			(v) => {
+				clearTimeout(timer);
+				resolve(v);
+			},
+			(e) => {
+				clearTimeout(timer);
+				reject(e);
+			},
+		);
+	});
+}
+
+// ------------------------------------------------------------------ the client
+
+export class XeroTransport {
+	private readonly entry: OrgEntry;
+	/** API calls this transport made (attempts, including retries and 429s). */
+	callsMade = 0;
+
+	constructor(
+		readonly connection: XeroConnection,
+		readonly policy: CallPolicy = DEFAULT_POLICY,
+	) {
+		this.entry = entryFor(connection);
+	}
+
+	get limiter(): OrgLimiter {
+		return this.entry.limiter;
+	}
+
+	/** Throws XeroDayLimitError when the known day budget cannot cover `calls` more calls. */
+	checkDayBudget(calls: number, what: string): void {
+		this.entry.limiter.checkDayBudget(calls, what);
+	}
+
+	private async ensureToken(): Promise<void> {
+		const e = this.entry;
+		if (e.token && e.token.expiresAt - 60_000 > Date.now()) return;
+		if (!e.tokenPending) {
+			e.tokenPending = fetchToken(this.connection, this.policy)
+				.then((t) => {
+					e.token = t;
+					e.client.setTokenSet({ access_token: t.value, token_type: 'Bearer', expires_at: Math.floor(t.expiresAt / 1000) });
+				})
+				.finally(() => {
+					e.tokenPending = undefined;
+				});
+		}
+		await e.tokenPending;
+	}
+
+	private backoffMs(attempt: number): number {
+		const base = Math.min(30_000, this.policy.retryDelayMs * 2 ** (attempt - 1));
+		return Math.round(base * (0.75 + Math.random() * 0.5));
+	}
+
+	/** One logical call: limiter slot, timeout, retries. `fn` must reuse its idempotency key. */
+	private async call<T>(what: string, fn: (api: AccountingApi) => Promise<{ response: { headers?: unknown }; body: T }>): Promise<T> {
+		let attempt = 0;
+		let rateWaitedMs = 0;
+		let refreshed = false;
+		for (;;) {
+			if (this.policy.signal?.aborted) throw new XeroApiError(`${what}: cancelled`, 'other', 0);
+			await this.ensureToken();
+			const release = await this.entry.limiter.acquire();
+			let error: XeroApiError;
+			try {
+				this.callsMade++;
+				const res = await withTimeout(fn(this.entry.client.accountingApi), this.policy.timeoutMs, what);
+				this.entry.limiter.observe(lowerHeaders(res.response?.headers));
+				return res.body;
+			} catch (e) {
+				error = parseSdkRejection(e, what);
+				this.entry.limiter.observe(error.headers);
+			} finally {
+				release();
+			}
+
+			if (error.statusCode === 429) {
+				const problem = error.headers['x-rate-limit-problem'];
+				const retryAfterMs = Math.max(1, Number(error.headers['retry-after']) || 1) * 1000;
+				this.entry.limiter.rateLimitedFor(retryAfterMs, problem);
+				if (problem === 'day') {
+					throw new XeroDayLimitError(
+						`${what}: Xero's daily API limit for this organisation is exhausted (429, X-Rate-Limit-Problem: day). Retry after about ${Math.ceil(retryAfterMs / 60_000)} minutes.`,
+						error.headers,
+					);
+				}
+				rateWaitedMs += retryAfterMs;
+				if (rateWaitedMs > this.policy.maxRateLimitWaitMs) {
+					throw new XeroApiError(
+						`${what}: still rate-limited by Xero (${problem ?? 'limit'}) after waiting ${Math.round(rateWaitedMs / 1000)} s in total`,
+						'rateLimit',
+						429,
+						error.messages,
+						error.body,
+						error.headers,
+					);
+				}
+				continue; // acquire() waits out the pause for every caller of this organisation
+			}
+			if (error.statusCode === 401 && !refreshed) {
+				// The token may have been revoked or expired early: fetch a new one once.
+				refreshed = true;
+				this.entry.token = undefined;
+				continue;
+			}
+			if (resendable(error) && attempt < this.policy.maxRetries) {
+				attempt++;
+				await waitUnlessAborted(this.backoffMs(attempt), this.policy.signal);
+				continue;
+			}
+			if (resendable(error) && attempt > 0) {
+				throw new XeroApiError(`${error.message} (after ${attempt + 1} attempts)`, error.kind, error.statusCode, error.messages, error.body, error.headers);
+			}
+			throw error;
+		}
+	}
+
+	// ------------------------------------------------------------------ operations
+
+	async getOrganisationName(): Promise<string> {
+		const body = await this.call('Reading the organisation', (api) => api.getOrganisations(''));
+		return body.organisations?.[0]?.name ?? '';
+	}
+
+	async findContacts(where: string): Promise<XeroContact[]> {
+		const body = await this.call('Looking up contacts', (api) => api.getContacts('', undefined, where));
+		return (body.contacts ?? []).map(toContact);
+	}
+
+	/** POST /Contacts: creates new contacts and updates those with a contactId, one call. */
+	async saveContacts(contacts: ContactWrite[], idempotencyKey: string): Promise<Array<ElementResult<XeroContact>>> {
+		const body = await this.call('Saving contacts', (api) => api.updateOrCreateContacts('', { contacts: contacts.map(contactModel) }, false, idempotencyKey));
+		return elements(body.contacts, contacts.length, toContact, 'Saving contacts', (m) => m.hasValidationErrors === true);
+	}
+
+	/** GET /Invoices by where, by ids or by invoice numbers; pages through when a page is full. */
+	async findInvoices(query: { where?: string; ids?: string[]; invoiceNumbers?: string[]; withLineItems?: boolean }): Promise<XeroInvoice[]> {
+		const out: XeroInvoice[] = [];
+		// Unpaged queries return every match (without line items); paged ones 100 at a time with them.
+		if (!query.withLineItems) {
+			const body = await this.call('Looking up invoices', (api) => api.getInvoices('', undefined, query.where, undefined, query.ids, query.invoiceNumbers));
+			return (body.invoices ?? []).map(toInvoice);
+		}
+		for (let page = 1; ; page++) {
+			const body = await this.call('Looking up invoices', (api) => api.getInvoices('', undefined, query.where, undefined, query.ids, query.invoiceNumbers, undefined, undefined, page));
+			const list = body.invoices ?? [];
+			out.push(...list.map(toInvoice));
+			if (list.length < 100) return out;
+		}
+	}
+
+	/** Every invoice matching `where`, summaries only (no line items), `pageSize` a call (Xero allows up to 1000). */
+	async listInvoiceSummaries(where: string, pageSize = 1000): Promise<XeroInvoice[]> {
+		const out: XeroInvoice[] = [];
+		for (let page = 1; ; page++) {
+			const body = await this.call('Listing invoices', (api) =>
+				api.getInvoices('', undefined, where, undefined, undefined, undefined, undefined, undefined, page, undefined, undefined, undefined, true, pageSize),
+			);
+			const list = body.invoices ?? [];
+			out.push(...list.map(toInvoice));
+			if (list.length < pageSize) return out;
+		}
+	}
+
+	async createInvoices(invoices: InvoiceWrite[], idempotencyKey: string): Promise<Array<ElementResult<XeroInvoice>>> {
+		const body = await this.call('Creating invoices', (api) =>
+			api.createInvoices('', { invoices: invoices.map(invoiceModel) }, false, undefined, idempotencyKey),
+		);
+		return elements(body.invoices, invoices.length, toInvoice, 'Creating invoices', (m) => m.hasErrors === true);
+	}
+
+	async updateInvoices(invoices: InvoiceWrite[], idempotencyKey: string): Promise<Array<ElementResult<XeroInvoice>>> {
+		const body = await this.call('Updating invoices', (api) =>
+			api.updateOrCreateInvoices('', { invoices: invoices.map(invoiceModel) }, false, undefined, idempotencyKey),
+		);
+		return elements(body.invoices, invoices.length, toInvoice, 'Updating invoices', (m) => m.hasErrors === true);
+	}
+
+	async createPayments(payments: PaymentWrite[], idempotencyKey: string): Promise<Array<ElementResult<XeroPayment>>> {
+		const body = await this.call('Recording payments', (api) => api.createPayments('', { payments: payments.map(paymentModel) }, false, idempotencyKey));
+		return elements(body.payments, payments.length, toPayment, 'Recording payments', (m) => m.hasValidationErrors === true);
+	}
+
+	async getInvoicePdf(invoiceId: string): Promise<Buffer> {
+		const body = await this.call(`Downloading the PDF of invoice ${invoiceId}`, (api) => api.getInvoiceAsPdf('', invoiceId));
+		return Buffer.isBuffer(body) ? body : Buffer.from(body as unknown as ArrayBuffer);
+	}
+}

@@ -1,0 +1,115 @@
+// The transport's vocabulary: how to reach one organisation, how hard to try, and the SDK-free
+// shapes of what Xero holds, so nothing outside transport/ depends on xero-node's models.
+
+export const XERO_TOKEN_URL = 'https://identity.xero.com/connect/token';
+export const XERO_API_BASE_URL = 'https://api.xero.com/api.xro/2.0';
+
+export interface XeroConnection {
+	clientId: string;
+	clientSecret: string;
+	tokenUrl: string;
+	apiBaseUrl: string;
+}
+
+export interface CallPolicy {
+	/** Per-request timeout. xero-node has none of its own. */
+	timeoutMs: number;
+	/** Retries after 5xx, timeouts and dropped connections. */
+	maxRetries: number;
+	/** First backoff delay; doubles per retry (with jitter), capped at 30 s. */
+	retryDelayMs: number;
+	/** Total Retry-After time one call may wait through before giving up. */
+	maxRateLimitWaitMs: number;
+	signal?: AbortSignal;
+}
+
+export const DEFAULT_POLICY: CallPolicy = { timeoutMs: 30_000, maxRetries: 4, retryDelayMs: 500, maxRateLimitWaitMs: 180_000 };
+
+export interface XeroContact {
+	contactId: string;
+	name: string;
+	contactNumber?: string;
+	email?: string;
+	status?: string;
+}
+
+export interface ContactWrite {
+	contactId?: string;
+	name?: string;
+	contactNumber?: string;
+	email?: string;
+}
+
+export interface XeroLineItem {
+	description: string;
+	quantity: number;
+	unitAmount: number;
+	lineAmount?: number;
+	accountCode?: string;
+	taxType?: string;
+	taxAmount?: number;
+}
+
+export interface XeroPaymentRef {
+	paymentId: string;
+	amount: number;
+	reference: string;
+	date?: string;
+}
+
+export interface XeroInvoice {
+	invoiceId: string;
+	invoiceNumber: string;
+	reference: string;
+	type: string;
+	status: string;
+	contactId: string;
+	contactName?: string;
+	currency: string;
+	subTotal: number;
+	totalTax: number;
+	total: number;
+	amountDue: number;
+	amountPaid: number;
+	sentToContact: boolean;
+	date?: string;
+	dueDate?: string;
+	lineItems?: XeroLineItem[];
+	payments: XeroPaymentRef[];
+}
+
+export interface InvoiceWrite {
+	invoiceId?: string;
+	type?: 'ACCREC';
+	contactId?: string;
+	reference?: string;
+	/** Empty means Xero numbers the invoice from its own sequence. */
+	invoiceNumber?: string;
+	date?: string;
+	dueDate?: string;
+	status?: 'DRAFT' | 'SUBMITTED' | 'AUTHORISED';
+	currency?: string;
+	lineAmountTypes?: 'Exclusive' | 'Inclusive' | 'NoTax';
+	lineItems?: XeroLineItem[];
+	sentToContact?: boolean;
+}
+
+export interface PaymentWrite {
+	invoiceId: string;
+	accountCode: string;
+	amount: number;
+	date: string;
+	reference: string;
+}
+
+export interface XeroPayment {
+	paymentId: string;
+	invoiceId: string;
+	amount: number;
+	date?: string;
+	reference: string;
+	status?: string;
+}
+
+/** One element of a batch answer (summarizeErrors=false): saved, or refused with Xero's messages. */
+export type ElementResult<T> = { ok: true; value: T; warnings: string[] } | { ok: false; errors: string[] };
