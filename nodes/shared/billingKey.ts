@@ -23,8 +23,18 @@ const compactDate = (iso: string) => iso.slice(0, 10).replace(/-/g, '');
 export function billingKey(clientId: string, periodStart: string, periodEnd: string): string {
 	const readable = `${clientId}-${compactDate(periodStart)}-${compactDate(periodEnd)}`;
 	if (/^[A-Za-z0-9]+$/.test(clientId) && readable.length <= MAX_BILLING_KEY_LENGTH) return readable;
-	const digest = createHash('sha256').update(`${clientId}\n${periodStart}\n${periodEnd}`).digest('hex');
-	return `BK-${digest.slice(0, MAX_BILLING_KEY_LENGTH - 3)}`;
+	return hashedKey('BK', [clientId, periodStart, periodEnd]);
+}
+
+/** A valid key made of a short prefix and a hash of `parts`, for ids that are long or odd. */
+export function hashedKey(prefix: string, parts: readonly string[]): string {
+	const digest = createHash('sha256').update(parts.join('\n')).digest('hex');
+	return `${prefix}-${digest.slice(0, MAX_BILLING_KEY_LENGTH - prefix.length - 1)}`;
+}
+
+/** The key a rejected CRM row is parked under: stable across reruns of the same period. */
+export function rejectedRowKey(periodStart: string, periodEnd: string, clientId: string | null, leadId: string | null, row: number): string {
+	return hashedKey('RJ', [periodStart, periodEnd, clientId ?? '', leadId ?? `row ${row}`]);
 }
 
 /** Checks a key from input; `field` is the input field or parameter it came from. Returns it trimmed. */

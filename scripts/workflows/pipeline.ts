@@ -99,8 +99,6 @@ function helpers(s: PipelineSettings) {
 // of failing the execution, which would retry (and finally park) every good item of its batch.
 const ITEM_ERRORS = { onError: 'continueRegularOutput' } as const;
 
-const BILLING_KEY_OF_REJECTED = "'REJECTED-' + ($json.error?.clientId ?? 'unknown') + '-' + ($json.error?.leadId ?? $json.error?.row)";
-
 export function collectWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
 	const wf = new Workflow('bpStage1Collect0', 'Billing · 1 · Collect billable items');
@@ -185,8 +183,8 @@ export function collectWorkflow(s: PipelineSettings): Workflow {
 		'}',
 	].join(' '), { executeOnce: true });
 	const toSummary = h.publish(wf, 'Publish Run Summary', STAGES.summary, 7, 1.1);
-	const rejected = h.shape(wf, 'Rejected Row', 5, 2, `{ ...$json, billingKey: ${BILLING_KEY_OF_REJECTED}, billingRunId: $('Billing Period').first().json.billingRunId }`);
-	const park = h.retryOrPark(wf, 'Park Rejected Row', 6, 2, { stage: STAGES.collect, parkNow: true, errorMessage: '={{ $json.error.message }}', failedNode: 'Invoice Preparation' });
+	const rejected = h.shape(wf, 'Rejected Row', 5, 2, `{ ...$json, billingKey: $json.rejected?.billingKey ?? $('Billing Period').first().json.billingRunId, billingRunId: $('Billing Period').first().json.billingRunId }`);
+	const park = h.retryOrPark(wf, 'Park Rejected Row', 6, 2, { stage: STAGES.collect, parkNow: true, failedNode: 'Invoice Preparation' });
 	wf.link(period, crm).link(crm, rows).link(rows, prepare).link(prepare, stamp, 0).link(stamp, known);
 	wf.link(known, already, 0).link(known, fresh, 1).link(fresh, toInvoice);
 	wf.link(stamp, summary).link(summary, toSummary);
@@ -296,7 +294,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 	const toNotify = h.publish(wf, 'To Notify Stage', STAGES.notify, 7, 0.6);
 	const noCard = h.shape(wf, 'No Card on File', 2, 1.5, "{ ...$json, notice: 'noCardOnFile', attempt: $json.dunningAttempt ?? 1, payment: { outcome: 'noCard', reason: 'no card on file' } }");
 	const result = h.shape(wf, 'Payment Result', 3, 0.8,
-		"{ ...$json.input, attempt: $json.input.dunningAttempt ?? 1, declineReason: $json.reason, acquirerResponseCode: $json.acquirerresponsecode ?? '', payment: { outcome: $json.outcome, retryable: $json.retryable, reason: $json.reason, errorcode: $json.errorcode, errormessage: $json.errormessage, errordata: $json.errordata, acquirerresponsecode: $json.acquirerresponsecode, field: $json.field } }");
+		"{ ...$json.input, attempt: $json.input.dunningAttempt ?? 1, declineReason: $json.reason, acquirerResponseCode: $json.acquirerresponsecode ?? '', payment: { outcome: $json.outcome, retryable: $json.retryable, reason: $json.reason, errorcode: $json.errorcode, errormessage: $json.errormessage, errordata: $json.errordata, acquirerresponsecode: $json.acquirerresponsecode, field: $json.field ?? $json.error?.field } }");
 	const route = wf.add('Outcome', 'n8n-nodes-base.switch', 3.2, 4, 0.8, switchRules([
 		{ key: 'Declined', conditions: equals('={{ $json.payment.outcome }}', 'declined') },
 		{ key: 'Invalid', conditions: equals('={{ $json.payment.outcome }}', 'invalid') },
@@ -314,7 +312,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		errorMessage: "={{ 'Declined: ' + $json.payment.reason }}",
 		failedNode: 'Debit Stored Card',
 	}, s.dunningDelays);
-	const retry = h.retryOrPark(wf, 'Retry or Park', 5, 1.7, { errorMessage: "={{ $json.payment?.reason ?? $json.error?.message ?? $json.error ?? '' }}" });
+	const retry = h.retryOrPark(wf, 'Retry or Park', 5, 1.7, { errorMessage: "={{ $json.payment?.reason ?? $json.error?.message ?? '' }}" });
 	const parkInvalid = h.retryOrPark(wf, 'Park Invalid Charge', 5, 1.2, { parkNow: true, errorMessage: '={{ $json.payment.reason }}', failedNode: 'Debit Stored Card' });
 	wf.link(trigger, hasCard).link(hasCard, debit, 0).link(hasCard, noCard, 1).link(noCard, toNotify);
 	wf.link(debit, paid, 0).link(paid, record).link(record, toNotify, 0).link(record, retry, 1);

@@ -418,9 +418,10 @@ function unexplainedDuplicates(messages: Array<{ messageId: string | null; copy:
 	return out;
 }
 
-function isParked(c: ClientLedger, parked: Map<string, unknown>): boolean {
+function isParked(c: ClientLedger, parked: Map<string, { reason: string }>): boolean {
 	if (parked.has(c.billingKey)) return true;
 	if (c.expected !== 'rejected') return false;
-	for (const key of parked.keys()) if (key.startsWith(`REJECTED-${c.clientId}-`)) return true;
+	// A rejected CRM row is parked under a hashed key; its error names the client.
+	for (const { reason } of parked.values()) if (reason.includes(`(client ${c.clientId})`)) return true;
 	return false;
 }

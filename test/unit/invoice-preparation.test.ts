@@ -1,5 +1,5 @@
 import { InvoicePreparation } from '../../nodes/InvoicePreparation/InvoicePreparation.node';
-import { billingKey } from '../../nodes/shared/billingKey';
+import { billingKey, validateBillingKey } from '../../nodes/shared/billingKey';
 import { runNode } from '../helpers/run-node';
 
 const period = { periodStart: '2026-11-16T00:00:00.000Z', periodEnd: '2026-11-19T00:00:00.000Z' };
@@ -70,7 +70,7 @@ describe('Invoice Preparation', () => {
 	])('rejects a row with %s, naming the row and the field', async (_name, over, field, message) => {
 		const { invoices, rejected } = await prepare([lead({ ...over, leadId: 'BAD' }), lead({ leadId: 'OK', clientId: 'C009' })]);
 		const bad = rejected.find((r) => r.rejected.row === 0);
-		expect(bad.rejected).toEqual({ row: 0, clientId: 'C001', leadId: 'BAD' });
+		expect(bad.rejected).toEqual({ row: 0, clientId: 'C001', leadId: 'BAD', billingKey: expect.stringMatching(/^RJ-[0-9a-f]{22}$/) });
 		expect(bad.error).toMatchObject({ field, retryable: false, code: 'invalidRow' });
 		expect(bad.error.message).toMatch(/^Row 0 \(client C001\)/);
 		expect(bad.error.message).toMatch(message);
@@ -87,6 +87,11 @@ describe('Invoice Preparation', () => {
 		expect(rejected[0].error).toEqual({ message: expect.any(String), retryable: false, code: 'invalidRow' });
 		expect(rejected[0]).toMatchObject({ leadId: 'L1', rejected: { row: 0, clientId: 'C001', leadId: 'L1' } });
 		expect(rejected[1].error.field).toBe('price');
+		// Each row is parked under its own valid key, the same on a rerun of the period.
+		expect(rejected[0].rejected.billingKey).not.toBe(rejected[1].rejected.billingKey);
+		for (const r of rejected) expect(validateBillingKey(r.rejected.billingKey)).toBe(r.rejected.billingKey);
+		const again = await prepare([lead({ leadId: 'L1' }), lead({ leadId: 'L2', price: 'abc' })]);
+		expect(again.rejected.map((r) => r.rejected.billingKey)).toEqual(rejected.map((r) => r.rejected.billingKey));
 	});
 
 	it('ignores exact duplicate CRM rows but refuses conflicting duplicates and conflicting client data', async () => {
@@ -145,6 +150,6 @@ describe('Invoice Preparation', () => {
 		expect(invoices.map((i) => [i.clientId, i.pairedItem])).toEqual([['C001', [{ item: 0 }]]]);
 		expect(rejected).toHaveLength(1);
 		expect(rejected[0].error).toMatchObject({ field: 'quantity', code: 'invalidRow', retryable: false });
-		expect(rejected[0].rejected).toEqual({ row: 1, clientId: 'C002', leadId: 'X' });
+		expect(rejected[0].rejected).toMatchObject({ row: 1, clientId: 'C002', leadId: 'X' });
 	});
 });

@@ -1,5 +1,6 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import type { OperationContext } from '../../../shared/operation';
+import { rejectedRowKey } from '../../../shared/billingKey';
 import { choiceParameter, numberParameter } from '../../../shared/parameters';
 import { DEFAULT_FIELDS, type FieldMap, prepareInvoices } from '../../helpers/prepare';
 
@@ -83,7 +84,7 @@ export const description: INodeProperties[] = [
 /**
  * Invoices leave on the first output, each paired with the rows it was built from; every rejected
  * row leaves on the second with `error` (the kit's failure: code `invalidRow`, never retryable)
- * and `rejected: { row, clientId, leadId }`, from which the workflow builds a parking key.
+ * and `rejected: { row, clientId, leadId, billingKey }`, the key it is parked under.
  */
 export async function execute(ctx: OperationContext<undefined>): Promise<void> {
 	const { fns, items, results } = ctx;
@@ -105,7 +106,7 @@ export async function execute(ctx: OperationContext<undefined>): Promise<void> {
 		results.failure(
 			r.row,
 			{ message: r.reason, ...(r.field ? { field: r.field } : {}), retryable: false, code: 'invalidRow' },
-			{ ...items[r.row].json, rejected: { row: r.row, clientId: r.clientId, leadId: r.leadId } },
+			{ ...items[r.row].json, rejected: { row: r.row, clientId: r.clientId, leadId: r.leadId, billingKey: rejectedRowKey(periodStart, periodEnd, r.clientId, r.leadId, r.row) } },
 		);
 	}
 }
