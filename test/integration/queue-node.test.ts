@@ -221,20 +221,23 @@ describe('Billing Queue node: Retry or Park', () => {
 		).rejects.toThrow('"Attempt" must be a whole number at least 0, got -1 [item 0]');
 	});
 
-	test('with Error Message empty, the failure comes from the item’s error object (the kit’s failure shape)', async () => {
+	test('with Error Message empty, the failure comes from the item’s error: the kit’s failure object or n8n’s error-output text', async () => {
 		const stage = stageName('failure');
 		const failure = { message: 'Card declined', code: '70000', field: 'card', retryable: false };
 		const out = await billingQueue(
 			{ resource: 'message', operation: 'retryOrPark', stage, errorMessage: '', failedNode: 'Debit', parkNow: true, maxAttempts: 3, billingKey: '', billingRunId: '', queueSetup: setup as never },
-			[fromTrigger(stage, 'F-1', 1, { error: failure }), fromTrigger(stage, 'F-2', 1, { error: 'a plain string is not read' })],
+			[fromTrigger(stage, 'F-1', 1, { error: failure }), fromTrigger(stage, 'F-2', 1, { error: 'Stage step refused F-2' }), fromTrigger(stage, 'F-3', 1, { error: { code: 'no message' } })],
 		);
 		expect((out[0].json._retry as IDataObject).error).toMatchObject({ message: 'Card declined', node: 'Debit', code: '70000', field: 'card', retryable: false });
-		expect((out[1].json._retry as IDataObject).error).toMatchObject({ message: 'No error message was given', node: 'Debit' });
+		// n8n's own error output carries the message as text.
+		expect((out[1].json._retry as IDataObject).error).toMatchObject({ message: 'Stage step refused F-2', node: 'Debit' });
+		expect((out[2].json._retry as IDataObject).error).toMatchObject({ message: 'No error message was given', node: 'Debit' });
 		expect(out[0].json).not.toHaveProperty('error');
 		const parked = await probe.drain(`${exchange}.${stage}.parked`);
 		expect(parked.map((m) => [m.properties.messageId, header(m, 'x-billing-error-message'), header(m, 'x-billing-error-code'), header(m, 'x-billing-error-field'), header(m, 'x-billing-error-retryable')])).toEqual([
 			['F-1', 'Card declined', '70000', 'card', false],
-			['F-2', 'No error message was given', undefined, undefined, undefined],
+			['F-2', 'Stage step refused F-2', undefined, undefined, undefined],
+			['F-3', 'No error message was given', undefined, undefined, undefined],
 		]);
 		expect(body(parked[0])).toEqual({ billingKey: 'F-1', customer: 'ACME Ltd', amountMinor: 12345 });
 	});

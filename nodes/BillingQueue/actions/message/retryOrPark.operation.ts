@@ -23,7 +23,7 @@ export const description: INodeProperties[] = forOperation('message', 'retryOrPa
 		type: 'string',
 		default: '',
 		description:
-			"Why the item failed; stored in the message headers and shown when peeking at parked messages. Leave empty to use the failure the item carries in its error field (error.message, with error.code, error.field and error.retryable), as every node of this package's failure output sets it.",
+			"Why the item failed; stored in the message headers and shown when peeking at parked messages. Leave empty to use the failure the item carries in its error field (error.message, with error.code, error.field and error.retryable), as every node of this package's failure output sets it, or the message text n8n's own error output puts there.",
 	},
 	{
 		displayName: 'Failed Node',
@@ -71,7 +71,9 @@ export const description: INodeProperties[] = forOperation('message', 'retryOrPa
  * code, field and retryability), else the failure the item carries in `error`.
  */
 function readFailure(json: IDataObject, errorMessage: unknown, failedNode: string): ErrorInfo {
-	const failure = failureOf(json);
+	// The package's nodes set the failure object; n8n's own error output (any node set to
+	// "Continue (using error output)") sets `error` to the message text.
+	const failure = failureOf(json) ?? (typeof json.error === 'string' && json.error.trim() ? { message: json.error.trim() } : undefined);
 	const given = typeof errorMessage === 'string' ? errorMessage.trim() : errorMessage === undefined || errorMessage === null ? '' : JSON.stringify(errorMessage);
 	return {
 		message: given || failure?.message || 'No error message was given',
