@@ -1,4 +1,3 @@
-/* eslint-disable n8n-nodes-base/node-filename-against-convention -- the Postgres v2 layout keeps the description here, not in *.node.ts */
 import { NodeConnectionTypes, type INodeTypeDescription } from 'n8n-workflow';
 import * as email from './email';
 

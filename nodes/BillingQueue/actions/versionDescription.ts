@@ -1,6 +1,3 @@
-/* eslint-disable n8n-nodes-base/node-filename-against-convention */
-// (The rule expects a description to sit in the node file; here it is in actions/, as in
-// n8n's Postgres v2, and the node file imports it.)
 // The Billing Queue node's description: resources, operations and each operation's parameters.
 import { type INodeTypeDescription, NodeConnectionTypes } from 'n8n-workflow';
 import * as publish from './message/publish.operation';

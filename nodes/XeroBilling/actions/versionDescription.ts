@@ -1,4 +1,3 @@
-/* eslint-disable n8n-nodes-base/node-filename-against-convention -- in the Postgres v2 layout the node file imports its description from here */
 // The node's description: resources, operations and their parameters (see actions/<resource>/).
 import { NodeConnectionTypes, type INodeTypeDescription } from 'n8n-workflow';
 import * as contact from './contact';

@@ -19,7 +19,7 @@ export const description: INodeProperties[] = forOperation('parked', 'peek', [
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 10000 },
 		default: 50,
-		description: 'Most parked messages to list, oldest first.',
+		description: 'Most parked messages to list, oldest first',
 	},
 	queueSetupProperty,
 ]);

@@ -20,7 +20,7 @@ export const description: INodeProperties[] = forOperation('parked', 'replay', [
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 10000 },
 		default: 10,
-		description: 'Most parked messages to move back in this run, oldest first.',
+		description: 'Most parked messages to move back in this run, oldest first',
 	},
 	queueSetupProperty,
 ]);
