@@ -53,9 +53,10 @@ export function booleanParameter(fns: IExecuteFunctions, name: string, itemIndex
 	return typeof raw === 'boolean' ? raw : fallback;
 }
 
-/** One of a fixed set of values; anything else → a FieldError naming the parameter. */
-export function choiceParameter<T extends string>(fns: IExecuteFunctions, name: string, itemIndex: number, choices: readonly T[], fallback: T): T {
+/** One of a fixed set of values; anything else → a FieldError naming the parameter (and its editor label). */
+export function choiceParameter<T extends string>(fns: IExecuteFunctions, name: string, itemIndex: number, choices: readonly T[], fallback: T, label?: string): T {
 	const raw = fns.getNodeParameter(name, itemIndex, fallback) as unknown;
 	if (typeof raw === 'string' && (choices as readonly string[]).includes(raw)) return raw as T;
-	throw new FieldError(name, `"${name}" must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
+	const named = label ? `"${label}" (${name})` : `"${name}"`;
+	throw new FieldError(name, `${named} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
 }

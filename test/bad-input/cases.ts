@@ -147,7 +147,7 @@ export const CASES: BadInputCase[] = [
 	{ id: 'debit-no-card', stage: 'debit', what: 'client without a stored card', item: (g) => ({ ...g, cardReference: null }), expect: { accept: 'noCard' }, e2e: true },
 
 	// ---- notify stage (Billing Email: payment notice) ---------------------------------------------
-	{ id: 'notify-unknown-kind', stage: 'notify', what: 'notice "bogus"', item: (g) => ({ ...g, notice: 'bogus' }), expect: reject('Notice', /not one of paid/), e2e: true },
+	{ id: 'notify-unknown-kind', stage: 'notify', what: 'notice "bogus"', item: (g) => ({ ...g, notice: 'bogus' }), expect: reject('Notice', /must be one of paid/), e2e: true },
 	{ id: 'notify-crlf-name', stage: 'notify', what: 'CRLF + Bcc in the client name', item: (g) => ({ ...g, clientName: `X${CRLF_BCC}` }), expect: reject('Client Name', /line break or control character/), e2e: true },
 	{ id: 'notify-crlf-address', stage: 'notify', what: 'LF + Bcc after the address', item: (g) => ({ ...g, billingEmail: 'x@client.example\nBcc: e@evil.example' }), expect: reject('Recipient Email', /line break or control character/) },
 	{ id: 'notify-crlf-invoice-number', stage: 'notify', what: 'CRLF in the invoice number', item: (g) => ({ ...g, invoiceNumber: `INV-1${CRLF_BCC}` }), expect: reject('Invoice Number', /line break or control character/) },

@@ -88,7 +88,8 @@ beforeAll(async () => {
 	const prepared = await stages.prepare(rows as IDataObject[]);
 	for (const j of prepared.ok) outcome.set(String(j.billingKey), { prepared: j });
 	for (const j of prepared.failed) {
-		const e = j.error as IDataObject;
+		// The failure (message, field) and which row and client it was.
+		const e = { ...(j.error as IDataObject), ...(j.rejected as IDataObject) };
 		const key = billingKey(String(e.clientId), new Date(sb.period.from).toISOString(), new Date(sb.period.to).toISOString());
 		const o = outcome.get(key);
 		outcome.set(key, { ...o, failed: o?.failed ?? j, rejections: [...(o?.rejections ?? []), e] });

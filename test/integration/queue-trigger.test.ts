@@ -298,9 +298,7 @@ describe('Billing Queue Trigger (real RabbitMQ)', () => {
 		const stage = stageName('manual');
 		const next = stageName('manual-next');
 		// Peeking declares the stage's topology (as any Billing Queue operation does).
-		expect((await billingQueue({ resource: 'parked', operation: 'peek', stage, maxMessages: 5, queueSetup: setup as never })).map((o) => o.json)).toEqual([
-			{ stage, queue: `${exchange}.${stage}.parked`, empty: true },
-		]);
+		expect(await billingQueue({ resource: 'parked', operation: 'peek', stage, maxMessages: 5, queueSetup: setup as never })).toEqual([]);
 		await probe.publishItems(exchange, stage, items(3, stage), 'run-m');
 		expect(await probe.count(`${exchange}.${stage}`)).toBe(3);
 
