@@ -1,29 +1,24 @@
-import {
-	type INodeType,
-	type INodeTypeDescription,
-	type ITriggerFunctions,
-	type ITriggerResponse,
-	NodeConnectionTypes,
-} from 'n8n-workflow';
+import type { INodeType, INodeTypeDescription, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
+import { choiceProperty, nodeDescription, optionsCollection } from '../shared/descriptions';
 import { maxAttemptsProperty, queueSetupProperty, stageProperty } from './actions/common.descriptions';
 import { billingQueueTrigger } from './helpers/trigger';
 import { billingRabbitMqConnectionTest } from './methods/credentialTest';
 
 export class BillingQueueTrigger implements INodeType {
-	description: INodeTypeDescription = {
-		displayName: 'Billing Queue Trigger',
-		name: 'billingQueueTrigger',
-		icon: 'file:billingQueue.svg',
-		group: ['trigger'],
-		version: 1,
-		subtitle: '={{ "stage: " + $parameter["stage"] }}',
-		description:
-			'Consumes billing items from a RabbitMQ stage queue and acknowledges them only after the workflow execution finished',
-		defaults: { name: 'Billing Queue Trigger' },
-		inputs: [],
-		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'billingRabbitMqApi', required: true, testedBy: 'billingRabbitMqConnectionTest' }],
-		properties: [
+	// Stage, Max Attempts and Queue Setup are the Billing Queue node's own, so both sides declare the same topology.
+	description: INodeTypeDescription = nodeDescription(
+		{
+			displayName: 'Billing Queue Trigger',
+			name: 'billingQueueTrigger',
+			icon: 'file:billingQueue.svg',
+			group: ['trigger'],
+			subtitle: '={{ "stage: " + $parameter["stage"] }}',
+			description:
+				'Consumes billing items from a RabbitMQ stage queue and acknowledges them only after the workflow execution finished',
+			trigger: true,
+			credentials: [{ name: 'billingRabbitMqApi', required: true, testedBy: 'billingRabbitMqConnectionTest' }],
+		},
+		[
 			{
 				displayName:
 					'Messages are acknowledged only after the execution finished. If it fails, each message of the batch goes to the retry queue (or to parking after Max Attempts). Forward items with the Billing Queue node. Test runs in the editor put the messages back.',
@@ -32,17 +27,10 @@ export class BillingQueueTrigger implements INodeType {
 				default: '',
 			},
 			stageProperty({ description: 'Stage to consume, e.g. invoice (queue billing.invoice with the default exchange)' }),
-			{
-				displayName: 'Mode',
-				name: 'mode',
-				type: 'options',
-				options: [
-					{ name: 'Batch', value: 'batch', description: 'One execution receives up to Batch Size messages' },
-					{ name: 'Single Message', value: 'single', description: 'One execution per message' },
-				],
-				default: 'batch',
-				description: 'Batch lets one execution handle many messages at once (one Xero call for 50 invoices); each message is still acknowledged only after its execution forwarded it',
-			},
+			choiceProperty('Mode', 'mode', 'batch', [
+				{ name: 'Batch', value: 'batch', description: 'One execution receives up to Batch Size messages' },
+				{ name: 'Single Message', value: 'single', description: 'One execution per message' },
+			], 'Batch lets one execution handle many messages at once (one Xero call for 50 invoices); each message is still acknowledged only after its execution forwarded it'),
 			{
 				displayName: 'Batch Size',
 				name: 'batchSize',
@@ -61,53 +49,46 @@ export class BillingQueueTrigger implements INodeType {
 				description: 'How long a batch waits for more messages after its first one before it starts an execution',
 				displayOptions: { show: { mode: ['batch'] } },
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Close Wait (Seconds)',
-						name: 'closeWaitSeconds',
-						type: 'number',
-						typeOptions: { minValue: 0 },
-						default: 30,
-						description: 'On deactivation, how long running executions get to finish before unsettled messages are returned to the queue',
-					},
-					{
-						displayName: 'Execution Wait Limit (Minutes)',
-						name: 'executionWaitMinutes',
-						type: 'number',
-						typeOptions: { minValue: 0.001 },
-						default: 25,
-						description:
-							"If an execution has not reported back by then, its batch is treated as failed. Keep it below RabbitMQ's consumer_timeout (30 minutes by default).",
-					},
-					{ ...maxAttemptsProperty },
-					{
-						displayName: 'Max Message Size (KB)',
-						name: 'maxMessageSizeKb',
-						type: 'number',
-						typeOptions: { minValue: 1 },
-						default: 256,
-						description: 'Larger messages are parked as invalid',
-					},
-					{
-						displayName: 'Prefetch',
-						name: 'prefetch',
-						type: 'number',
-						typeOptions: { minValue: 1, maxValue: 65535 },
-						default: 50,
-						description:
-							'Most unacknowledged messages this trigger holds (defaults to the batch size, or 1 in single mode). More than the batch size lets executions overlap.',
-					},
-				],
-			},
+			optionsCollection([
+				{
+					displayName: 'Close Wait (Seconds)',
+					name: 'closeWaitSeconds',
+					type: 'number',
+					typeOptions: { minValue: 0 },
+					default: 30,
+					description: 'On deactivation, how long running executions get to finish before unsettled messages are returned to the queue',
+				},
+				{
+					displayName: 'Execution Wait Limit (Minutes)',
+					name: 'executionWaitMinutes',
+					type: 'number',
+					typeOptions: { minValue: 0.001 },
+					default: 25,
+					description:
+						"If an execution has not reported back by then, its batch is treated as failed. Keep it below RabbitMQ's consumer_timeout (30 minutes by default).",
+				},
+				{ ...maxAttemptsProperty },
+				{
+					displayName: 'Max Message Size (KB)',
+					name: 'maxMessageSizeKb',
+					type: 'number',
+					typeOptions: { minValue: 1 },
+					default: 256,
+					description: 'Larger messages are parked as invalid',
+				},
+				{
+					displayName: 'Prefetch',
+					name: 'prefetch',
+					type: 'number',
+					typeOptions: { minValue: 1, maxValue: 65535 },
+					default: 50,
+					description:
+						'Most unacknowledged messages this trigger holds (defaults to the batch size, or 1 in single mode). More than the batch size lets executions overlap.',
+				},
+			]),
 			queueSetupProperty,
 		],
-	};
+	);
 
 	methods = { credentialTest: { billingRabbitMqConnectionTest } };
 

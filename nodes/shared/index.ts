@@ -2,6 +2,7 @@
 export * from './billingKey';
 export * from './concurrency';
 export * from './currency';
+export * from './descriptions';
 export * from './errors';
 export * from './failure';
 export * from './itemFields';

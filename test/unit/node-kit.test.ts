@@ -1,22 +1,29 @@
 // The node kit in nodes/shared: one field error, one failure shape, one router behaviour.
-import { NodeApiError, NodeOperationError, type IExecuteFunctions, type INode, type INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError, type IExecuteFunctions, type INode, type INodeExecutionData } from 'n8n-workflow';
 import {
 	billingKey,
+	choiceProperty,
 	chunk,
 	FieldError,
 	forEachBatch,
 	forEachItem,
+	forOperation,
 	ItemResults,
 	KeyedLock,
 	LockWaitAborted,
+	nodeDescription,
+	operationProperty,
+	optionsCollection,
 	parseNumber,
 	readPath,
+	resourceProperty,
 	route,
 	ServiceError,
 	textField,
 	toFailure,
 	toNodeError,
 	validateBillingKey,
+	type NodeHead,
 	type OperationContext,
 } from '../../nodes/shared';
 
@@ -193,5 +200,56 @@ describe('KeyedLock', () => {
 		await Promise.all([first, second]);
 		expect(order).toEqual(['first', 'second']);
 		expect(lock.size).toBe(0);
+	});
+});
+
+describe('description builders', () => {
+	const head: NodeHead = { displayName: 'Kit', name: 'kit', icon: 'file:kit.svg', group: ['transform'], subtitle: '={{ $parameter["operation"] }}', description: 'Kit node' };
+
+	it('builds the node head: version 1, defaults, one input, one output per output name', () => {
+		const two = nodeDescription({ ...head, outputNames: ['Success', 'Failed'], usableAsTool: true }, []);
+		expect(two).toMatchObject({ version: 1, defaults: { name: 'Kit' }, usableAsTool: true, outputNames: ['Success', 'Failed'], properties: [] });
+		expect(two.inputs).toEqual([NodeConnectionTypes.Main]);
+		expect(two.outputs).toEqual([NodeConnectionTypes.Main, NodeConnectionTypes.Main]);
+		const trigger = nodeDescription({ ...head, group: ['trigger'], trigger: true }, []);
+		expect(trigger.inputs).toEqual([]);
+		expect(trigger.outputs).toEqual([NodeConnectionTypes.Main]);
+		expect(trigger).not.toHaveProperty('outputNames');
+		expect(trigger).not.toHaveProperty('usableAsTool');
+		expect(trigger).not.toHaveProperty('credentials');
+	});
+
+	it('builds Resource and Operation, the Operation shown only for its resource', () => {
+		const options = [{ name: 'Get', value: 'get' }];
+		expect(resourceProperty(options, 'get')).toEqual({ displayName: 'Resource', name: 'resource', type: 'options', noDataExpression: true, options, default: 'get' });
+		expect(operationProperty('invoice', options, 'get')).toMatchObject({ name: 'operation', noDataExpression: true, default: 'get', displayOptions: { show: { resource: ['invoice'] } } });
+		expect(operationProperty(null, options, 'get')).not.toHaveProperty('displayOptions');
+	});
+
+	it('places parameters for one operation and keeps the conditions they carry', () => {
+		const [plain, conditional] = forOperation('invoice', 'get', [
+			{ displayName: 'A', name: 'a', type: 'string', default: '' },
+			{ displayName: 'B', name: 'b', type: 'string', default: '', displayOptions: { show: { findBy: ['id'] } } },
+		]);
+		expect(plain.displayOptions).toEqual({ show: { resource: ['invoice'], operation: ['get'] } });
+		expect(conditional.displayOptions).toEqual({ show: { findBy: ['id'], resource: ['invoice'], operation: ['get'] } });
+		expect(forOperation(null, 'send', [{ displayName: 'C', name: 'c', type: 'string', default: '' }])[0].displayOptions).toEqual({ show: { operation: ['send'] } });
+	});
+
+	it('builds collections and dropdowns without keys the caller did not give', () => {
+		const inner = [{ displayName: 'X', name: 'x', type: 'number' as const, default: 1 }];
+		expect(optionsCollection(inner)).toEqual({ displayName: 'Options', name: 'options', type: 'collection', placeholder: 'Add Option', default: {}, options: inner });
+		expect(optionsCollection(inner, { displayName: 'Queue Setup', name: 'queueSetup', placeholder: 'Add Setting', description: 'Same everywhere' })).toMatchObject({
+			name: 'queueSetup',
+			placeholder: 'Add Setting',
+			description: 'Same everywhere',
+		});
+		expect(choiceProperty('Type', 'type', 'a', [{ name: 'A', value: 'a' }])).not.toHaveProperty('description');
+		expect(choiceProperty('Type', 'type', 'a', [{ name: 'A', value: 'a' }], 'Which', { displayOptions: { show: { mode: ['x'] } } })).toMatchObject({
+			type: 'options',
+			default: 'a',
+			description: 'Which',
+			displayOptions: { show: { mode: ['x'] } },
+		});
 	});
 });

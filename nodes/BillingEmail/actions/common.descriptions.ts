@@ -1,6 +1,7 @@
 // Field descriptions shared by both operations. Defaults read the usual item fields, so a
 // workflow built from the pipeline's queues needs no mapping; each can be overridden.
 import type { INodeProperties } from 'n8n-workflow';
+import { choiceProperty, optionsCollection } from '../../shared/descriptions';
 import { PLACEHOLDERS } from '../templates';
 
 const placeholderHint = `Placeholders (fixed mode, not expressions): ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`;
@@ -44,17 +45,7 @@ export const recipientFields: INodeProperties[] = [
 		default: '={{ $json.amountMinor }}',
 		description: 'Invoice total, in the format chosen below',
 	},
-	{
-		displayName: 'Amount Format',
-		name: 'amountFormat',
-		type: 'options',
-		default: 'minor',
-		description: 'Whether Amount is in minor units (pence, cents: 1250) or major units (12.50)',
-		options: [
-			{ name: 'Minor Units (e.g. 1250 = 12.50)', value: 'minor' },
-			{ name: 'Decimal (e.g. 12.50)', value: 'decimal' },
-		],
-	},
+	choiceProperty('Amount Format', 'amountFormat', 'minor', [{ name: 'Minor Units (e.g. 1250 = 12.50)', value: 'minor' }, { name: 'Decimal (e.g. 12.50)', value: 'decimal' }], 'Whether Amount is in minor units (pence, cents: 1250) or major units (12.50)'),
 	{
 		displayName: 'Currency',
 		name: 'currency',
@@ -104,79 +95,72 @@ export const noticeAttachmentFields: INodeProperties[] = [
 ];
 
 export const templateOverrideFields: INodeProperties[] = [
-	{
-		displayName: 'Template Overrides',
-		name: 'templateOverrides',
-		type: 'collection',
-		placeholder: 'Add Override',
-		default: {},
-		description: `Replace parts of the built-in template. ${placeholderHint}. Values are HTML-escaped in the HTML body.`,
-		options: [
+	optionsCollection(
+		[
 			{ displayName: 'Subject', name: 'subject', type: 'string', default: '', description: placeholderHint },
 			{ displayName: 'HTML Body', name: 'html', type: 'string', typeOptions: { rows: 8 }, default: '', description: placeholderHint },
 			{ displayName: 'Text Body', name: 'text', type: 'string', typeOptions: { rows: 8 }, default: '', description: placeholderHint },
 		],
-	},
+		{
+			displayName: 'Template Overrides',
+			name: 'templateOverrides',
+			placeholder: 'Add Override',
+			description: `Replace parts of the built-in template. ${placeholderHint}. Values are HTML-escaped in the HTML body.`,
+		},
+	),
 ];
 
 export const optionFields: INodeProperties[] = [
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Attachment File Name',
-				name: 'attachmentFileName',
-				type: 'string',
-				default: '',
-				description: 'Defaults to the binary file name, else invoice-NUMBER.pdf',
-			},
-			{ displayName: 'BCC', name: 'bcc', type: 'string', default: '', description: 'Comma-separated addresses copied blind (e.g. an archive mailbox)' },
-			{
-				displayName: 'Concurrency',
-				name: 'concurrency',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 20 },
-				default: 5,
-				description: 'Emails in flight at once over the pooled SMTP connections',
-			},
-			{ displayName: 'From', name: 'from', type: 'string', default: '', placeholder: 'Acme Accounts <accounts@example.com>', description: "Overrides the credential's Default Sender" },
-			{
-				displayName: 'Journal Folder',
-				name: 'journalFolder',
-				type: 'string',
-				default: '',
-				placeholder: '/shared/billing-email-journal',
-				description:
-					"Where sent Message-IDs are recorded; defaults to billing-email-journal in n8n's user folder. Point several n8n instances at one shared folder so they know each other's sends.",
-			},
-			{ displayName: 'Locale', name: 'locale', type: 'string', default: 'en-GB', description: 'Formats amounts and dates (BCP 47, e.g. en-GB, de-DE)' },
-			{
-				displayName: 'Message-ID Domain',
-				name: 'messageIdDomain',
-				type: 'string',
-				default: '',
-				description: 'Domain of the generated Message-ID; defaults to the sender domain',
-			},
-			{ displayName: 'Reply To', name: 'replyTo', type: 'string', default: '' },
-			{
-				displayName: 'Require Attachment',
-				name: 'requireAttachment',
-				type: 'boolean',
-				default: false,
-				description: 'Whether an item without the invoice PDF is an error instead of being sent without it',
-			},
-			{
-				displayName: 'Skip Already Sent',
-				name: 'skipAlreadySent',
-				type: 'boolean',
-				default: true,
-				description:
-					'Whether to skip emails whose Message-ID this n8n already handed to the SMTP server (kept 60 days), so a batch redelivered after a crash does not email clients twice. Skipped items leave on the Sent output with status alreadySent.',
-			},
-		],
-	},
+	optionsCollection([
+		{
+			displayName: 'Attachment File Name',
+			name: 'attachmentFileName',
+			type: 'string',
+			default: '',
+			description: 'Defaults to the binary file name, else invoice-NUMBER.pdf',
+		},
+		{ displayName: 'BCC', name: 'bcc', type: 'string', default: '', description: 'Comma-separated addresses copied blind (e.g. an archive mailbox)' },
+		{
+			displayName: 'Concurrency',
+			name: 'concurrency',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 20 },
+			default: 5,
+			description: 'Emails in flight at once over the pooled SMTP connections',
+		},
+		{ displayName: 'From', name: 'from', type: 'string', default: '', placeholder: 'Acme Accounts <accounts@example.com>', description: "Overrides the credential's Default Sender" },
+		{
+			displayName: 'Journal Folder',
+			name: 'journalFolder',
+			type: 'string',
+			default: '',
+			placeholder: '/shared/billing-email-journal',
+			description:
+				"Where sent Message-IDs are recorded; defaults to billing-email-journal in n8n's user folder. Point several n8n instances at one shared folder so they know each other's sends.",
+		},
+		{ displayName: 'Locale', name: 'locale', type: 'string', default: 'en-GB', description: 'Formats amounts and dates (BCP 47, e.g. en-GB, de-DE)' },
+		{
+			displayName: 'Message-ID Domain',
+			name: 'messageIdDomain',
+			type: 'string',
+			default: '',
+			description: 'Domain of the generated Message-ID; defaults to the sender domain',
+		},
+		{ displayName: 'Reply To', name: 'replyTo', type: 'string', default: '' },
+		{
+			displayName: 'Require Attachment',
+			name: 'requireAttachment',
+			type: 'boolean',
+			default: false,
+			description: 'Whether an item without the invoice PDF is an error instead of being sent without it',
+		},
+		{
+			displayName: 'Skip Already Sent',
+			name: 'skipAlreadySent',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether to skip emails whose Message-ID this n8n already handed to the SMTP server (kept 60 days), so a batch redelivered after a crash does not email clients twice. Skipped items leave on the Sent output with status alreadySent.',
+		},
+	]),
 ];

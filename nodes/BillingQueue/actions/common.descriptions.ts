@@ -1,22 +1,11 @@
 // Parameters both Billing Queue nodes show identically (so the two sides declare the same
-// topology), and the one way an operation's parameters are shown only for it.
-import { type INodeProperties, updateDisplayOptions } from 'n8n-workflow';
+// topology). Operations place them with forOperation (nodes/shared/descriptions).
+import type { INodeProperties } from 'n8n-workflow';
+import { choiceProperty, optionsCollection } from '../../shared/descriptions';
 import { DEFAULT_EXCHANGE, DEFAULT_RETRY_DELAYS } from '../helpers/topology';
 
-/** Shows `properties` only for `operation` of `resource` (n8n's updateDisplayOptions). */
-export function forOperation(resource: string, operation: string, properties: INodeProperties[]): INodeProperties[] {
-	return updateDisplayOptions({ show: { resource: [resource], operation: [operation] } }, properties);
-}
-
-export const queueSetupProperty: INodeProperties = {
-	displayName: 'Queue Setup',
-	name: 'queueSetup',
-	type: 'collection',
-	placeholder: 'Add Setting',
-	default: {},
-	description:
-		'Must be identical on the Billing Queue Trigger and every Billing Queue node of the pipeline: RabbitMQ refuses to redeclare a queue with different settings',
-	options: [
+export const queueSetupProperty: INodeProperties = optionsCollection(
+	[
 		{
 			displayName: 'Exchange',
 			name: 'exchange',
@@ -24,17 +13,7 @@ export const queueSetupProperty: INodeProperties = {
 			default: DEFAULT_EXCHANGE,
 			description: 'Durable topic exchange of the pipeline; also the prefix of every queue name (e.g. billing.invoice)',
 		},
-		{
-			displayName: 'Queue Type',
-			name: 'queueType',
-			type: 'options',
-			options: [
-				{ name: 'Quorum (Replicated)', value: 'quorum' },
-				{ name: 'Classic', value: 'classic' },
-			],
-			default: 'quorum',
-			description: 'Type of the stage and retry queues. The parking queue is always classic.',
-		},
+		choiceProperty('Queue Type', 'queueType', 'quorum', [{ name: 'Quorum (Replicated)', value: 'quorum' }, { name: 'Classic', value: 'classic' }], 'Type of the stage and retry queues. The parking queue is always classic.'),
 		{
 			displayName: 'Retry Delays',
 			name: 'retryDelays',
@@ -45,7 +24,14 @@ export const queueSetupProperty: INodeProperties = {
 				'Delay before each retry, in order (units ms, s, m, h, d; max 49d); further retries reuse the last one. Each distinct delay gets its own queue, e.g. billing.invoice.retry.30s.',
 		},
 	],
-};
+	{
+		displayName: 'Queue Setup',
+		name: 'queueSetup',
+		placeholder: 'Add Setting',
+		description:
+			'Must be identical on the Billing Queue Trigger and every Billing Queue node of the pipeline: RabbitMQ refuses to redeclare a queue with different settings',
+	},
+);
 
 export function stageProperty(overrides: Partial<INodeProperties> = {}): INodeProperties {
 	return {
@@ -58,6 +44,18 @@ export function stageProperty(overrides: Partial<INodeProperties> = {}): INodePr
 		description: 'Stage name (letters, digits, _ and -), e.g. invoice; its queue is then billing.invoice with the default exchange',
 		...overrides,
 	} as INodeProperties;
+}
+
+/** How many parked messages one run of Peek or Replay handles, oldest first. */
+export function maxMessagesProperty(defaultValue: number, description: string): INodeProperties {
+	return {
+		displayName: 'Max Messages',
+		name: 'maxMessages',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 10000 },
+		default: defaultValue,
+		description,
+	};
 }
 
 export const maxAttemptsProperty: INodeProperties = {

@@ -1,43 +1,34 @@
 // The Billing Queue node's description: resources, operations and each operation's parameters.
-import { type INodeTypeDescription, NodeConnectionTypes } from 'n8n-workflow';
+import type { INodeTypeDescription } from 'n8n-workflow';
+import { nodeDescription, operationProperty, resourceProperty } from '../../shared/descriptions';
 import * as publish from './message/publish.operation';
 import * as retryOrPark from './message/retryOrPark.operation';
 import * as peek from './parked/peek.operation';
 import * as replay from './parked/replay.operation';
 import * as statistics from './stage/statistics.operation';
 
-export const versionDescription: INodeTypeDescription = {
-	displayName: 'Billing Queue',
-	name: 'billingQueue',
-	icon: 'file:billingQueue.svg',
-	group: ['transform'],
-	version: 1,
-	subtitle: '={{ $parameter["operation"] + ($parameter["stage"] ? ": " + $parameter["stage"] : "") }}',
-	description: 'Forward, retry, park and replay billing items between the RabbitMQ stage queues of the billing pipeline',
-	defaults: { name: 'Billing Queue' },
-	inputs: [NodeConnectionTypes.Main],
-	outputs: [NodeConnectionTypes.Main],
-	credentials: [{ name: 'billingRabbitMqApi', required: true, testedBy: 'billingRabbitMqConnectionTest' }],
-	properties: [
-		{
-			displayName: 'Resource',
-			name: 'resource',
-			type: 'options',
-			noDataExpression: true,
-			options: [
+export const versionDescription: INodeTypeDescription = nodeDescription(
+	{
+		displayName: 'Billing Queue',
+		name: 'billingQueue',
+		icon: 'file:billingQueue.svg',
+		group: ['transform'],
+		subtitle: '={{ $parameter["operation"] + ($parameter["stage"] ? ": " + $parameter["stage"] : "") }}',
+		description: 'Forward, retry, park and replay billing items between the RabbitMQ stage queues of the billing pipeline',
+		credentials: [{ name: 'billingRabbitMqApi', required: true, testedBy: 'billingRabbitMqConnectionTest' }],
+	},
+	[
+		resourceProperty(
+			[
 				{ name: 'Message', value: 'message' },
 				{ name: 'Parked Message', value: 'parked' },
 				{ name: 'Stage', value: 'stage' },
 			],
-			default: 'message',
-		},
-		{
-			displayName: 'Operation',
-			name: 'operation',
-			type: 'options',
-			noDataExpression: true,
-			displayOptions: { show: { resource: ['message'] } },
-			options: [
+			'message',
+		),
+		operationProperty(
+			'message',
+			[
 				{
 					name: 'Publish to Stage',
 					value: 'publish',
@@ -51,15 +42,11 @@ export const versionDescription: INodeTypeDescription = {
 					description: 'Send failed items to the retry path with attempt + 1, or to parking at max attempts',
 				},
 			],
-			default: 'publish',
-		},
-		{
-			displayName: 'Operation',
-			name: 'operation',
-			type: 'options',
-			noDataExpression: true,
-			displayOptions: { show: { resource: ['parked'] } },
-			options: [
+			'publish',
+		),
+		operationProperty(
+			'parked',
+			[
 				{
 					name: 'Peek',
 					value: 'peek',
@@ -73,15 +60,11 @@ export const versionDescription: INodeTypeDescription = {
 					description: 'Move parked messages back into their stage with the attempt count reset',
 				},
 			],
-			default: 'peek',
-		},
-		{
-			displayName: 'Operation',
-			name: 'operation',
-			type: 'options',
-			noDataExpression: true,
-			displayOptions: { show: { resource: ['stage'] } },
-			options: [
+			'peek',
+		),
+		operationProperty(
+			'stage',
+			[
 				{
 					name: 'Queue Statistics',
 					value: 'statistics',
@@ -89,12 +72,12 @@ export const versionDescription: INodeTypeDescription = {
 					description: 'Ready, consumers, retrying and parked counts per stage',
 				},
 			],
-			default: 'statistics',
-		},
+			'statistics',
+		),
 		...publish.description,
 		...retryOrPark.description,
 		...peek.description,
 		...replay.description,
 		...statistics.description,
 	],
-};
+);

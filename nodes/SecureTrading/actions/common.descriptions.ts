@@ -1,6 +1,7 @@
 // Descriptions shared by several operations. Operations set where they show with
-// updateDisplayOptions, so these carry no resource/operation conditions of their own.
+// forOperation (nodes/shared/descriptions), so these carry no resource/operation conditions of their own.
 import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
+import { AMOUNT_UNIT_OPTIONS, choiceProperty } from '../../shared/descriptions';
 
 export const timeoutOption: INodeProperties = {
 	displayName: 'Timeout (Ms)',
@@ -47,15 +48,16 @@ export const verificationDelayOption: INodeProperties = {
 	description: 'When the result of a request is unknown (timeout, dropped connection, 5xx, 60010...), how long to wait before asking the gateway what happened',
 };
 
-/** The Options collection of an operation. */
-export function optionsCollection(options: INodeProperties[]): INodeProperties {
+/** The stored card to charge or check: the reference of the transaction that stored it. */
+export function storedCardReferenceProperty(description: string): INodeProperties {
 	return {
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options,
+		displayName: 'Stored Card Reference',
+		name: 'storedCardReference',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: '55-9-35032',
+		description,
 	};
 }
 
@@ -71,17 +73,7 @@ export function amountFields(displayOptions?: IDisplayOptions): INodeProperties[
 			placeholder: '10.50',
 			description: 'The amount, in major units ("10.50") or minor units ("1050") as chosen below',
 		},
-		{
-			displayName: 'Amount Unit',
-			name: 'amountUnit',
-			type: 'options',
-			default: 'major',
-			options: [
-				{ name: 'Major Units (e.g. 10.50)', value: 'major' },
-				{ name: 'Minor Units (e.g. 1050)', value: 'minor' },
-			],
-			description: 'How to read the amount. It is sent in minor units of the currency (JPY 0, GBP 2, BHD 3 decimals).',
-		},
+		choiceProperty('Amount Unit', 'amountUnit', 'major', AMOUNT_UNIT_OPTIONS, 'How to read the amount. It is sent in minor units of the currency (JPY 0, GBP 2, BHD 3 decimals).'),
 		{
 			displayName: 'Currency',
 			name: 'currency',

@@ -1,4 +1,5 @@
-import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
+import { forOperation } from '../../../shared/descriptions';
 import type { OperationContext } from '../../../shared/operation';
 import { deliverBillingEmails } from '../../helpers/deliver';
 import type { SmtpClient } from '../../transport';
@@ -6,7 +7,7 @@ import { invoiceAttachmentFields, optionFields, recipientFields, templateOverrid
 
 const properties: INodeProperties[] = [...recipientFields, ...invoiceAttachmentFields, ...templateOverrideFields, ...optionFields];
 
-export const description = updateDisplayOptions({ show: { operation: ['sendInvoice'] } }, properties);
+export const description = forOperation(null, 'sendInvoice', properties);
 
 export async function execute(ctx: OperationContext<SmtpClient>): Promise<void> {
 	await deliverBillingEmails(ctx, () => 'invoice');

@@ -1,4 +1,5 @@
-import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
+import { choiceProperty, forOperation } from '../../../shared/descriptions';
 import type { OperationContext } from '../../../shared/operation';
 import { choiceParameter } from '../../../shared/parameters';
 import { deliverBillingEmails } from '../../helpers/deliver';
@@ -9,19 +10,12 @@ import { noticeAttachmentFields, optionFields, recipientFields, templateOverride
 const NOTICE_KINDS: readonly EmailKind[] = ['paid', 'declined', 'noCardOnFile', 'finalNotice'];
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'Notice',
-		name: 'noticeKind',
-		type: 'options',
-		default: 'paid',
-		description: "Which notice to send; the right one follows from the debit stage's outcome",
-		options: [
-			{ name: 'Paid', value: 'paid', description: 'The card was charged' },
-			{ name: 'Declined', value: 'declined', description: 'The charge was declined; another attempt will follow' },
-			{ name: 'No Card on File', value: 'noCardOnFile', description: 'No stored card; the client must pay another way' },
-			{ name: 'Final Notice', value: 'finalNotice', description: 'Payment failed after all retries' },
-		],
-	},
+	choiceProperty('Notice', 'noticeKind', 'paid', [
+		{ name: 'Paid', value: 'paid', description: 'The card was charged' },
+		{ name: 'Declined', value: 'declined', description: 'The charge was declined; another attempt will follow' },
+		{ name: 'No Card on File', value: 'noCardOnFile', description: 'No stored card; the client must pay another way' },
+		{ name: 'Final Notice', value: 'finalNotice', description: 'Payment failed after all retries' },
+	], "Which notice to send; the right one follows from the debit stage's outcome"),
 	...recipientFields,
 	{
 		displayName: 'Decline Reason',
@@ -52,9 +46,9 @@ const properties: INodeProperties[] = [
 	...optionFields,
 ];
 
-export const description = updateDisplayOptions({ show: { operation: ['sendPaymentNotice'] } }, properties);
+export const description = forOperation(null, 'sendPaymentNotice', properties);
 
 export async function execute(ctx: OperationContext<SmtpClient>): Promise<void> {
 	// A bad Notice fails that item alone, like any other bad value (FieldError naming noticeKind).
-	await deliverBillingEmails(ctx, (itemIndex) => choiceParameter(ctx.fns, 'noticeKind', itemIndex, NOTICE_KINDS, 'paid'));
+	await deliverBillingEmails(ctx, (itemIndex) => choiceParameter(ctx.fns, 'noticeKind', itemIndex, NOTICE_KINDS, 'paid', 'Notice'));
 }

@@ -2,12 +2,13 @@
 // counts as forwarded only once RabbitMQ confirmed it.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { validateBillingKey } from '../../../shared/billingKey';
+import { forOperation } from '../../../shared/descriptions';
 import type { OperationContext } from '../../../shared/operation';
 import { itemParameters, readTopology } from '../../helpers/config';
 import { buildMessage, type OutgoingMessage, payloadOf, readQueueMeta, SAMPLE_SKIP_NOTE } from '../../helpers/message';
 import { routingKeys, stageQueueName, stageTopology, type TopologySpec, validateStage } from '../../helpers/topology';
 import { type PooledConnection, publishConfirmed } from '../../transport';
-import { forOperation, queueSetupProperty, stageProperty } from '../common.descriptions';
+import { queueSetupProperty, stageProperty } from '../common.descriptions';
 
 export const description: INodeProperties[] = forOperation('message', 'publish', [
 	stageProperty({

@@ -3,6 +3,7 @@
 // attempts are used up, or at once with "Park Now" for errors that can never succeed.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { validateBillingKey } from '../../../shared/billingKey';
+import { forOperation } from '../../../shared/descriptions';
 import { failureOf } from '../../../shared/failure';
 import type { OperationContext } from '../../../shared/operation';
 import { numberParameter } from '../../../shared/parameters';
@@ -10,7 +11,7 @@ import { itemParameters, readTopology } from '../../helpers/config';
 import { buildMessage, type ErrorInfo, payloadOf, readQueueMeta, SAMPLE_SKIP_NOTE } from '../../helpers/message';
 import { decideRetry, stageTopology, validateMaxAttempts, validateStage } from '../../helpers/topology';
 import { type BrokerChannel, type PooledConnection, publishConfirmed } from '../../transport';
-import { forOperation, maxAttemptsProperty, queueSetupProperty, stageProperty } from '../common.descriptions';
+import { maxAttemptsProperty, queueSetupProperty, stageProperty } from '../common.descriptions';
 
 export const description: INodeProperties[] = forOperation('message', 'retryOrPark', [
 	stageProperty({

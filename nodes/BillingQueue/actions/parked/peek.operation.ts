@@ -1,6 +1,7 @@
 // Peek parked: list parked messages with their errors without removing them. Messages are read
 // unacknowledged and all returned, in order, when the channel closes.
 import type { INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { forOperation } from '../../../shared/descriptions';
 import { toNodeError } from '../../../shared/errors';
 import { failureItem } from '../../../shared/failure';
 import type { OperationContext } from '../../../shared/operation';
@@ -9,18 +10,11 @@ import { itemParameters, readTopology } from '../../helpers/config';
 import { describeParked } from '../../helpers/message';
 import { parkedQueueName, stageTopology, validateStage } from '../../helpers/topology';
 import type { BrokerChannel, PooledConnection } from '../../transport';
-import { forOperation, queueSetupProperty, stageProperty } from '../common.descriptions';
+import { maxMessagesProperty, queueSetupProperty, stageProperty } from '../common.descriptions';
 
 export const description: INodeProperties[] = forOperation('parked', 'peek', [
 	stageProperty({ description: 'Stage whose parking queue (e.g. billing.invoice.parked) to list' }),
-	{
-		displayName: 'Max Messages',
-		name: 'maxMessages',
-		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 10000 },
-		default: 50,
-		description: 'Most parked messages to list, oldest first',
-	},
+	maxMessagesProperty(50, 'Most parked messages to list, oldest first'),
 	queueSetupProperty,
 ]);
 

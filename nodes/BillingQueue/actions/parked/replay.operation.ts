@@ -2,6 +2,7 @@
 // reset. Each replayed copy is confirmed before its parked original is acked (removed);
 // unreadable parked messages are left where they are.
 import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { forOperation } from '../../../shared/descriptions';
 import { toNodeError } from '../../../shared/errors';
 import { failureItem } from '../../../shared/failure';
 import type { OperationContext } from '../../../shared/operation';
@@ -10,18 +11,11 @@ import { itemParameters, readTopology } from '../../helpers/config';
 import { buildMessage, decodeMessage, HEADERS, readError } from '../../helpers/message';
 import { parkedQueueName, routingKeys, stageTopology, validateStage } from '../../helpers/topology';
 import { type BrokerChannel, type Delivery, type PooledConnection, publishConfirmed } from '../../transport';
-import { forOperation, queueSetupProperty, stageProperty } from '../common.descriptions';
+import { maxMessagesProperty, queueSetupProperty, stageProperty } from '../common.descriptions';
 
 export const description: INodeProperties[] = forOperation('parked', 'replay', [
 	stageProperty({ description: 'Stage whose parking queue (e.g. billing.invoice.parked) is replayed' }),
-	{
-		displayName: 'Max Messages',
-		name: 'maxMessages',
-		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 10000 },
-		default: 10,
-		description: 'Most parked messages to move back in this run, oldest first',
-	},
+	maxMessagesProperty(10, 'Most parked messages to move back in this run, oldest first'),
 	queueSetupProperty,
 ]);
 

@@ -2,13 +2,14 @@
 // AMQP reports ready messages and consumers; unacknowledged counts exist only in the management
 // API, so they are reported as null.
 import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { forOperation } from '../../../shared/descriptions';
 import { toNodeError } from '../../../shared/errors';
 import { failureItem } from '../../../shared/failure';
 import type { OperationContext } from '../../../shared/operation';
 import { itemParameters, readTopology } from '../../helpers/config';
 import { formatDelay, stageTopology, TopologyError, validateStage } from '../../helpers/topology';
 import { type BrokerChannel, BrokerError, type PooledConnection, type QueueCounts } from '../../transport';
-import { forOperation, queueSetupProperty } from '../common.descriptions';
+import { queueSetupProperty } from '../common.descriptions';
 
 export const description: INodeProperties[] = forOperation('stage', 'statistics', [
 	{

@@ -1,6 +1,7 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import type { OperationContext } from '../../../shared/operation';
 import { rejectedRowKey } from '../../../shared/billingKey';
+import { AMOUNT_UNIT_OPTIONS, choiceProperty, optionsCollection } from '../../../shared/descriptions';
 import { choiceParameter, numberParameter } from '../../../shared/parameters';
 import { DEFAULT_FIELDS, type FieldMap, prepareInvoices } from '../../helpers/prepare';
 
@@ -31,25 +32,9 @@ export const description: INodeProperties[] = [
 		required: true,
 		description: 'End of the billing period (exclusive). Same period, same billing keys: reruns never bill twice.',
 	},
-	{
-		displayName: 'Prices Are In',
-		name: 'priceIn',
-		type: 'options',
-		options: [
-			{ name: 'Major Units (e.g. 10.50)', value: 'major' },
-			{ name: 'Minor Units (e.g. 1050)', value: 'minor' },
-		],
-		default: 'major',
-		description: 'How the CRM expresses lead prices; minor units use the currency’s ISO 4217 decimals',
-	},
-	{
-		displayName: 'Field Mapping',
-		name: 'fields',
-		type: 'collection',
-		placeholder: 'Map a Field',
-		default: {},
-		description: 'Where each value is in the incoming rows, so any CRM node’s output can feed this node. Dotted paths such as "client.email" work.',
-		options: [
+	choiceProperty('Prices Are In', 'priceIn', 'major', AMOUNT_UNIT_OPTIONS, 'How the CRM expresses lead prices; minor units use the currency’s ISO 4217 decimals'),
+	optionsCollection(
+		[
 			fieldOption('billingEmail', 'Billing Email Field', 'Field holding the client’s billing email address'),
 			fieldOption('cardReference', 'Card Reference Field', 'Field holding the stored-card parent transaction reference (empty when no card is on file)'),
 			fieldOption('clientId', 'Client ID Field', 'Field holding the CRM client ID'),
@@ -61,24 +46,23 @@ export const description: INodeProperties[] = [
 			fieldOption('price', 'Price Field', 'Field holding the lead’s price'),
 			fieldOption('quantity', 'Quantity Field', 'Field holding the quantity (1 when absent)'),
 		],
-	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Max Quantity per Line',
-				name: 'maxQuantity',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 10000,
-				description: 'Quantities above this are treated as data errors',
-			},
-		],
-	},
+		{
+			displayName: 'Field Mapping',
+			name: 'fields',
+			placeholder: 'Map a Field',
+			description: 'Where each value is in the incoming rows, so any CRM node’s output can feed this node. Dotted paths such as "client.email" work.',
+		},
+	),
+	optionsCollection([
+		{
+			displayName: 'Max Quantity per Line',
+			name: 'maxQuantity',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 10000,
+			description: 'Quantities above this are treated as data errors',
+		},
+	]),
 ];
 
 /**

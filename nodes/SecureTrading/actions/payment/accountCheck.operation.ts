@@ -1,6 +1,7 @@
 // Account check: a zero-amount check that a stored card is still usable. Nothing is charged,
 // so any transport failure is simply retryable.
-import { updateDisplayOptions, type IDataObject, type INodeProperties } from 'n8n-workflow';
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { choiceProperty, forOperation, optionsCollection } from '../../../shared/descriptions';
 import { forEachItem, type OperationContext } from '../../../shared/operation';
 import { choiceParameter } from '../../../shared/parameters';
 import type { GatewayRequest } from '../../transport';
@@ -8,18 +9,10 @@ import type { SecureTradingConnection } from '../../transport/credentials';
 import { callGateway, gatewayCall } from '../../helpers/gateway';
 import { classifyResponse, resultItem, settleItem } from '../../helpers/outcome';
 import { currencyParameter, transactionReference } from '../../helpers/params';
-import { connectTimeoutOption, includeInputOption, optionsCollection, timeoutOption } from '../common.descriptions';
+import { connectTimeoutOption, includeInputOption, storedCardReferenceProperty, timeoutOption } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'Stored Card Reference',
-		name: 'storedCardReference',
-		type: 'string',
-		default: '',
-		required: true,
-		placeholder: '55-9-35032',
-		description: 'Transaction reference of the AUTH or ACCOUNTCHECK that stored the card',
-	},
+	storedCardReferenceProperty('Transaction reference of the AUTH or ACCOUNTCHECK that stored the card'),
 	{
 		displayName: 'Currency',
 		name: 'currency',
@@ -28,21 +21,11 @@ const properties: INodeProperties[] = [
 		required: true,
 		description: 'ISO 4217 currency of the account to check against',
 	},
-	{
-		displayName: 'Account Type',
-		name: 'accountType',
-		type: 'options',
-		default: 'ECOM',
-		options: [
-			{ name: 'E-Commerce (ECOM)', value: 'ECOM' },
-			{ name: 'Mail/Telephone Order (MOTO)', value: 'MOTO' },
-		],
-		description: 'Account checks run on ECOM or MOTO accounts',
-	},
+	choiceProperty('Account Type', 'accountType', 'ECOM', [{ name: 'E-Commerce (ECOM)', value: 'ECOM' }, { name: 'Mail/Telephone Order (MOTO)', value: 'MOTO' }], 'Account checks run on ECOM or MOTO accounts'),
 	optionsCollection([connectTimeoutOption, includeInputOption, timeoutOption]),
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['payment'], operation: ['accountCheck'] } }, properties);
+export const description = forOperation('payment', 'accountCheck', properties);
 
 export async function execute(ctx: OperationContext<SecureTradingConnection>): Promise<void> {
 	await forEachItem(ctx, async (_item, itemIndex) => await settleItem(ctx, itemIndex, async () => await accountCheck(ctx, itemIndex)));

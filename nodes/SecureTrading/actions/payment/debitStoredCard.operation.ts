@@ -10,10 +10,11 @@
 // queries again and reports what the gateway holds; it never re-sends the AUTH in the same run.
 // Query and AUTH run under an in-process lock per site and billing key (`chargeLock`), so two
 // executions charging the same key at once in one n8n process cannot both charge.
-import { sleep, updateDisplayOptions, type IDataObject, type INodeProperties } from 'n8n-workflow';
+import { sleep, type IDataObject, type INodeProperties } from 'n8n-workflow';
 import { MAX_BILLING_KEY_LENGTH, validateBillingKey } from '../../../shared/billingKey';
 import { KeyedLock, LockWaitAborted } from '../../../shared/concurrency';
 import { formatMinorUnits } from '../../../shared/currency';
+import { choiceProperty, forOperation, optionsCollection } from '../../../shared/descriptions';
 import { FieldError } from '../../../shared/errors';
 import { forEachItem, type OperationContext } from '../../../shared/operation';
 import { choiceParameter, numberParameter, textParameter } from '../../../shared/parameters';
@@ -27,7 +28,7 @@ import {
 	concurrencyOption,
 	connectTimeoutOption,
 	includeInputOption,
-	optionsCollection,
+	storedCardReferenceProperty,
 	timeoutOption,
 	verificationDelayOption,
 } from '../common.descriptions';
@@ -40,15 +41,7 @@ const properties: INodeProperties[] = [
 		type: 'notice',
 		default: '',
 	},
-	{
-		displayName: 'Stored Card Reference',
-		name: 'storedCardReference',
-		type: 'string',
-		default: '',
-		required: true,
-		placeholder: '55-9-35032',
-		description: 'Transaction reference of the earlier AUTH or ACCOUNTCHECK that stored the card (sent as parenttransactionreference)',
-	},
+	storedCardReferenceProperty('Transaction reference of the earlier AUTH or ACCOUNTCHECK that stored the card (sent as parenttransactionreference)'),
 	{
 		displayName: 'Billing Key',
 		name: 'billingKey',
@@ -59,33 +52,18 @@ const properties: INodeProperties[] = [
 		description: "The billing item's unique key, sent as orderreference. At most one successful charge is made per key.",
 	},
 	...amountFields(),
-	{
-		displayName: 'Account Type',
-		name: 'accountType',
-		type: 'options',
-		default: 'RECUR',
-		options: [
-			{ name: 'Recurring (RECUR)', value: 'RECUR', description: 'Recurring payments from the same customer' },
-			{ name: 'E-Commerce (ECOM)', value: 'ECOM', description: 'Merchant-initiated charge on an e-commerce account' },
-			{ name: 'Mail/Telephone Order (MOTO)', value: 'MOTO', description: 'Merchant-initiated charge on a MOTO account' },
-		],
-		description: 'Sent as accounttypedescription',
-	},
-	{
-		displayName: 'Initiation Reason',
-		name: 'initiationReason',
-		type: 'options',
-		default: 'C',
-		options: [
-			{ name: 'Delayed Charge (D)', value: 'D' },
-			{ name: 'No-Show (X)', value: 'X' },
-			{ name: 'Re-Authorisation (A)', value: 'A' },
-			{ name: 'Resubmission (S)', value: 'S' },
-			{ name: 'Unscheduled Payment (C)', value: 'C' },
-		],
-		description: 'Why the merchant initiates this charge on stored credentials (initiationreason), needed for ECOM and MOTO',
-		displayOptions: { show: { accountType: ['ECOM', 'MOTO'] } },
-	},
+	choiceProperty('Account Type', 'accountType', 'RECUR', [
+		{ name: 'Recurring (RECUR)', value: 'RECUR', description: 'Recurring payments from the same customer' },
+		{ name: 'E-Commerce (ECOM)', value: 'ECOM', description: 'Merchant-initiated charge on an e-commerce account' },
+		{ name: 'Mail/Telephone Order (MOTO)', value: 'MOTO', description: 'Merchant-initiated charge on a MOTO account' },
+	], 'Sent as accounttypedescription'),
+	choiceProperty('Initiation Reason', 'initiationReason', 'C', [
+		{ name: 'Delayed Charge (D)', value: 'D' },
+		{ name: 'No-Show (X)', value: 'X' },
+		{ name: 'Re-Authorisation (A)', value: 'A' },
+		{ name: 'Resubmission (S)', value: 'S' },
+		{ name: 'Unscheduled Payment (C)', value: 'C' },
+	], 'Why the merchant initiates this charge on stored credentials (initiationreason), needed for ECOM and MOTO', { displayOptions: { show: { accountType: ['ECOM', 'MOTO'] } } }),
 	optionsCollection([
 		concurrencyOption,
 		connectTimeoutOption,
@@ -107,23 +85,17 @@ const properties: INodeProperties[] = [
 			typeOptions: { minValue: 0 },
 			description: 'Position of this payment in a recurring series (0 = not sent)',
 		},
-		{
-			displayName: 'Subscription Type',
-			name: 'subscriptionType',
-			type: 'options',
-			default: '',
-			options: [
-				{ name: 'Not Sent', value: '' },
-				{ name: 'Installment', value: 'INSTALLMENT' },
-				{ name: 'Recurring', value: 'RECURRING' },
-			],
-		},
+		choiceProperty('Subscription Type', 'subscriptionType', '', [
+			{ name: 'Not Sent', value: '' },
+			{ name: 'Installment', value: 'INSTALLMENT' },
+			{ name: 'Recurring', value: 'RECURRING' },
+		]),
 		timeoutOption,
 		verificationDelayOption,
 	]),
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['payment'], operation: ['debitStoredCard'] } }, properties);
+export const description = forOperation('payment', 'debitStoredCard', properties);
 
 /**
  * Held from the pre-charge query until the outcome is known, per site and billing key. Module

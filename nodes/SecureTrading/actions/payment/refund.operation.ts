@@ -1,8 +1,9 @@
 // Refund a settled payment, fully or partly. Like the debit, an uncertain result is checked
 // with a query rather than re-sent, and (by default) an identical earlier refund is reused
 // instead of paying the customer twice when the workflow is re-run.
-import { sleep, updateDisplayOptions, type IDataObject, type INodeProperties } from 'n8n-workflow';
+import { sleep, type IDataObject, type INodeProperties } from 'n8n-workflow';
 import { formatMinorUnits } from '../../../shared/currency';
+import { choiceProperty, forOperation, optionsCollection } from '../../../shared/descriptions';
 import { forEachItem, type OperationContext } from '../../../shared/operation';
 import { booleanParameter, choiceParameter, numberParameter } from '../../../shared/parameters';
 import type { GatewayRequest, GatewayResponse } from '../../transport';
@@ -10,7 +11,7 @@ import type { SecureTradingConnection } from '../../transport/credentials';
 import { callGateway, gatewayCall, queryTransactions } from '../../helpers/gateway';
 import { classifyResponse, resultItem, settleItem } from '../../helpers/outcome';
 import { amountParameter, currencyParameter, transactionReference } from '../../helpers/params';
-import { amountFields, connectTimeoutOption, includeInputOption, optionsCollection, timeoutOption, verificationDelayOption } from '../common.descriptions';
+import { amountFields, connectTimeoutOption, includeInputOption, timeoutOption, verificationDelayOption } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
 	{
@@ -22,17 +23,10 @@ const properties: INodeProperties[] = [
 		placeholder: '55-9-35032',
 		description: 'The settled AUTH to refund (sent as parenttransactionreference)',
 	},
-	{
-		displayName: 'Refund Type',
-		name: 'refundType',
-		type: 'options',
-		default: 'full',
-		description: 'Refund the whole settled amount, or part of it',
-		options: [
-			{ name: 'Full', value: 'full', description: 'Refund whatever has not been refunded yet' },
-			{ name: 'Partial', value: 'partial', description: 'Refund the given amount' },
-		],
-	},
+	choiceProperty('Refund Type', 'refundType', 'full', [
+		{ name: 'Full', value: 'full', description: 'Refund whatever has not been refunded yet' },
+		{ name: 'Partial', value: 'partial', description: 'Refund the given amount' },
+	], 'Refund the whole settled amount, or part of it'),
 	...amountFields({ show: { refundType: ['partial'] } }),
 	optionsCollection([
 		connectTimeoutOption,
@@ -50,7 +44,7 @@ const properties: INodeProperties[] = [
 	]),
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['payment'], operation: ['refund'] } }, properties);
+export const description = forOperation('payment', 'refund', properties);
 
 export async function execute(ctx: OperationContext<SecureTradingConnection>): Promise<void> {
 	await forEachItem(ctx, async (_item, itemIndex) => await settleItem(ctx, itemIndex, async () => await refund(ctx, itemIndex)));

@@ -1,25 +1,14 @@
-import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
+import { operationProperty } from '../../../shared/descriptions';
 import * as query from './query.operation';
 
 export { query };
 
-const operation: INodeProperties = {
-	displayName: 'Operation',
-	name: 'operation',
-	type: 'options',
-	noDataExpression: true,
-	options: [
-		{
-			name: 'Query',
-			value: 'query',
-			description: 'Find transactions by transaction reference or order reference',
-			action: 'Query transactions',
-		},
-	],
-	default: 'query',
-};
-
 export const description: INodeProperties[] = [
-	...updateDisplayOptions({ show: { resource: ['transaction'] } }, [operation]),
+	operationProperty(
+		'transaction',
+		[{ name: 'Query', value: 'query', description: 'Find transactions by transaction reference or order reference', action: 'Query transactions' }],
+		'query',
+	),
 	...query.description,
 ];

@@ -1,6 +1,7 @@
 // Query transactions by transaction reference or order reference (billing key). Each record
 // gets its own normalised outcome, so "was this billing key paid?" is one look.
-import { updateDisplayOptions, type IDataObject, type INodeProperties } from 'n8n-workflow';
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { choiceProperty, forOperation, optionsCollection } from '../../../shared/descriptions';
 import { FieldError } from '../../../shared/errors';
 import { forEachItem, type OperationContext } from '../../../shared/operation';
 import { choiceParameter, requiredTextParameter } from '../../../shared/parameters';
@@ -9,20 +10,13 @@ import type { SecureTradingConnection } from '../../transport/credentials';
 import { gatewayCall, queryTransactions } from '../../helpers/gateway';
 import { classifyResponse, pickGatewayFields, resultItem, settleItem, type Classification, type RequestKind } from '../../helpers/outcome';
 import { TRANSACTION_REFERENCE } from '../../helpers/params';
-import { connectTimeoutOption, includeInputOption, optionsCollection, timeoutOption } from '../common.descriptions';
+import { connectTimeoutOption, includeInputOption, timeoutOption } from '../common.descriptions';
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'Query By',
-		name: 'queryBy',
-		type: 'options',
-		default: 'orderReference',
-		description: "Find transactions by our order reference (the billing key) or by the gateway's transaction reference",
-		options: [
-			{ name: 'Order Reference (Billing Key)', value: 'orderReference' },
-			{ name: 'Transaction Reference', value: 'transactionReference' },
-		],
-	},
+	choiceProperty('Query By', 'queryBy', 'orderReference', [
+		{ name: 'Order Reference (Billing Key)', value: 'orderReference' },
+		{ name: 'Transaction Reference', value: 'transactionReference' },
+	], "Find transactions by our order reference (the billing key) or by the gateway's transaction reference"),
 	{
 		displayName: 'References',
 		name: 'references',
@@ -35,7 +29,7 @@ const properties: INodeProperties[] = [
 	optionsCollection([connectTimeoutOption, includeInputOption, timeoutOption]),
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['transaction'], operation: ['query'] } }, properties);
+export const description = forOperation('transaction', 'query', properties);
 
 const RECORD_KINDS: RequestKind[] = ['AUTH', 'REFUND', 'ACCOUNTCHECK'];
 

@@ -13,6 +13,7 @@
 // A ContactNumber match always wins over an email match.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { chunk } from '../../../shared/concurrency';
+import { forOperation } from '../../../shared/descriptions';
 import { FieldError } from '../../../shared/errors';
 import { textField } from '../../../shared/itemFields';
 import { booleanParameter, textParameter } from '../../../shared/parameters';
@@ -23,19 +24,16 @@ import { refusal } from '../../helpers/errors';
 import { batchKey } from '../../helpers/idempotency';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
-const show = { resource: ['contact'], operation: ['ensure'] };
-
-export const description: INodeProperties[] = [
-	fieldProperty(show, 'contactNumberField', 'Contact Number Field', 'clientId', 'Input field holding the CRM client ID, stored as the Xero ContactNumber'),
-	fieldProperty(show, 'nameField', 'Name Field', 'clientName', 'Input field holding the contact name (used when creating the contact)'),
-	fieldProperty(show, 'emailField', 'Email Field', 'billingEmail', 'Input field holding the billing email address', false),
+export const description: INodeProperties[] = forOperation('contact', 'ensure', [
+	fieldProperty('contactNumberField', 'Contact Number Field', 'clientId', 'Input field holding the CRM client ID, stored as the Xero ContactNumber'),
+	fieldProperty('nameField', 'Name Field', 'clientName', 'Input field holding the contact name (used when creating the contact)'),
+	fieldProperty('emailField', 'Email Field', 'billingEmail', 'Input field holding the billing email address', false),
 	{
 		displayName: 'Also Match by Email',
 		name: 'matchByEmail',
 		type: 'boolean',
 		default: true,
 		description: 'Whether a contact without a ContactNumber but with the same email address counts as the client (its ContactNumber is then set)',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Add Client ID to Clashing Names',
@@ -44,10 +42,9 @@ export const description: INodeProperties[] = [
 		default: true,
 		description:
 			'Whether a new contact whose name another Xero contact already has is created as "Name (client ID)" instead of being rejected. Xero requires unique contact names; two clients can share a company name.',
-		displayOptions: { show },
 	},
-	callOptions(show),
-];
+	callOptions(),
+]);
 
 // Xero's answer when a new contact's name is taken by another contact.
 const NAME_TAKEN = /contact name .* is already assigned to another contact/i;

@@ -1,16 +1,13 @@
-import * as ensure from './ensure.operation';
 import type { INodeProperties } from 'n8n-workflow';
+import { operationProperty } from '../../../shared/descriptions';
+import * as ensure from './ensure.operation';
 
 export { ensure };
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['contact'] } },
-		options: [
+	operationProperty(
+		'contact',
+		[
 			{
 				name: 'Ensure',
 				value: 'ensure',
@@ -18,7 +15,7 @@ export const description: INodeProperties[] = [
 				description: 'Find contacts by CRM client ID (ContactNumber) or email and create the missing ones',
 			},
 		],
-		default: 'ensure',
-	},
+		'ensure',
+	),
 	...ensure.description,
 ];

@@ -14,6 +14,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { validateBillingKey } from '../../../shared/billingKey';
 import { chunk } from '../../../shared/concurrency';
 import { normaliseCurrency } from '../../../shared/currency';
+import { choiceProperty, forOperation } from '../../../shared/descriptions';
 import { FieldError } from '../../../shared/errors';
 import { addDays, dayField, readPath, todayUtc } from '../../../shared/itemFields';
 import { choiceParameter, numberParameter, requiredTextParameter, textParameter } from '../../../shared/parameters';
@@ -26,53 +27,41 @@ import { invoiceJson, preferLive, readLines } from '../../helpers/invoice';
 import { xeroIdField } from '../../helpers/xeroIds';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
-const show = { resource: ['invoice'], operation: ['create'] };
-
 /** Xero's answer to a second invoice with a number it already has. */
 const NUMBER_TAKEN = /invoice # must be unique/i;
 
-export const description: INodeProperties[] = [
+export const description: INodeProperties[] = forOperation('invoice', 'create', [
 	{
 		displayName:
 			'An invoice that already exists for a billing key is returned instead of being created again, so re-running is safe',
 		name: 'createNotice',
 		type: 'notice',
 		default: '',
-		displayOptions: { show },
 	},
-	{
-		displayName: 'Duplicate Check',
-		name: 'duplicateCheck',
-		type: 'options',
-		default: 'lookUp',
-		description: 'How the node recognises an invoice that already exists for a billing key',
-		options: [
-			{
-				name: 'Look Up Billing Keys First',
-				value: 'lookUp',
-				description: "Finds each billing key as invoice Reference before creating; Xero numbers invoices from its own sequence. About one more call per 37 invoices.",
-			},
-			{
-				name: 'Billing Key Is the Invoice Number',
-				value: 'invoiceNumber',
-				description:
-					'The billing key becomes the invoice number, which Xero never gives two invoices: no lookup unless Xero refuses a number. Switch only when no invoice of the period was created the other way.',
-			},
-		],
-		displayOptions: { show },
-	},
-	fieldProperty(show, 'billingKeyField', 'Billing Key Field', 'billingKey', 'Input field with the unique billing key, stored as the invoice Reference'),
-	fieldProperty(show, 'contactIdField', 'Contact ID Field', 'xeroContactId', 'Input field with the Xero ContactID (as set by Ensure Contacts)'),
-	fieldProperty(show, 'currencyField', 'Currency Field', 'currency', 'Input field with the ISO 4217 currency code'),
+	choiceProperty('Duplicate Check', 'duplicateCheck', 'lookUp', [
+		{
+			name: 'Look Up Billing Keys First',
+			value: 'lookUp',
+			description: "Finds each billing key as invoice Reference before creating; Xero numbers invoices from its own sequence. About one more call per 37 invoices.",
+		},
+		{
+			name: 'Billing Key Is the Invoice Number',
+			value: 'invoiceNumber',
+			description:
+				'The billing key becomes the invoice number, which Xero never gives two invoices: no lookup unless Xero refuses a number. Switch only when no invoice of the period was created the other way.',
+		},
+	], 'How the node recognises an invoice that already exists for a billing key'),
+	fieldProperty('billingKeyField', 'Billing Key Field', 'billingKey', 'Input field with the unique billing key, stored as the invoice Reference'),
+	fieldProperty('contactIdField', 'Contact ID Field', 'xeroContactId', 'Input field with the Xero ContactID (as set by Ensure Contacts)'),
+	fieldProperty('currencyField', 'Currency Field', 'currency', 'Input field with the ISO 4217 currency code'),
 	fieldProperty(
-		show,
 		'linesField',
 		'Line Items Field',
 		'lines',
 		'Input field with the list of lines. Each line: description, quantity, and unitAmountMinor (integer minor units) or unitAmount (e.g. "10.50"); optional accountCode and taxType.',
 	),
-	fieldProperty(show, 'dateField', 'Invoice Date Field', '', 'Input field with the invoice date (YYYY-MM-DD); empty or missing means today (UTC)', false),
-	fieldProperty(show, 'dueDateField', 'Due Date Field', '', 'Input field with the due date (YYYY-MM-DD); empty or missing means invoice date plus Due In Days', false),
+	fieldProperty('dateField', 'Invoice Date Field', '', 'Input field with the invoice date (YYYY-MM-DD); empty or missing means today (UTC)', false),
+	fieldProperty('dueDateField', 'Due Date Field', '', 'Input field with the due date (YYYY-MM-DD); empty or missing means invoice date plus Due In Days', false),
 	{
 		displayName: 'Due In Days',
 		name: 'dueInDays',
@@ -80,7 +69,6 @@ export const description: INodeProperties[] = [
 		default: 14,
 		typeOptions: { minValue: 0 },
 		description: 'Days from the invoice date to the due date when the item has no due date',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Account Code',
@@ -89,7 +77,6 @@ export const description: INodeProperties[] = [
 		default: '200',
 		required: true,
 		description: 'Revenue account code for lines that do not name their own',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Tax Type',
@@ -98,36 +85,19 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'OUTPUT2',
 		description: "Xero tax type for lines that do not name their own; empty uses the account's default tax",
-		displayOptions: { show },
 	},
-	{
-		displayName: 'Line Amount Types',
-		name: 'lineAmountTypes',
-		type: 'options',
-		default: 'Exclusive',
-		description: "Whether line amounts exclude tax, include tax, or carry no tax (Xero's LineAmountTypes)",
-		options: [
-			{ name: 'Tax Exclusive', value: 'Exclusive' },
-			{ name: 'Tax Inclusive', value: 'Inclusive' },
-			{ name: 'No Tax', value: 'NoTax' },
-		],
-		displayOptions: { show },
-	},
-	{
-		displayName: 'Status',
-		name: 'status',
-		type: 'options',
-		default: 'AUTHORISED',
-		description: 'Xero status the invoice is created in: AUTHORISED invoices can be emailed and paid; DRAFT ones cannot',
-		options: [
-			{ name: 'Approved (AUTHORISED)', value: 'AUTHORISED' },
-			{ name: 'Awaiting Approval (SUBMITTED)', value: 'SUBMITTED' },
-			{ name: 'Draft', value: 'DRAFT' },
-		],
-		displayOptions: { show },
-	},
-	callOptions(show),
-];
+	choiceProperty('Line Amount Types', 'lineAmountTypes', 'Exclusive', [
+		{ name: 'Tax Exclusive', value: 'Exclusive' },
+		{ name: 'Tax Inclusive', value: 'Inclusive' },
+		{ name: 'No Tax', value: 'NoTax' },
+	], "Whether line amounts exclude tax, include tax, or carry no tax (Xero's LineAmountTypes)"),
+	choiceProperty('Status', 'status', 'AUTHORISED', [
+		{ name: 'Approved (AUTHORISED)', value: 'AUTHORISED' },
+		{ name: 'Awaiting Approval (SUBMITTED)', value: 'SUBMITTED' },
+		{ name: 'Draft', value: 'DRAFT' },
+	], 'Xero status the invoice is created in: AUTHORISED invoices can be emailed and paid; DRAFT ones cannot'),
+	callOptions(),
+]);
 
 interface Draft {
 	key: string;

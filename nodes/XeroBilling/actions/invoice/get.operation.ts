@@ -8,6 +8,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { validateBillingKey } from '../../../shared/billingKey';
 import { chunk } from '../../../shared/concurrency';
+import { choiceProperty, forOperation } from '../../../shared/descriptions';
 import { FieldError } from '../../../shared/errors';
 import { parseDay, readPath } from '../../../shared/itemFields';
 import { choiceParameter, textParameter } from '../../../shared/parameters';
@@ -19,27 +20,17 @@ import { invoiceJson, preferLive } from '../../helpers/invoice';
 import { xeroIdField } from '../../helpers/xeroIds';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
-const show = { resource: ['invoice'], operation: ['get'] };
-
-export const description: INodeProperties[] = [
-	{
-		displayName: 'Find By',
-		name: 'findBy',
-		type: 'options',
-		default: 'billingKey',
-		description: 'Look invoices up by billing key or by Xero invoice ID',
-		options: [
-			{ name: 'Billing Key (Invoice Reference)', value: 'billingKey', description: 'Every invoice Create Invoices made carries its billing key as Reference' },
-			{
-				name: 'Billing Key (Invoice Number)',
-				value: 'billingKeyNumber',
-				description: 'For invoices created with Duplicate Check "Billing Key Is the Invoice Number": fewer calls',
-			},
-			{ name: 'Invoice ID', value: 'invoiceId' },
-		],
-		displayOptions: { show },
-	},
-	fieldProperty({ ...show, findBy: ['billingKey', 'billingKeyNumber'] }, 'billingKeyField', 'Billing Key Field', 'billingKey', 'Input field with the billing key'),
+export const description: INodeProperties[] = forOperation('invoice', 'get', [
+	choiceProperty('Find By', 'findBy', 'billingKey', [
+		{ name: 'Billing Key (Invoice Reference)', value: 'billingKey', description: 'Every invoice Create Invoices made carries its billing key as Reference' },
+		{
+			name: 'Billing Key (Invoice Number)',
+			value: 'billingKeyNumber',
+			description: 'For invoices created with Duplicate Check "Billing Key Is the Invoice Number": fewer calls',
+		},
+		{ name: 'Invoice ID', value: 'invoiceId' },
+	], 'Look invoices up by billing key or by Xero invoice ID'),
+	fieldProperty('billingKeyField', 'Billing Key Field', 'billingKey', 'Input field with the billing key', true, { findBy: ['billingKey', 'billingKeyNumber'] }),
 	{
 		displayName: 'Only Invoices Dated From',
 		name: 'datedFrom',
@@ -48,11 +39,11 @@ export const description: INodeProperties[] = [
 		placeholder: '2026-11-16',
 		description:
 			'Day (YYYY-MM-DD) on or after which every invoice of these billing keys is dated, e.g. the billing period\'s start. When set, the node lists those invoices 1000 a call instead of looking keys up 50 a call; found invoices come without line items.',
-		displayOptions: { show: { ...show, findBy: ['billingKey', 'billingKeyNumber'] } },
+		displayOptions: { show: { findBy: ['billingKey', 'billingKeyNumber'] } },
 	},
-	fieldProperty({ ...show, findBy: ['invoiceId'] }, 'invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID'),
-	callOptions(show),
-];
+	fieldProperty('invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID', true, { findBy: ['invoiceId'] }),
+	callOptions(),
+]);
 
 export async function execute(ctx: XeroContext): Promise<void> {
 	const { fns, items, results } = ctx;

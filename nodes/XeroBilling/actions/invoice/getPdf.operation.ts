@@ -1,6 +1,7 @@
 // Get invoice PDF: one GET /Invoices/{id} (Accept: application/pdf) per item, run side by side;
 // the organisation's limiter keeps it within Xero's 5 concurrent calls.
 import type { INodeProperties } from 'n8n-workflow';
+import { forOperation } from '../../../shared/descriptions';
 import { readPath } from '../../../shared/itemFields';
 import { requiredTextParameter, textParameter } from '../../../shared/parameters';
 import { XeroApiError } from '../../transport';
@@ -9,10 +10,8 @@ import { refusal } from '../../helpers/errors';
 import { xeroIdField } from '../../helpers/xeroIds';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
-const show = { resource: ['invoice'], operation: ['getPdf'] };
-
-export const description: INodeProperties[] = [
-	fieldProperty(show, 'invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID'),
+export const description: INodeProperties[] = forOperation('invoice', 'getPdf', [
+	fieldProperty('invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID'),
 	{
 		displayName: 'Put Output File in Field',
 		name: 'binaryPropertyName',
@@ -20,11 +19,10 @@ export const description: INodeProperties[] = [
 		default: 'data',
 		required: true,
 		description: 'Name of the binary property the PDF is written to',
-		displayOptions: { show },
 	},
-	fieldProperty(show, 'invoiceNumberField', 'Invoice Number Field', 'xeroInvoice.invoiceNumber', 'Input field with the invoice number, used for the file name when present', false),
-	callOptions(show, { batch: false }),
-];
+	fieldProperty('invoiceNumberField', 'Invoice Number Field', 'xeroInvoice.invoiceNumber', 'Input field with the invoice number, used for the file name when present', false),
+	callOptions({ batch: false }),
+]);
 
 export async function execute(ctx: XeroContext): Promise<void> {
 	const { fns, items, results } = ctx;

@@ -1,26 +1,23 @@
+import type { INodeProperties } from 'n8n-workflow';
+import { operationProperty } from '../../../shared/descriptions';
 import * as create from './create.operation';
 import * as get from './get.operation';
 import * as getPdf from './getPdf.operation';
 import * as markSent from './markSent.operation';
-import type { INodeProperties } from 'n8n-workflow';
 
 export { create, get, getPdf, markSent };
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['invoice'] } },
-		options: [
+	operationProperty(
+		'invoice',
+		[
 			{ name: 'Create', value: 'create', action: 'Create invoices', description: 'Create sales invoices in batches, never twice per billing key' },
 			{ name: 'Get', value: 'get', action: 'Get invoices', description: 'Get invoices by billing key or invoice ID' },
 			{ name: 'Get PDF', value: 'getPdf', action: 'Get an invoice PDF', description: 'Download the invoice as a PDF file' },
 			{ name: 'Mark as Sent', value: 'markSent', action: 'Mark invoices as sent', description: 'Set SentToContact on approved invoices' },
 		],
-		default: 'create',
-	},
+		'create',
+	),
 	...create.description,
 	...get.description,
 	...getPdf.description,

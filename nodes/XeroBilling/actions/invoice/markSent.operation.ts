@@ -2,6 +2,7 @@
 // idempotency key from the batch). Setting it twice is harmless, so no lookup is needed.
 import type { INodeProperties } from 'n8n-workflow';
 import { chunk } from '../../../shared/concurrency';
+import { forOperation } from '../../../shared/descriptions';
 import { textParameter } from '../../../shared/parameters';
 import type { InvoiceWrite } from '../../transport';
 import { forEachBatch } from '../../../shared/operation';
@@ -12,12 +13,10 @@ import { invoiceJson } from '../../helpers/invoice';
 import { xeroIdField } from '../../helpers/xeroIds';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
-const show = { resource: ['invoice'], operation: ['markSent'] };
-
-export const description: INodeProperties[] = [
-	fieldProperty(show, 'invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID (as set by Create Invoices)'),
-	callOptions(show),
-];
+export const description: INodeProperties[] = forOperation('invoice', 'markSent', [
+	fieldProperty('invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID (as set by Create Invoices)'),
+	callOptions(),
+]);
 
 export async function execute(ctx: XeroContext): Promise<void> {
 	const { fns, items, results } = ctx;

@@ -1,16 +1,13 @@
-import * as record from './record.operation';
 import type { INodeProperties } from 'n8n-workflow';
+import { operationProperty } from '../../../shared/descriptions';
+import * as record from './record.operation';
 
 export { record };
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['payment'] } },
-		options: [
+	operationProperty(
+		'payment',
+		[
 			{
 				name: 'Record',
 				value: 'record',
@@ -18,7 +15,7 @@ export const description: INodeProperties[] = [
 				description: 'Record received payments against invoices, skipping invoices already paid',
 			},
 		],
-		default: 'record',
-	},
+		'record',
+	),
 	...record.description,
 ];

@@ -11,6 +11,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { formatMinorUnits, fromMinorUnits, normaliseCurrency, toMinorUnits } from '../../../shared/currency';
 import { dayField, readPath, textField, todayUtc } from '../../../shared/itemFields';
 import { chunk } from '../../../shared/concurrency';
+import { choiceProperty, forOperation } from '../../../shared/descriptions';
 import { forEachBatch } from '../../../shared/operation';
 import { booleanParameter, choiceParameter, requiredTextParameter, textParameter } from '../../../shared/parameters';
 import type { PaymentWrite, XeroInvoice } from '../../transport';
@@ -21,9 +22,7 @@ import { invoiceJson } from '../../helpers/invoice';
 import { xeroIdField } from '../../helpers/xeroIds';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
-const show = { resource: ['payment'], operation: ['record'] };
-
-export const description: INodeProperties[] = [
+export const description: INodeProperties[] = forOperation('payment', 'record', [
 	{
 		displayName: 'Account Code',
 		name: 'accountCode',
@@ -32,25 +31,13 @@ export const description: INodeProperties[] = [
 		required: true,
 		placeholder: '090',
 		description: 'Code of the bank (or payments-enabled) account the money was received into',
-		displayOptions: { show },
 	},
-	fieldProperty(show, 'invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID'),
-	fieldProperty(show, 'amountField', 'Amount Field', 'amountMinor', 'Input field with the amount received'),
-	{
-		displayName: 'Amount Unit',
-		name: 'amountUnit',
-		type: 'options',
-		default: 'minor',
-		description: 'Whether Amount is in minor units (pence, cents: 1250) or major units (12.50)',
-		options: [
-			{ name: 'Minor Units (e.g. 1050 = 10.50)', value: 'minor' },
-			{ name: 'Major Units (e.g. 10.50)', value: 'major' },
-		],
-		displayOptions: { show },
-	},
-	fieldProperty(show, 'currencyField', 'Currency Field', 'currency', 'Input field with the ISO 4217 currency of the amount; it must match the invoice'),
-	fieldProperty(show, 'referenceField', 'Transaction Reference Field', 'transactionreference', 'Input field with the payment gateway transaction reference, stored as the payment Reference'),
-	fieldProperty(show, 'paymentDateField', 'Payment Date Field', '', 'Input field with the payment date (YYYY-MM-DD); empty or missing means today (UTC)', false),
+	fieldProperty('invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID'),
+	fieldProperty('amountField', 'Amount Field', 'amountMinor', 'Input field with the amount received'),
+	choiceProperty('Amount Unit', 'amountUnit', 'minor', [{ name: 'Minor Units (e.g. 1050 = 10.50)', value: 'minor' }, { name: 'Major Units (e.g. 10.50)', value: 'major' }], 'Whether Amount is in minor units (pence, cents: 1250) or major units (12.50)'),
+	fieldProperty('currencyField', 'Currency Field', 'currency', 'Input field with the ISO 4217 currency of the amount; it must match the invoice'),
+	fieldProperty('referenceField', 'Transaction Reference Field', 'transactionreference', 'Input field with the payment gateway transaction reference, stored as the payment Reference'),
+	fieldProperty('paymentDateField', 'Payment Date Field', '', 'Input field with the payment date (YYYY-MM-DD); empty or missing means today (UTC)', false),
 	{
 		displayName: 'Look Up Invoices First',
 		name: 'lookupFirst',
@@ -58,10 +45,9 @@ export const description: INodeProperties[] = [
 		default: true,
 		description:
 			"Whether to read the invoices before paying them (one more call per batch) to skip those already paid. Off: pay at once and let Xero refuse a payment above what is outstanding; only refused invoices are read. Turn off only for full-amount payments.",
-		displayOptions: { show },
 	},
-	callOptions(show),
-];
+	callOptions(),
+]);
 
 // Xero's refusals that mean "this invoice needs no (more) payment".
 const NOTHING_OUTSTANDING = /already fully paid|exceeds the amount outstanding/i;

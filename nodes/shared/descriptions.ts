@@ -1,0 +1,93 @@
+// Builders for the parts every node description repeats, so a node's description files say only
+// what is particular to it. They produce plain INodeProperties: what the editor and the
+// generated workflows see is exactly what a hand-written literal would give.
+import {
+	NodeConnectionTypes,
+	updateDisplayOptions,
+	type IDisplayOptions,
+	type INodeCredentialDescription,
+	type INodeProperties,
+	type INodePropertyOptions,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+/** What sets one node apart in its description head; the rest is the same for every node. */
+export interface NodeHead {
+	displayName: string;
+	name: string;
+	icon: INodeTypeDescription['icon'];
+	group: INodeTypeDescription['group'];
+	subtitle: string;
+	description: string;
+	/** Names of the outputs when there are several (successes first, failures second); one unnamed output otherwise. */
+	outputNames?: string[];
+	credentials?: INodeCredentialDescription[];
+	usableAsTool?: true;
+	/** A trigger starts executions and takes no input. */
+	trigger?: true;
+}
+
+/**
+ * The node description: version 1, defaults named after the node, one main input (none for a
+ * trigger) and one main output per output name.
+ */
+export function nodeDescription(head: NodeHead, properties: INodeProperties[]): INodeTypeDescription {
+	const { outputNames, trigger, usableAsTool, credentials, ...rest } = head;
+	return {
+		...rest,
+		...(usableAsTool ? { usableAsTool } : {}),
+		version: 1,
+		defaults: { name: head.displayName },
+		inputs: trigger ? [] : [NodeConnectionTypes.Main],
+		outputs: outputNames ? outputNames.map(() => NodeConnectionTypes.Main) : [NodeConnectionTypes.Main],
+		...(outputNames ? { outputNames } : {}),
+		...(credentials ? { credentials } : {}),
+		properties,
+	};
+}
+
+/** The Resource property: which kind of record the node works on. */
+export function resourceProperty(options: INodePropertyOptions[], defaultValue: string): INodeProperties {
+	return { displayName: 'Resource', name: 'resource', type: 'options', noDataExpression: true, options, default: defaultValue };
+}
+
+/** The Operation property, shown only for `resource` (null for a node without resources). */
+export function operationProperty(resource: string | null, options: INodePropertyOptions[], defaultValue: string): INodeProperties {
+	const operation: INodeProperties = { displayName: 'Operation', name: 'operation', type: 'options', noDataExpression: true, options, default: defaultValue };
+	return resource === null ? operation : { ...operation, displayOptions: { show: { resource: [resource] } } };
+}
+
+/**
+ * Shows `properties` only for `operation` (of `resource`; null for a node without resources),
+ * keeping the conditions they already carry. The one way operations place their parameters.
+ */
+export function forOperation(resource: string | null, operation: string, properties: INodeProperties[]): INodeProperties[] {
+	const show: IDisplayOptions['show'] = resource === null ? { operation: [operation] } : { resource: [resource], operation: [operation] };
+	return updateDisplayOptions({ show }, properties);
+}
+
+/** A collection of optional settings: by default the "Options" collection every operation ends with. */
+export function optionsCollection(
+	options: INodeProperties[],
+	{ displayName = 'Options', name = 'options', placeholder = 'Add Option', description }: { displayName?: string; name?: string; placeholder?: string; description?: string } = {},
+): INodeProperties {
+	return { displayName, name, type: 'collection', placeholder, default: {}, ...(description === undefined ? {} : { description }), options };
+}
+
+/** A dropdown parameter (type options); `extra` adds e.g. displayOptions on other parameters. */
+export function choiceProperty(
+	displayName: string,
+	name: string,
+	defaultValue: string,
+	options: INodePropertyOptions[],
+	description?: string,
+	extra: Partial<INodeProperties> = {},
+): INodeProperties {
+	return { displayName, name, type: 'options', default: defaultValue, options, ...(description === undefined ? {} : { description }), ...extra };
+}
+
+/** The two ways of writing an amount, for "how is the amount given" dropdowns. */
+export const AMOUNT_UNIT_OPTIONS: INodePropertyOptions[] = [
+	{ name: 'Major Units (e.g. 10.50)', value: 'major' },
+	{ name: 'Minor Units (e.g. 1050)', value: 'minor' },
+];
