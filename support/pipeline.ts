@@ -196,7 +196,8 @@ export async function startPipeline(opts: {
 		instances,
 		settings,
 		async requestRun() {
-			const key = `RUN-${new Date(sandbox.period.from).toISOString().slice(0, 10)}-${Date.now()}`;
+			// A valid billing key (at most 25 characters): RUN-<period start>-<time in base 36>.
+			const key = `RUN-${new Date(sandbox.period.from).toISOString().slice(0, 10).replace(/-/g, '')}-${Date.now().toString(36)}`;
 			await run.publish('collect', { billingKey: key, periodStart: sandbox.period.from, periodEnd: sandbox.period.to });
 		},
 		async publish(stage, item) {
