@@ -192,7 +192,7 @@ export class BrokerProbe {
 	async deleteStages(setup: Pick<StageSetup, 'exchange' | 'retryDelays'>, stages: string[]): Promise<void> {
 		const delays = [...new Set(parseDelays(setup.retryDelays))];
 		await this.deleteQueues(
-			stages.flatMap((s) => [`${setup.exchange}.${s}`, `${setup.exchange}.${s}.parked`, ...delays.map((d) => `${setup.exchange}.${s}.retry.${formatDelay(d)}`)]),
+			stages.flatMap((s) => [`${setup.exchange}.${s}`, `${setup.exchange}.${s}.parked`, `${setup.exchange}.${s}.hold`, ...delays.map((d) => `${setup.exchange}.${s}.retry.${formatDelay(d)}`)]),
 		);
 		await this.deleteExchange(setup.exchange);
 	}

@@ -1,5 +1,6 @@
 // Billing Queue node (action) against the real RabbitMQ: publish with confirms, bad input,
-// broker errors, retry/park, replay of parked messages, statistics, and the credential test.
+// broker errors, holding until "Deliver Not Before", retry/park, replay of parked messages,
+// statistics, and the credential test.
 import { createServer } from 'net';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
@@ -150,6 +151,126 @@ describe('Billing Queue node: Publish to Stage', () => {
 		}).catch((e) => e);
 		expect(badCredential).toBeInstanceOf(NodeOperationError);
 		expect(badCredential.message).toBe('Billing RabbitMQ credential: Host is empty');
+	});
+});
+
+describe('Billing Queue node: Publish to Stage with Deliver Not Before', () => {
+	const publishParams = (stage: string, deliverNotBefore: string) => ({
+		resource: 'message',
+		operation: 'publish',
+		stage,
+		billingKey: '',
+		billingRunId: '',
+		queueSetup: setup as never,
+		options: { deliverNotBefore },
+	});
+
+	/** Polls the stage queue until `count` messages are there; fails if any shows up before `notBefore`. */
+	async function arrivals(queue: string, count: number, notBefore: number): Promise<number> {
+		for (;;) {
+			const n = (await probe.count(queue)) ?? 0;
+			const at = Date.now();
+			if (n > 0 && at < notBefore) throw new Error(`${n} message(s) in ${queue} ${notBefore - at} ms before their time`);
+			if (n >= count) return at;
+			if (at > notBefore + 10000) throw new Error(`only ${n} of ${count} message(s) in ${queue} 10 s after their time`);
+			await sleep(20);
+		}
+	}
+
+	test('a message held for ~1.5 s is not in the stage queue before its time and is after it, unchanged', async () => {
+		const stage = stageName('hold');
+		const notBefore = Date.now() + 1500;
+		const out = await billingQueue(publishParams(stage, '={{ $json.dueAt }}'), [fromTrigger('email', 'D-1', 1, { dueAt: new Date(notBefore).toISOString() })]);
+		const fwd = out[0].json._forwarded as IDataObject;
+		expect(fwd).toMatchObject({ stage, queue: `${exchange}.${stage}.hold`, held: true, billingKey: 'D-1', deliverNotBefore: new Date(notBefore).toISOString() });
+		expect(fwd.holdMs).toBeGreaterThan(1000);
+		expect(fwd.holdMs).toBeLessThanOrEqual(1500);
+		expect(await probe.count(`${exchange}.${stage}`)).toBe(0);
+		expect(await probe.count(`${exchange}.${stage}.hold`)).toBe(1);
+
+		const arrived = await arrivals(`${exchange}.${stage}`, 1, notBefore);
+		expect(arrived - notBefore).toBeLessThan(3000); // late by at most the polling and dead-lettering
+		const [m] = await probe.drain(`${exchange}.${stage}`);
+		expect(m.properties.messageId).toBe('D-1');
+		expect(m.properties.correlationId).toBe('run-9');
+		expect(m.properties.deliveryMode).toBe(2);
+		// RabbitMQ drops the expiration when it dead-letters, so the stage queue never expires it again.
+		expect(m.properties.expiration).toBeUndefined();
+		expect(header(m, 'x-billing-attempt')).toBe(1);
+		expect(header(m, 'x-billing-stage')).toBe(stage);
+		expect(header(m, 'x-billing-publish-id')).toBe(fwd.messageUid);
+		expect(header(m, 'x-first-death-reason')).toBe('expired');
+		expect(header(m, 'x-first-death-queue')).toBe(`${exchange}.${stage}.hold`);
+		expect(body(m)).toEqual({ billingKey: 'D-1', customer: 'ACME Ltd', amountMinor: 12345, dueAt: new Date(notBefore).toISOString() });
+		expect(await probe.count(`${exchange}.${stage}.hold`)).toBe(0);
+	});
+
+	test('messages with different times arrive in time order, each not before its time, whatever the input order', async () => {
+		const stage = stageName('holdorder');
+		const now = Date.now();
+		const [early, late] = [now + 800, now + 1600];
+		const out = await billingQueue(publishParams(stage, '={{ $json.dueAt }}'), [
+			fromTrigger('email', 'LATE-1', 1, { dueAt: new Date(late).toISOString() }),
+			fromTrigger('email', 'EARLY-1', 1, { dueAt: new Date(early).toISOString() }),
+		]);
+		expect(out.map((o) => [(o.json._forwarded as IDataObject).billingKey, (o.json._forwarded as IDataObject).held, o.pairedItem])).toEqual([
+			['LATE-1', true, { item: 0 }],
+			['EARLY-1', true, { item: 1 }],
+		]);
+		await arrivals(`${exchange}.${stage}`, 1, early);
+		const first = await probe.drain(`${exchange}.${stage}`);
+		expect(first.map((m) => m.properties.messageId)).toEqual(['EARLY-1']);
+		await arrivals(`${exchange}.${stage}`, 1, late);
+		expect((await probe.drain(`${exchange}.${stage}`)).map((m) => m.properties.messageId)).toEqual(['LATE-1']);
+	});
+
+	test('a time in the past (or now) goes straight to the stage', async () => {
+		const stage = stageName('holdpast');
+		const out = await billingQueue(publishParams(stage, '2020-01-01T00:00:00Z'), [fromTrigger('email', 'P-1')]);
+		expect(out[0].json._forwarded).toMatchObject({ queue: `${exchange}.${stage}`, held: false, deliverNotBefore: '2020-01-01T00:00:00.000Z' });
+		expect(out[0].json._forwarded).not.toHaveProperty('holdMs');
+		const [m] = await probe.drain(`${exchange}.${stage}`);
+		expect(m.properties.messageId).toBe('P-1');
+		expect(m.properties.expiration).toBeUndefined();
+		expect(await probe.count(`${exchange}.${stage}.hold`)).toBe(0);
+
+		// Empty (the option unset) is "now" as before: no hold fields at all.
+		const plain = await billingQueue(publishParams(stage, ''), [fromTrigger('email', 'P-2')]);
+		expect(plain[0].json._forwarded).not.toHaveProperty('held');
+		expect((await probe.drain(`${exchange}.${stage}`)).map((m) => m.properties.messageId)).toEqual(['P-2']);
+	});
+
+	test('a time beyond the 32-bit TTL limit, an expression without a value or a time without zone fail the item, naming the option; nothing is sent', async () => {
+		const stage = stageName('holdbad');
+		const tooFar = new Date(Date.now() + 50 * 86400000).toISOString();
+		const error = await billingQueue(publishParams(stage, tooFar), [fromTrigger('email', 'F-1')]).catch((e) => e);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error.message).toMatch(/^"Deliver Not Before" .* is 50\.0 days ahead; RabbitMQ can hold a message at most 4294967295 ms \(about 49\.7 days\) \[item 0\]$/);
+
+		const out = await billingQueue(
+			publishParams(stage, '={{ $json.dueAt }}'),
+			[
+				fromTrigger('email', 'F-2', 1, { dueAt: tooFar }),
+				fromTrigger('email', 'F-3', 1, {}),
+				fromTrigger('email', 'F-4', 1, { dueAt: '2026-12-14T09:00:00' }),
+				fromTrigger('email', 'F-5', 1, { dueAt: '2020-01-01' }),
+			],
+			true,
+		);
+		// One output: successes first, then the failure items (each paired with its input).
+		expect(out.map((o) => o.pairedItem)).toEqual([{ item: 3 }, { item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(out.map((o) => (o.json.error as IDataObject | undefined)?.field ?? null)).toEqual([
+			null,
+			'options.deliverNotBefore',
+			'options.deliverNotBefore',
+			'options.deliverNotBefore',
+		]);
+		expect(out[0].json._forwarded).toMatchObject({ billingKey: 'F-5', held: false });
+		expect((out[1].json.error as IDataObject).message).toMatch(/RabbitMQ can hold a message at most .* \[item 0\]$/);
+		expect((out[2].json.error as IDataObject).message).toMatch(/is an expression that gave no value for this item .* \[item 1\]$/);
+		expect((out[3].json.error as IDataObject).message).toMatch(/has no time zone: add Z or an offset such as \+01:00 \[item 2\]$/);
+		expect((await probe.drain(`${exchange}.${stage}`)).map((m) => m.properties.messageId)).toEqual(['F-5']);
+		expect(await probe.count(`${exchange}.${stage}.hold`)).toBe(0);
 	});
 });
 
@@ -328,7 +449,7 @@ describe('Billing Queue node: parked messages and statistics', () => {
 		expect(await probe.drain(`${exchange}.${a}.parked`)).toHaveLength(2);
 	});
 
-	test('statistics: ready, consumers, retrying per delay queue and parked; missing stages are reported, not created', async () => {
+	test('statistics: ready, consumers, retrying per delay queue, parked and held; missing stages are reported, not created', async () => {
 		const stage = stageName('stats');
 		const missing = stageName('nothere');
 		await billingQueue(
@@ -343,16 +464,21 @@ describe('Billing Queue node: parked messages and statistics', () => {
 			{ resource: 'message', operation: 'retryOrPark', stage, errorMessage: 'e', failedNode: 'n', parkNow: true, maxAttempts: 5, billingKey: '', billingRunId: '', queueSetup: slowSetup as never },
 			[fromTrigger(stage, 'S-6', 1)],
 		);
+		await billingQueue(
+			{ resource: 'message', operation: 'publish', stage, billingKey: '', billingRunId: '', queueSetup: slowSetup as never, options: { deliverNotBefore: new Date(Date.now() + 600000).toISOString() } },
+			[fromTrigger('x', 'S-7')],
+		);
 		const out = await billingQueue({ resource: 'stage', operation: 'statistics', stages: `${stage}, ${missing}`, queueSetup: slowSetup as never });
 		expect(out.map((o) => o.json)).toEqual([
-			{ stage, exchange, queue: `${exchange}.${stage}`, exists: true, ready: 2, consumers: 0, unacknowledged: null, retrying: 3, retryQueues: { '1m': 1, '2m': 2 }, parked: 1 },
-			{ stage: missing, exchange, queue: `${exchange}.${missing}`, exists: false, ready: 0, consumers: 0, unacknowledged: null, retrying: 0, retryQueues: { '1m': 0, '2m': 0 }, parked: 0 },
+			{ stage, exchange, queue: `${exchange}.${stage}`, exists: true, ready: 2, consumers: 0, unacknowledged: null, retrying: 3, retryQueues: { '1m': 1, '2m': 2 }, parked: 1, held: 1 },
+			{ stage: missing, exchange, queue: `${exchange}.${missing}`, exists: false, ready: 0, consumers: 0, unacknowledged: null, retrying: 0, retryQueues: { '1m': 0, '2m': 0 }, parked: 0, held: 0 },
 		]);
 		expect(await probe.count(`${exchange}.${missing}`)).toBeNull();
-		// Account for everything: 2 ready, 3 retrying, 1 parked.
+		// Account for everything: 2 ready, 3 retrying, 1 parked, 1 held.
 		expect(await probe.drain(`${exchange}.${stage}`)).toHaveLength(2);
 		expect((await probe.drain(`${exchange}.${stage}.retry.1m`)).length + (await probe.drain(`${exchange}.${stage}.retry.2m`)).length).toBe(3);
 		expect(await probe.drain(`${exchange}.${stage}.parked`)).toHaveLength(1);
+		expect((await probe.drain(`${exchange}.${stage}.hold`)).map((m) => m.properties.messageId)).toEqual(['S-7']);
 	});
 });
 

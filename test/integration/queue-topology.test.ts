@@ -99,7 +99,12 @@ test('declaring the same topology twice (both queue types, two connections) is i
 	expect(q(classic)).toMatchObject({ type: 'classic', durable: true });
 	expect(q(classic).arguments).not.toHaveProperty('x-delivery-limit');
 	expect(q(`${classic}.retry.400ms`)).toMatchObject({ type: 'classic' });
-	expect(queues.size).toBe(8);
+	// The hold queue (Deliver Not Before): classic for both queue types, expiring into its stage.
+	for (const stage of [quorum, classic]) {
+		expect(q(`${stage}.hold`)).toMatchObject({ type: 'classic', durable: true });
+		expect(q(`${stage}.hold`).arguments).toEqual({ 'x-queue-type': 'classic', 'x-dead-letter-exchange': exchange, 'x-dead-letter-routing-key': stage });
+	}
+	expect(queues.size).toBe(10);
 });
 
 test('conflicting settings fail with a clear error instead of silently using another topology', async () => {

@@ -1,8 +1,11 @@
-// Topology naming and arguments, delay parsing and the retry/park decision (no broker).
+// Topology naming and arguments, delay parsing, the retry/park decision and the hold time of
+// "Deliver Not Before" (no broker).
 import {
 	decideRetry,
 	delayForAttempt,
 	formatDelay,
+	holdQueueName,
+	MAX_DELAY_MS,
 	parseDelays,
 	stageTopology,
 	TopologyError,
@@ -10,7 +13,8 @@ import {
 	validateMaxAttempts,
 	validateStage,
 } from '../../nodes/BillingQueue/helpers/topology';
-import { readTriggerConfig } from '../../nodes/BillingQueue/helpers/config';
+import { readTopology, readTriggerConfig } from '../../nodes/BillingQueue/helpers/config';
+import { DELIVER_NOT_BEFORE_FIELD, holdMs, parseDeliverNotBefore } from '../../nodes/BillingQueue/helpers/hold';
 import { FieldError } from '../../nodes/shared/errors';
 
 describe('delays', () => {
@@ -50,7 +54,24 @@ describe('names and arguments', () => {
 			['billing.invoice.retry.2m', 'invoice.retry.2m', 'retry'],
 			['billing.invoice.retry.10m', 'invoice.retry.10m', 'retry'],
 			['billing.invoice.parked', 'invoice.parked', 'parked'],
+			['billing.invoice.hold', 'invoice.hold', 'hold'],
 		]);
+		expect(holdQueueName(cfg, 'invoice')).toBe('billing.invoice.hold');
+	});
+
+	test('the hold queue is classic for either queue type and dead-letters into its stage', () => {
+		for (const queueType of ['quorum', 'classic'] as const) {
+			const hold = stageTopology({ ...cfg, queueType }, 'debit').queues.find((q) => q.role === 'hold')!;
+			expect(hold.arguments).toEqual({ 'x-queue-type': 'classic', 'x-dead-letter-exchange': 'billing', 'x-dead-letter-routing-key': 'debit' });
+		}
+	});
+
+	test('the Trigger and the Billing Queue node read the same Queue Setup into the same topology, hold queue included', () => {
+		const queueSetup = { exchange: 'billing-x', queueType: 'classic', retryDelays: '1s, 1m' };
+		const trigger = readTriggerConfig((name, fallback) => ({ stage: 'debit', queueSetup })[name as 'stage'] ?? fallback, 'Trigger');
+		const node = readTopology((name, fallback) => ({ queueSetup })[name as 'queueSetup'] ?? fallback);
+		expect(stageTopology(node, 'debit')).toEqual(stageTopology(trigger.topology, 'debit'));
+		expect(stageTopology(node, 'debit').queues.map((q) => q.name)).toContain('billing-x.debit.hold');
 	});
 
 	test('quorum stage queues dead-letter to parking at the delivery limit; retry queues expire back into the stage', () => {
@@ -73,7 +94,7 @@ describe('names and arguments', () => {
 		});
 		const classic = stageTopology({ ...cfg, queueType: 'classic' }, 'debit');
 		expect(classic.queues[0].arguments).toEqual({ 'x-queue-type': 'classic', 'x-dead-letter-exchange': 'billing', 'x-dead-letter-routing-key': 'debit.parked' });
-		expect(classic.queues.at(-1)!.arguments).toEqual({ 'x-queue-type': 'classic' });
+		expect(classic.queues.find((q) => q.role === 'parked')!.arguments).toEqual({ 'x-queue-type': 'classic' });
 	});
 
 	test('identical configuration gives identical specs (what makes declaration idempotent)', () => {
@@ -160,5 +181,58 @@ describe('trigger parameters', () => {
 			executionWaitMs: 30000,
 			closeWaitMs: 0,
 		});
+	});
+});
+
+describe('deliver not before', () => {
+	const fieldOf = (fn: () => unknown): string | undefined => {
+		try {
+			fn();
+		} catch (error) {
+			expect(error).toBeInstanceOf(FieldError);
+			return (error as FieldError).field;
+		}
+		return undefined;
+	};
+
+	test('reads ISO date-times with a zone, days (00:00 UTC), Dates and Luxon-like values; empty is now', () => {
+		expect(parseDeliverNotBefore('2026-12-14T09:00:00Z')).toBe(Date.UTC(2026, 11, 14, 9));
+		expect(parseDeliverNotBefore('2026-12-14T10:00:00+01:00')).toBe(Date.UTC(2026, 11, 14, 9));
+		expect(parseDeliverNotBefore('2026-12-14T04:30-0430')).toBe(Date.UTC(2026, 11, 14, 9));
+		expect(parseDeliverNotBefore(' 2026-12-14 ')).toBe(Date.UTC(2026, 11, 14));
+		expect(parseDeliverNotBefore('2026-12-14T09:00:00.250Z')).toBe(Date.UTC(2026, 11, 14, 9, 0, 0, 250));
+		// Sub-millisecond digits round up: the time is never moved earlier.
+		expect(parseDeliverNotBefore('2026-12-14T09:00:00.2501Z')).toBe(Date.UTC(2026, 11, 14, 9, 0, 0, 251));
+		expect(parseDeliverNotBefore(new Date(Date.UTC(2026, 0, 1)))).toBe(Date.UTC(2026, 0, 1));
+		expect(parseDeliverNotBefore({ toMillis: () => 1234 })).toBe(1234);
+		expect(parseDeliverNotBefore('')).toBeUndefined();
+		expect(parseDeliverNotBefore(undefined)).toBeUndefined();
+		expect(parseDeliverNotBefore('  ')).toBeUndefined();
+	});
+
+	test('refuses what could mean another time, naming the option', () => {
+		expect(() => parseDeliverNotBefore('2026-12-14T09:00:00')).toThrow('"Deliver Not Before" "2026-12-14T09:00:00" has no time zone: add Z or an offset such as +01:00');
+		expect(() => parseDeliverNotBefore('14/12/2026')).toThrow('"Deliver Not Before" must be an ISO date-time, got "14/12/2026"');
+		expect(() => parseDeliverNotBefore('2026-02-30')).toThrow(/must be an ISO date-time/);
+		expect(() => parseDeliverNotBefore('2026-12-14T24:00:00Z')).toThrow(/is not a valid time/);
+		expect(() => parseDeliverNotBefore(1765702800000)).toThrow(/must be an ISO date-time, got 1765702800000/);
+		expect(() => parseDeliverNotBefore(new Date(Number.NaN))).toThrow(/invalid date/);
+		// An expression that gives nothing (a missing due date) must not mean "now".
+		expect(() => parseDeliverNotBefore('', true)).toThrow('"Deliver Not Before" is an expression that gave no value for this item (is the field it reads missing?)');
+		expect(fieldOf(() => parseDeliverNotBefore(undefined, true))).toBe(DELIVER_NOT_BEFORE_FIELD);
+		expect(fieldOf(() => parseDeliverNotBefore('soon'))).toBe('options.deliverNotBefore');
+	});
+
+	test('hold time: past or now is 0, the future is rounded up, beyond the 32-bit TTL limit is refused (never clamped)', () => {
+		const now = Date.UTC(2026, 0, 1);
+		expect(holdMs(now - 1, now)).toBe(0);
+		expect(holdMs(now, now)).toBe(0);
+		expect(holdMs(now + 1500, now)).toBe(1500);
+		expect(holdMs(now + 0.2, now)).toBe(1);
+		expect(holdMs(now + MAX_DELAY_MS, now)).toBe(MAX_DELAY_MS);
+		expect(() => holdMs(now + MAX_DELAY_MS + 1, now)).toThrow(
+			'"Deliver Not Before" 2026-02-19T17:02:47.296Z is 49.7 days ahead; RabbitMQ can hold a message at most 4294967295 ms (about 49.7 days)',
+		);
+		expect(fieldOf(() => holdMs(now + 60 * 86400000, now))).toBe('options.deliverNotBefore');
 	});
 });

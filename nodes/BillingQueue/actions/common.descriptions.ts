@@ -13,7 +13,7 @@ export const queueSetupProperty: INodeProperties = optionsCollection(
 			default: DEFAULT_EXCHANGE,
 			description: 'Durable topic exchange of the pipeline; also the prefix of every queue name (e.g. billing.invoice)',
 		},
-		choiceProperty('Queue Type', 'queueType', 'quorum', [{ name: 'Quorum (Replicated)', value: 'quorum' }, { name: 'Classic', value: 'classic' }], 'Type of the stage and retry queues. The parking queue is always classic.'),
+		choiceProperty('Queue Type', 'queueType', 'quorum', [{ name: 'Quorum (Replicated)', value: 'quorum' }, { name: 'Classic', value: 'classic' }], 'Type of the stage and retry queues. The parking and hold queues are always classic.'),
 		{
 			displayName: 'Retry Delays',
 			name: 'retryDelays',

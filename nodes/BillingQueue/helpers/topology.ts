@@ -7,6 +7,9 @@
 //   E.S.retry.<delay>   one TTL queue per distinct retry delay (e.g. `E.S.retry.30s`), bound with
 //                       `S.retry.<delay>`; expired messages dead-letter back to E with key `S`
 //   E.S.parked          parking queue, bound with `S.parked`
+//   E.S.hold            hold queue (always classic), bound with `S.hold`: messages published with
+//                       a per-message TTL ("Deliver Not Before") wait here and dead-letter back
+//                       to E with key `S` when it expires
 // Retry queues are named by their delay rather than by attempt number, so changing the delay
 // list never redeclares an existing queue with a different TTL (which RabbitMQ would refuse).
 
@@ -117,6 +120,10 @@ export function parkedQueueName(cfg: Pick<TopologyConfig, 'exchange'>, stage: st
 	return `${cfg.exchange}.${stage}.parked`;
 }
 
+export function holdQueueName(cfg: Pick<TopologyConfig, 'exchange'>, stage: string): string {
+	return `${cfg.exchange}.${stage}.hold`;
+}
+
 export function retryQueueName(cfg: Pick<TopologyConfig, 'exchange'>, stage: string, delayMs: number): string {
 	return `${cfg.exchange}.${stage}.retry.${formatDelay(delayMs)}`;
 }
@@ -124,6 +131,7 @@ export function retryQueueName(cfg: Pick<TopologyConfig, 'exchange'>, stage: str
 export const routingKeys = {
 	stage: (stage: string) => stage,
 	parked: (stage: string) => `${stage}.parked`,
+	hold: (stage: string) => `${stage}.hold`,
 	retry: (stage: string, delayMs: number) => `${stage}.retry.${formatDelay(delayMs)}`,
 };
 
@@ -167,6 +175,15 @@ export function stageTopology(cfg: TopologyConfig, stage: string): TopologySpec 
 		// quorum queues every such return counts towards a delivery limit (20 by default on 4.x)
 		// after which the broker would drop the very messages we park to keep.
 		{ name: parkedQueueName(cfg, name), bindingKey: routingKeys.parked(name), arguments: { 'x-queue-type': 'classic' }, role: 'parked' },
+		// Holding is always a classic queue: it expires per-message TTLs only at its head, so a
+		// message can leave later than its time but never earlier (see the README). Added last and
+		// new, so declaring it never conflicts with what existing deployments already declared.
+		{
+			name: holdQueueName(cfg, name),
+			bindingKey: routingKeys.hold(name),
+			arguments: { 'x-queue-type': 'classic', 'x-dead-letter-exchange': exchange, 'x-dead-letter-routing-key': routingKeys.stage(name) },
+			role: 'hold',
+		},
 	];
 	return { key: `${exchange}|${name}|${type}|${delays.join(',')}`, exchange, queues };
 }

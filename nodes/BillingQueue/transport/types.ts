@@ -8,7 +8,7 @@ export interface QueueSpec {
 	name: string;
 	bindingKey: string;
 	arguments: Record<string, string | number>;
-	role: 'stage' | 'retry' | 'parked';
+	role: 'stage' | 'retry' | 'parked' | 'hold';
 	delayMs?: number;
 }
 
@@ -29,6 +29,8 @@ export interface PublishProperties {
 	timestamp: number;
 	appId: string;
 	type?: string;
+	/** Per-message TTL in ms, as the decimal string AMQP carries (held messages only). */
+	expiration?: string;
 	headers: Record<string, string | number | boolean>;
 }
 

@@ -1,12 +1,14 @@
-// Publish to stage: each item becomes one persistent message on the stage's queue. An item
-// counts as forwarded only once RabbitMQ confirmed it.
+// Publish to stage: each item becomes one persistent message on the stage's queue, or, with
+// "Deliver Not Before" in the future, on its hold queue until then. An item counts as forwarded
+// only once RabbitMQ confirmed it.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { validateBillingKey } from '../../../shared/billingKey';
-import { forOperation } from '../../../shared/descriptions';
+import { forOperation, optionsCollection } from '../../../shared/descriptions';
 import type { OperationContext } from '../../../shared/operation';
 import { itemParameters, readTopology } from '../../helpers/config';
+import { DELIVER_NOT_BEFORE_FIELD, holdMs, parseDeliverNotBefore } from '../../helpers/hold';
 import { buildMessage, type OutgoingMessage, payloadOf, readQueueMeta, SAMPLE_SKIP_NOTE } from '../../helpers/message';
-import { routingKeys, stageQueueName, stageTopology, type TopologySpec, validateStage } from '../../helpers/topology';
+import { holdQueueName, routingKeys, stageQueueName, stageTopology, type TopologySpec, validateStage } from '../../helpers/topology';
 import { type PooledConnection, publishConfirmed } from '../../transport';
 import { queueSetupProperty, stageProperty } from '../common.descriptions';
 
@@ -31,13 +33,45 @@ export const description: INodeProperties[] = forOperation('message', 'publish',
 		description: 'Sent as the correlation ID. Items from the Billing Queue Trigger keep theirs from _queue.',
 	},
 	queueSetupProperty,
+	optionsCollection([
+		{
+			displayName: 'Deliver Not Before',
+			name: 'deliverNotBefore',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. 2026-12-14T09:00:00Z',
+			description:
+				'Earliest time the target stage may receive the message, usually an expression reading the due date of the item: an ISO date-time with a time zone or a day (2026-12-14 = 00:00 UTC). A future time keeps the message in the stage\'s hold queue (e.g. billing.debit.hold) until then, at most 49 days ahead; empty or past = now. An expression that gives no value fails the item.',
+		},
+	]),
 ]);
 
 interface Plan {
 	index: number;
+	stage: string;
 	spec: TopologySpec;
 	msg: OutgoingMessage;
 	out: IDataObject;
+	/** Epoch ms before which the stage must not receive the message. */
+	notBefore?: number;
+}
+
+/** Whether the stored parameter is an expression (its value then comes from the item). */
+function isExpression(ctx: OperationContext<PooledConnection>, option: string): boolean {
+	const options = ctx.fns.getNode().parameters.options;
+	const raw = options && typeof options === 'object' && !Array.isArray(options) ? (options as IDataObject)[option] : undefined;
+	return typeof raw === 'string' && raw.startsWith('=');
+}
+
+/**
+ * The message as sent now: to the stage, or to the hold queue with a TTL of the time left,
+ * computed at the last moment so that any delay on the way only makes delivery later.
+ */
+function outgoing(p: Plan): { msg: OutgoingMessage; out: IDataObject } {
+	const held = p.notBefore === undefined ? 0 : holdMs(p.notBefore);
+	if (held === 0) return { msg: p.msg, out: p.notBefore === undefined ? p.out : { ...p.out, held: false } };
+	const msg: OutgoingMessage = { ...p.msg, routingKey: routingKeys.hold(p.stage), properties: { ...p.msg.properties, expiration: String(held) } };
+	return { msg, out: { ...p.out, queue: holdQueueName({ exchange: p.spec.exchange }, p.stage), held: true, holdMs: held } };
 }
 
 export async function execute(ctx: OperationContext<PooledConnection>): Promise<void> {
@@ -60,6 +94,9 @@ export async function execute(ctx: OperationContext<PooledConnection>): Promise<
 			const runId = (meta?.correlationId as string | null | undefined) || String(get('billingRunId', '') ?? '') || undefined;
 			// The attempt count belongs to a stage: it carries over only when re-publishing to the same one.
 			const attempt = meta?.stage === stage && Number.isInteger(meta.attempt) ? Number(meta.attempt) : 1;
+			const notBefore = parseDeliverNotBefore(get(DELIVER_NOT_BEFORE_FIELD, ''), isExpression(ctx, 'deliverNotBefore'));
+			// Refuse a time beyond RabbitMQ's TTL limit now, before anything is sent.
+			if (notBefore !== undefined) holdMs(notBefore);
 			const msg = buildMessage({
 				stage,
 				routingKey: routingKeys.stage(stage),
@@ -70,9 +107,19 @@ export async function execute(ctx: OperationContext<PooledConnection>): Promise<
 			});
 			plans.push({
 				index: i,
+				stage,
 				spec: stageTopology(topology, stage),
 				msg,
-				out: { stage, queue: stageQueueName(topology, stage), billingKey, correlationId: runId ?? null, attempt, messageUid: msg.publishId },
+				out: {
+					stage,
+					queue: stageQueueName(topology, stage),
+					billingKey,
+					correlationId: runId ?? null,
+					attempt,
+					messageUid: msg.publishId,
+					...(notBefore === undefined ? {} : { deliverNotBefore: new Date(notBefore).toISOString() }),
+				},
+				notBefore,
 			});
 		} catch (error) {
 			results.error(i, error);
@@ -86,11 +133,24 @@ export async function execute(ctx: OperationContext<PooledConnection>): Promise<
 		// Declarations first (one per distinct stage), then all publishes in flight together.
 		const specs = new Map(plans.map((p) => [p.spec.key, p.spec]));
 		for (const spec of specs.values()) await channel.declare(spec);
-		const settled = await Promise.allSettled(plans.map((p) => publishConfirmed(channel, p.spec, p.msg)));
+		// Held messages go out earliest time first: the hold queue expires only at its head, so a
+		// later time ahead of an earlier one would hold that one back too (one channel keeps order).
+		const sendOrder = [...plans].sort((a, b) => (a.notBefore ?? -Infinity) - (b.notBefore ?? -Infinity));
+		const sent = new Map(
+			sendOrder.map((p) => [
+				p,
+				(async () => {
+					const send = outgoing(p);
+					await publishConfirmed(channel, p.spec, send.msg);
+					return send.out;
+				})(),
+			]),
+		);
+		const settled = await Promise.allSettled(plans.map((p) => sent.get(p)!));
 		settled.forEach((s, k) => {
 			const p = plans[k];
 			if (s.status === 'fulfilled') {
-				results.success(p.index, { ...payloadOf(items[p.index].json), _forwarded: { ...p.out, confirmedAt: new Date().toISOString() } });
+				results.success(p.index, { ...payloadOf(items[p.index].json), _forwarded: { ...s.value, confirmedAt: new Date().toISOString() } });
 			} else {
 				// Not confirmed: the item keeps its fields (and _queue) so Retry or Park can take it.
 				results.error(p.index, s.reason);

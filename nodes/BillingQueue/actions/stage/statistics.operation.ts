@@ -1,6 +1,6 @@
 // Queue statistics per stage, from passive queue declarations (no queue is created).
 // AMQP reports ready messages and consumers; unacknowledged counts exist only in the management
-// API, so they are reported as null.
+// API, so they are reported as null. `held` counts the hold queue (Publish with Deliver Not Before).
 import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { forOperation } from '../../../shared/descriptions';
 import { toNodeError } from '../../../shared/errors';
@@ -65,8 +65,11 @@ export async function execute(ctx: OperationContext<PooledConnection>): Promise<
 						} else if (q.role === 'retry') {
 							retryQueues[formatDelay(q.delayMs!)] = c?.messageCount ?? 0;
 							retrying += c?.messageCount ?? 0;
-						} else {
+						} else if (q.role === 'parked') {
 							out.parked = c?.messageCount ?? 0;
+						} else {
+							// Waiting for their "Deliver Not Before" time (expired ones still count until they leave).
+							out.held = c?.messageCount ?? 0;
 						}
 					}
 					out.retrying = retrying;
