@@ -4,7 +4,7 @@ import { billingMessageId } from '../../nodes/BillingEmail/helpers/messageId';
 import { formatMoney, minorToDecimal, parseAmount, requireCurrency } from '../../nodes/BillingEmail/helpers/money';
 import { renderTemplate } from '../../nodes/BillingEmail/helpers/render';
 import { assertHeaderSafe, escapeHtml, isEmailAddress, parseAddressList, parseMailbox } from '../../nodes/BillingEmail/helpers/text';
-import { defaultTemplates, PLACEHOLDERS } from '../../nodes/BillingEmail/templates';
+import { CHARGE_PROMISES, defaultTemplate, defaultTemplates, nothingToChargeTemplates, PLACEHOLDERS } from '../../nodes/BillingEmail/templates';
 import { connectionFromCredentials, SmtpSendError } from '../../nodes/BillingEmail/transport';
 import { FieldError, ServiceError } from '../../nodes/shared/errors';
 
@@ -48,15 +48,15 @@ describe('money helpers (on nodes/shared/currency)', () => {
 	it('reads minor units and decimals exactly, per currency exponent', () => {
 		expect(parseAmount('123450', 'minor', 'GBP', 'Amount')).toBe(123450);
 		expect(parseAmount(1250, 'minor', 'GBP', 'Amount')).toBe(1250);
-		expect(parseAmount('1234.5', 'decimal', 'GBP', 'Amount')).toBe(123450);
-		expect(parseAmount('1234', 'decimal', 'JPY', 'Amount')).toBe(1234);
-		expect(parseAmount('1.234', 'decimal', 'KWD', 'Amount')).toBe(1234);
-		const tooPrecise = fieldError(() => parseAmount('10.005', 'decimal', 'GBP', 'Amount'));
+		expect(parseAmount('1234.5', 'major', 'GBP', 'Amount')).toBe(123450);
+		expect(parseAmount('1234', 'major', 'JPY', 'Amount')).toBe(1234);
+		expect(parseAmount('1.234', 'major', 'KWD', 'Amount')).toBe(1234);
+		const tooPrecise = fieldError(() => parseAmount('10.005', 'major', 'GBP', 'Amount'));
 		expect(tooPrecise.field).toBe('Amount');
 		expect(tooPrecise.message).toMatch(/more than 2 decimal places/);
 		expect(fieldError(() => parseAmount('12.50', 'minor', 'GBP', 'Amount')).message).toMatch(/whole number of minor units/);
 		expect(fieldError(() => parseAmount('-1', 'minor', 'GBP', 'Amount')).message).toMatch(/negative/);
-		expect(fieldError(() => parseAmount('ten', 'decimal', 'GBP', 'Amount')).message).toMatch(/not a valid amount/);
+		expect(fieldError(() => parseAmount('ten', 'major', 'GBP', 'Amount')).message).toMatch(/not a valid amount/);
 		expect(fieldError(() => parseAmount('90071992547409931', 'minor', 'GBP', 'Amount')).message).toMatch(/too large/);
 		expect(minorToDecimal(123450, 'GBP')).toBe('1234.50');
 		expect(minorToDecimal(5, 'JPY')).toBe('5');
@@ -68,6 +68,13 @@ describe('money helpers (on nodes/shared/currency)', () => {
 		expect(formatMoney(1234, 'JPY', 'en-GB')).toBe('JP¥1,234');
 		expect(formatMoney(1234, 'KWD', 'en-GB').replace(/\s/g, ' ')).toBe('KWD 1.234');
 		expect(formatMoney(123450, 'EUR', 'de-DE').replace(/\s/g, ' ')).toBe('1.234,50 €');
+	});
+
+	it('shows the ISO 4217 digits even where ICU would round (HUF, IDR, IQD have minor units)', () => {
+		expect(formatMoney(1250, 'HUF', 'en-GB').replace(/\s/g, ' ')).toBe('HUF 12.50');
+		expect(formatMoney(99, 'IDR', 'en-GB').replace(/\s/g, ' ')).toBe('IDR 0.99');
+		expect(formatMoney(1, 'IQD', 'en-GB').replace(/\s/g, ' ')).toBe('IQD 0.001');
+		expect(formatMoney(12345, 'CLF', 'en-GB').replace(/\s/g, ' ')).toBe('CLF 1.2345');
 	});
 
 	it('accepts only active ISO 4217 codes', () => {
@@ -115,10 +122,17 @@ describe('templates', () => {
 		attempt: '2',
 		senderName: 'Acme',
 		recipientEmail: 'a@b.example',
+		chargePromise: 'We will charge the card we hold for your account today.',
+		amountCharged: '£0.70',
+		invoiceTotal: '£1.20',
+		amountPaid: '£0.50',
+		noChargeReason: 'already paid',
 	};
+	const everyTemplate = [...Object.entries(defaultTemplates), ...Object.entries(nothingToChargeTemplates).map(([reason, t]) => [`nothingToCharge.${reason}`, t] as const)];
 
 	it('ships a readable default for every kind that uses only known placeholders', () => {
-		for (const [kind, template] of Object.entries(defaultTemplates)) {
+		expect(everyTemplate).toHaveLength(9);
+		for (const [kind, template] of everyTemplate) {
 			const subject = renderTemplate(template.subject, values, 'header', 'subject');
 			const html = renderTemplate(template.html, values, 'html', 'HTML body');
 			const text = renderTemplate(template.text, values, 'text', 'text body');
@@ -130,6 +144,31 @@ describe('templates', () => {
 			expect(`${kind}:${html}`).toMatch(/<!DOCTYPE html>/);
 		}
 		expect(PLACEHOLDERS).toContain('reason');
+	});
+
+	it('picks the nothing-to-charge wording by reason, each true to what happened', () => {
+		const sentence = (reason: 'paidElsewhere' | 'voided' | 'credited') => renderTemplate(defaultTemplate('nothingToCharge', reason).text, values, 'text', 'text body');
+		expect(sentence('paidElsewhere')).toContain('Invoice INV-1 is already paid — thank you; we have not charged your card.');
+		expect(sentence('voided')).toContain('Invoice INV-1 was cancelled; we have not charged your card.');
+		expect(sentence('credited')).toContain('Invoice INV-1 is covered by a credit note; we have not charged your card.');
+		expect(sentence('voided')).not.toMatch(/paid/);
+		expect(() => defaultTemplate('nothingToCharge')).toThrow(/needs its reason/);
+		expect(defaultTemplate('paid')).toBe(defaultTemplates.paid);
+		const remainder = renderTemplate(defaultTemplates.chargedRemainder.text, values, 'text', 'text body');
+		expect(remainder).toContain('We charged the remaining amount £0.70 of invoice INV-1 (total £1.20, already paid £0.50)');
+	});
+
+	it('has one charge promise per timing; only the invoice uses it, and no template promises another timing', () => {
+		const promises = Object.values(CHARGE_PROMISES);
+		expect(new Set(promises).size).toBe(3);
+		for (const [kind, template] of everyTemplate) {
+			const all = `${template.subject}\n${template.html}\n${template.text}`;
+			expect([kind, /\{\{chargePromise\}\}/.test(all)]).toEqual([kind, kind === 'invoice']);
+			// The charge timing lives in CHARGE_PROMISES alone, never in a template's own words.
+			expect([kind, /on or after|will charge|pay by/i.test(all)]).toEqual([kind, false]);
+		}
+		expect(renderTemplate(CHARGE_PROMISES.onDueDate, values, 'text', 'charge promise')).toBe('We will charge the card we hold for your account on or after 1 May 2025.');
+		expect(renderTemplate(CHARGE_PROMISES.noCard, values, 'text', 'charge promise')).toBe('Please pay by 1 May 2025 using the payment details on the invoice.');
 	});
 
 	it('refuses unknown placeholders and empty values, naming the field', () => {

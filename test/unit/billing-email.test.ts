@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, ICredentialTestFunctions, IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { BillingEmail } from '../../nodes/BillingEmail/BillingEmail.node';
 import { closeAllTransports, openTransportCount, setIdleCloseDelay } from '../../nodes/BillingEmail/transport';
 import { SentJournal } from '../../nodes/BillingEmail/helpers/sentJournal';
@@ -33,7 +33,7 @@ const fieldParams: INodeParameters = {
 	billingKey: '',
 	invoiceNumber: '',
 	amount: '',
-	amountFormat: 'minor',
+	amountUnit: 'minor',
 	currency: '',
 	dueDate: '',
 };
@@ -445,5 +445,196 @@ describe('Billing Email node: auth, TLS and the credential test', () => {
 		} finally {
 			await sink.close();
 		}
+	});
+});
+
+// Issue 15 (one amount unit): `amountUnit` with minor | major, default minor, as Secure Trading and Xero Billing.
+describe('Billing Email node: amount unit', () => {
+	let sink: SmtpSink;
+	beforeAll(async () => {
+		sink = await startSmtpSink();
+	});
+	afterAll(async () => {
+		closeAllTransports();
+		await sink.close();
+	});
+	beforeEach(() => sink.clear());
+
+	const subjectOf = (sent: INodeExecutionData[]) => sink.byMessageId(String((sent[0].json.emailDelivery as Record<string, unknown>).messageId))?.subject;
+
+	it('reads minor units by default and major units when amountUnit is major', async () => {
+		// No amountUnit at all: the node's default (minor) applies. Fails on the old code only through the renamed parameter below.
+		const { amountUnit: _unit, ...withoutUnit } = fieldParams;
+		const r = row(41);
+		const [byDefault] = await runNode(node, {
+			parameters: { ...withoutUnit, operation: 'sendInvoice', recipientEmail: r.billingEmail, clientName: r.clientName, billingKey: r.billingKey, invoiceNumber: r.invoiceNumber, amount: '123450', currency: 'GBP', dueDate: r.dueDate },
+			items: [{ json: { ...r } }],
+			credentials: credentialsFor(sink),
+		});
+		expect(subjectOf(byDefault)).toBe('Invoice INV-0041: £1,234.50 due 15 April 2025');
+
+		// Fails on the old code: amountUnit was ignored there (amountFormat), so "1234.50" was refused as minor units.
+		const [major, failed] = await run(sink, [row(42, { amountMinor: '1234.50' })], { operation: 'sendInvoice', amountUnit: 'major' });
+		expect(failed).toEqual([]);
+		expect(subjectOf(major)).toBe('Invoice INV-0042: £1,234.50 due 15 April 2025');
+	});
+
+	it('refuses the old value "decimal", naming amountUnit', async () => {
+		await expect(run(sink, [row(43)], { operation: 'sendInvoice', amountUnit: 'decimal' })).rejects.toThrow('Amount Unit must be minor or major, got "decimal" [item 0]');
+		const [sent, failed] = await run(sink, [row(44)], { operation: 'sendInvoice', amountUnit: 'decimal' }, { continueOnFail: true });
+		expect(sent).toEqual([]);
+		expect(failed[0].json.error).toMatchObject({ field: 'amountUnit', retryable: false });
+		expect(sink.messages()).toHaveLength(0);
+	});
+});
+
+describe('Billing Email node: charge timing promise and invoice-state notices (issue 15)', () => {
+	let sink: SmtpSink;
+	beforeAll(async () => {
+		sink = await startSmtpSink();
+	});
+	afterAll(async () => {
+		closeAllTransports();
+		await sink.close();
+	});
+	beforeEach(() => sink.clear());
+
+	// Field parameters left to their default expressions: the item's own fields drive the email.
+	const item = (extra: IDataObject = {}): IDataObject => ({
+		billingEmail: 'client1@client.example',
+		clientName: 'Client 1 Ltd',
+		billingKey: 'C0001-20250301-20250401',
+		invoiceNumber: 'INV-001',
+		amountMinor: 12000,
+		currency: 'GBP',
+		dueDate: '2025-04-15',
+		...extra,
+	});
+	async function send(parameters: INodeParameters, json: IDataObject, continueOnFail = false) {
+		const [sent, failed] = await runNode(node, {
+			parameters: { ...parameters, options: { skipAlreadySent: false, ...(parameters.options as IDataObject | undefined) } },
+			items: [{ json }],
+			credentials: credentialsFor(sink),
+			continueOnFail,
+		});
+		const delivery = sent[0]?.json.emailDelivery as IDataObject | undefined;
+		return { sent, failed, delivery, mail: delivery ? sink.byMessageId(String(delivery.messageId)) : undefined };
+	}
+
+	const PROMISES = {
+		onInvoicing: 'We will charge the card we hold for your account today.',
+		onDueDate: 'We will charge the card we hold for your account on or after 15 April 2025.',
+		noCard: 'Please pay by 15 April 2025 using the payment details on the invoice.',
+	} as const;
+	const count = (haystack: string, needle: string) => haystack.split(needle).length - 1;
+
+	it.each([
+		['onInvoicing', { cardReference: '1-2-345' }, 'onInvoicing'],
+		['onDueDate', { cardReference: '1-2-345' }, 'onDueDate'],
+		['noCard', { cardReference: '1-2-345' }, 'noCard'],
+		['onInvoicing', {}, 'noCard'],
+		['onDueDate', { cardReference: '  ' }, 'noCard'],
+	] as const)('chargeTiming %s with card %j: the invoice makes exactly the %s promise', async (chargeTiming, card, promised) => {
+		const { delivery, mail } = await send({ operation: 'sendInvoice', chargeTiming }, item(card));
+		expect(delivery).toMatchObject({ status: 'sent', kind: 'invoice', chargeTiming: promised });
+		for (const [timing, sentence] of Object.entries(PROMISES)) {
+			const expected = timing === promised ? 1 : 0;
+			expect([timing, count(mail!.text!, sentence), count(mail!.html as string, sentence)]).toEqual([timing, expected, expected]);
+		}
+		// Nothing else in the email speaks of the charge: no older or contradicting wording.
+		const others = `${mail!.text}\n${mail!.html}`.split(PROMISES[promised]).join('');
+		expect(others).not.toMatch(/charge|on or after|pay by/i);
+		expect(mail!.html).toContain(`<p style="margin:0 0 16px;">${PROMISES[promised]}</p>`);
+	});
+
+	it('reads the card on file from a configurable field, and refuses an unknown timing', async () => {
+		const json = item({ client: { card: 'ref-9' } });
+		const viaField = await send({ operation: 'sendInvoice', chargeTiming: 'onDueDate', cardReference: '={{ $json.client.card }}' }, json);
+		expect(viaField.delivery?.chargeTiming).toBe('onDueDate');
+		expect(viaField.mail!.text).toContain(PROMISES.onDueDate);
+		expect(viaField.mail!.text).not.toContain('ref-9');
+		const missing = await send({ operation: 'sendInvoice', chargeTiming: 'onDueDate', cardReference: '={{ $json.client.other }}' }, json);
+		expect(missing.mail!.text).toContain(PROMISES.noCard);
+		// The due date the promise names is required.
+		const onlyPromise = { subject: 'Invoice {{invoiceNumber}}', html: '<p>{{chargePromise}}</p>', text: '{{chargePromise}}' };
+		await expect(send({ operation: 'sendInvoice', chargeTiming: 'onDueDate', templateOverrides: onlyPromise }, item({ cardReference: 'r', dueDate: '' }))).rejects.toThrow(
+			'Due Date is empty, but the charge promise uses {{dueDate}} [item 0]',
+		);
+		const bad = await send({ operation: 'sendInvoice', chargeTiming: 'whenever' }, item({ cardReference: 'r' }), true);
+		expect(bad.sent).toEqual([]);
+		expect(bad.failed[0].json.error).toMatchObject({ field: 'chargeTiming', message: expect.stringMatching(/must be one of onInvoicing, onDueDate, noCard/) });
+		expect(sink.messages()).toHaveLength(2);
+	});
+
+	it.each([
+		['paidElsewhere', 'Invoice INV-001 is already paid, thank you', 'Invoice INV-001 is already paid — thank you; we have not charged your card.'],
+		['paid', 'Invoice INV-001 is already paid, thank you', 'Invoice INV-001 is already paid — thank you; we have not charged your card.'],
+		['voided', 'Invoice INV-001 was cancelled', 'Invoice INV-001 was cancelled; we have not charged your card.'],
+		['credited', 'Invoice INV-001 is covered by a credit note', 'Invoice INV-001 is covered by a credit note; we have not charged your card.'],
+	])('nothingToCharge (%s) says what happened and that the card was not charged', async (state, subject, sentence) => {
+		// The default reads Xero Billing's read-back verdict.
+		const { delivery, mail } = await send({ operation: 'sendPaymentNotice', noticeKind: 'nothingToCharge' }, item({ chargeable: { state, amountDueMinor: 0 } }));
+		expect(delivery).toMatchObject({
+			status: 'sent',
+			kind: 'nothingToCharge',
+			noChargeReason: state === 'paid' ? 'paidElsewhere' : state,
+			messageId: '<billing.nothingToCharge.k-C0001-20250301-20250401@billing.example>',
+		});
+		expect(mail!.subject).toBe(subject);
+		expect(mail!.text).toContain(sentence);
+		expect(mail!.html).toContain(sentence.replace('INV-001', '<strong>INV-001</strong>'));
+		expect(mail!.headers['in-reply-to']).toBe('<billing.invoice.k-C0001-20250301-20250401@billing.example>');
+	});
+
+	it('nothingToCharge refuses a missing or unknown reason, naming the field; nothing is sent', async () => {
+		const unknown = await send({ operation: 'sendPaymentNotice', noticeKind: 'nothingToCharge' }, item({ chargeable: { state: 'due' } }), true);
+		expect(unknown.failed[0].json.error).toMatchObject({
+			field: 'noChargeReason',
+			message: 'Nothing-to-Charge Reason "due" must be one of paidElsewhere, voided, credited [item 0]',
+			retryable: false,
+		});
+		expect(unknown.failed[0].json.emailDelivery).toEqual({ status: 'invalid', kind: 'nothingToCharge', temporary: false });
+		await expect(send({ operation: 'sendPaymentNotice', noticeKind: 'nothingToCharge' }, item())).rejects.toThrow(
+			'Nothing-to-Charge Reason is empty; use one of paidElsewhere, voided, credited [item 0]',
+		);
+		expect(sink.messages()).toHaveLength(0);
+	});
+
+	it('chargedRemainder names the remainder, the total and what was already paid, in ISO 4217 digits', async () => {
+		const readBack = { chargeable: { state: 'partPaid', amountDueMinor: 7000 }, xeroInvoice: { totalMinor: 12000, amountPaidMinor: 5000, amountCreditedMinor: 0 } };
+		const { delivery, mail } = await send({ operation: 'sendPaymentNotice', noticeKind: 'chargedRemainder' }, item(readBack));
+		expect(delivery).toMatchObject({ status: 'sent', kind: 'chargedRemainder', messageId: '<billing.chargedRemainder.k-C0001-20250301-20250401@billing.example>' });
+		expect(mail!.subject).toBe('Payment received for invoice INV-001: remaining £70.00 charged');
+		expect(mail!.text).toContain('We charged the remaining amount £70.00 of invoice INV-001 (total £120.00, already paid £50.00) to the card we hold for your account.');
+		expect(mail!.html).toContain('We charged the remaining amount <strong>£70.00</strong> of invoice <strong>INV-001</strong> (total £120.00, already paid £50.00)');
+
+		// Credits count as paid; HUF keeps its two ISO 4217 digits where Intl alone would round to whole forints.
+		sink.clear();
+		const huf = await send(
+			{ operation: 'sendPaymentNotice', noticeKind: 'chargedRemainder' },
+			item({ currency: 'HUF', chargeable: { amountDueMinor: 1250 }, xeroInvoice: { totalMinor: 10000, amountPaidMinor: 5000, amountCreditedMinor: 3750 } }),
+		);
+		expect(huf.mail!.text!.replace(/\s/g, ' ')).toContain('remaining amount HUF 12.50 of invoice INV-001 (total HUF 100.00, already paid HUF 87.50)');
+	});
+
+	it('chargedRemainder refuses amounts that do not add up, and an empty charge, naming the field', async () => {
+		// E.g. Amount Charged mapped to the frozen invoice total instead of what was due.
+		const wrong = await send(
+			{ operation: 'sendPaymentNotice', noticeKind: 'chargedRemainder', amountCharged: '={{ $json.amountMinor }}' },
+			item({ xeroInvoice: { totalMinor: 12000, amountPaidMinor: 5000 } }),
+			true,
+		);
+		expect(wrong.sent).toEqual([]);
+		expect(wrong.failed[0].json.error).toMatchObject({
+			field: 'amountCharged',
+			message: 'Amount Charged 120.00 GBP plus Already Paid 50.00 GBP is not the Invoice Total 120.00 GBP; the notice would not add up [item 0]',
+			retryable: false,
+			description: expect.stringMatching(/Nothing was sent/),
+		});
+		await expect(
+			send({ operation: 'sendPaymentNotice', noticeKind: 'chargedRemainder' }, item({ chargeable: { amountDueMinor: 0 }, xeroInvoice: { totalMinor: 12000, amountPaidMinor: 12000 } })),
+		).rejects.toThrow('Amount Charged is zero; when nothing was charged, send the nothingToCharge notice [item 0]');
+		await expect(send({ operation: 'sendPaymentNotice', noticeKind: 'chargedRemainder' }, item({ chargeable: { amountDueMinor: 7000 } }))).rejects.toThrow(/^Invoice Total is required \[item 0\]$/);
+		expect(sink.messages()).toHaveLength(0);
 	});
 });

@@ -45,7 +45,7 @@ export const recipientFields: INodeProperties[] = [
 		default: '={{ $json.amountMinor }}',
 		description: 'Invoice total, in the format chosen below',
 	},
-	choiceProperty('Amount Format', 'amountFormat', 'minor', [{ name: 'Minor Units (e.g. 1250 = 12.50)', value: 'minor' }, { name: 'Decimal (e.g. 12.50)', value: 'decimal' }], 'Whether Amount is in minor units (pence, cents: 1250) or major units (12.50)'),
+	choiceProperty('Amount Unit', 'amountUnit', 'minor', [{ name: 'Minor Units (e.g. 1250 = 12.50)', value: 'minor' }, { name: 'Major Units (e.g. 12.50)', value: 'major' }], 'Whether Amount is in minor units (pence, cents: 1250) or major units (12.50)'),
 	{
 		displayName: 'Currency',
 		name: 'currency',

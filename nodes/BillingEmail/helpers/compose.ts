@@ -1,11 +1,22 @@
 // Builds one outgoing email from one input item: reads the fields, validates them, renders
 // the template (default or overridden) and derives the deterministic Message-ID.
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { defaultTemplates, type EmailKind, type Placeholder } from '../templates';
+import {
+	CHARGE_PROMISES,
+	CHARGE_TIMINGS,
+	defaultTemplate,
+	NOTHING_TO_CHARGE_PHRASES,
+	NOTHING_TO_CHARGE_REASONS,
+	type ChargeTiming,
+	type EmailKind,
+	type NothingToChargeReason,
+	type Placeholder,
+} from '../templates';
 import type { MailAddress, OutgoingEmail } from '../transport';
 import { formatDate } from './dates';
 import { readableDeclineReason } from './declineReasons';
 import { FieldError } from '../../shared/errors';
+import { choiceParameter } from '../../shared/parameters';
 import { fieldError, type NodeField } from './fields';
 import { billingMessageId, DUNNING_KINDS } from './messageId';
 import { formatMoney, minorToDecimal, parseAmount, requireCurrency } from './money';
@@ -19,12 +30,18 @@ export const FIELDS = {
 	billingKey: { path: 'billingKey', label: 'Billing Key' },
 	invoiceNumber: { path: 'invoiceNumber', label: 'Invoice Number' },
 	amount: { path: 'amount', label: 'Amount' },
-	amountFormat: { path: 'amountFormat', label: 'Amount Format' },
+	amountUnit: { path: 'amountUnit', label: 'Amount Unit' },
 	currency: { path: 'currency', label: 'Currency' },
 	dueDate: { path: 'dueDate', label: 'Due Date' },
 	reason: { path: 'reason', label: 'Decline Reason' },
 	acquirerResponseCode: { path: 'acquirerResponseCode', label: 'Acquirer Response Code' },
 	attempt: { path: 'attempt', label: 'Attempt' },
+	chargeTiming: { path: 'chargeTiming', label: 'Charge Timing' },
+	cardReference: { path: 'cardReference', label: 'Card on File' },
+	noChargeReason: { path: 'noChargeReason', label: 'Nothing-to-Charge Reason' },
+	amountCharged: { path: 'amountCharged', label: 'Amount Charged' },
+	invoiceTotal: { path: 'invoiceTotal', label: 'Invoice Total' },
+	amountPaid: { path: 'amountPaid', label: 'Already Paid' },
 	binaryPropertyName: { path: 'binaryPropertyName', label: 'Invoice PDF Binary Property' },
 	from: { path: 'options.from', label: 'From' },
 	replyTo: { path: 'options.replyTo', label: 'Reply To' },
@@ -52,6 +69,11 @@ const PLACEHOLDER_FIELDS: Record<Placeholder, NodeField> = {
 	attempt: FIELDS.attempt,
 	senderName: FIELDS.from,
 	recipientEmail: FIELDS.recipientEmail,
+	chargePromise: FIELDS.chargeTiming,
+	amountCharged: FIELDS.amountCharged,
+	invoiceTotal: FIELDS.invoiceTotal,
+	amountPaid: FIELDS.amountPaid,
+	noChargeReason: FIELDS.noChargeReason,
 };
 
 export interface ComposedEmail {
@@ -78,6 +100,39 @@ function memo(fn: () => string): () => string {
 		}
 		return value;
 	};
+}
+
+/** Xero Billing's read-back verdict says `paid`; from the debit stage's view that is paid elsewhere. */
+const REASON_ALIASES: Readonly<Record<string, NothingToChargeReason>> = { paid: 'paidElsewhere' };
+
+function noChargeReason(raw: string): NothingToChargeReason {
+	const text = raw.trim();
+	if (!text) throw fieldError(FIELDS.noChargeReason, `is empty; use one of ${NOTHING_TO_CHARGE_REASONS.join(', ')}`);
+	const reason = REASON_ALIASES[text] ?? text;
+	if (!(NOTHING_TO_CHARGE_REASONS as readonly string[]).includes(reason)) {
+		throw fieldError(FIELDS.noChargeReason, `"${text}" must be one of ${NOTHING_TO_CHARGE_REASONS.join(', ')}`);
+	}
+	return reason as NothingToChargeReason;
+}
+
+/** The three amounts of a remainder notice, checked to add up, so the email never claims a sum that is not so. */
+interface Remainder {
+	charged: number;
+	total: number;
+	paid: number;
+}
+
+function checkRemainder({ charged, total, paid }: Remainder, currency: string): Remainder {
+	if (charged === 0) throw fieldError(FIELDS.amountCharged, 'is zero; when nothing was charged, send the nothingToCharge notice');
+	if (charged + paid !== total) {
+		const money = (minor: number) => `${minorToDecimal(minor, currency)} ${currency}`;
+		throw fieldError(
+			FIELDS.amountCharged,
+			`${money(charged)} plus Already Paid ${money(paid)} is not the Invoice Total ${money(total)}; the notice would not add up`,
+			'Map Amount Charged to what the card was charged, Invoice Total and Already Paid to the invoice as read before the charge. Nothing was sent for this item.',
+		);
+	}
+	return { charged, total, paid };
 }
 
 const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
@@ -129,8 +184,21 @@ export async function composeEmail(fns: IExecuteFunctions, itemIndex: number, ki
 		let cached: number | undefined;
 		return () => {
 			if (cached === undefined) {
-				const format = param('amountFormat', 'minor') === 'decimal' ? 'decimal' : 'minor';
-				cached = parseAmount(fns.getNodeParameter('amount', itemIndex, ''), format, currency(), FIELDS.amount);
+				// One unit name and default across the package: minor units unless told 'major'.
+				const unit = param('amountUnit', 'minor').trim();
+				if (unit !== 'minor' && unit !== 'major') throw fieldError(FIELDS.amountUnit, `must be minor or major, got "${unit}"`);
+				cached = parseAmount(fns.getNodeParameter('amount', itemIndex, ''), unit, currency(), FIELDS.amount);
+			}
+			return cached;
+		};
+	})();
+	// Remainder amounts are minor units whatever the Amount unit says: they come from Xero's read-back.
+	const remainder = (() => {
+		let cached: Remainder | undefined;
+		return () => {
+			if (cached === undefined) {
+				const read = (name: 'amountCharged' | 'invoiceTotal' | 'amountPaid') => parseAmount(fns.getNodeParameter(name, itemIndex, ''), 'minor', currency(), FIELDS[name]);
+				cached = checkRemainder({ charged: read('amountCharged'), total: read('invoiceTotal'), paid: read('amountPaid') }, currency());
 			}
 			return cached;
 		};
@@ -156,9 +224,28 @@ export async function composeEmail(fns: IExecuteFunctions, itemIndex: number, ki
 		attempt: attempt === undefined ? '' : String(attempt),
 		senderName: from.name || 'The accounts team',
 		recipientEmail: recipients.join(', '),
+		chargePromise: '',
+		amountCharged: memo(() => formatMoney(remainder().charged, currency(), locale)),
+		invoiceTotal: memo(() => formatMoney(remainder().total, currency(), locale)),
+		amountPaid: memo(() => formatMoney(remainder().paid, currency(), locale)),
+		noChargeReason: '',
 	};
 
-	const template = defaultTemplates[kind];
+	// The invoice says when the card is charged; with no card on file it asks the client to pay.
+	let chargeTiming: ChargeTiming | undefined;
+	if (kind === 'invoice') {
+		chargeTiming = choiceParameter(fns, 'chargeTiming', itemIndex, CHARGE_TIMINGS, 'onInvoicing', FIELDS.chargeTiming.label);
+		if (chargeTiming !== 'noCard' && !param('cardReference').trim()) chargeTiming = 'noCard';
+		const promise = CHARGE_PROMISES[chargeTiming];
+		values.chargePromise = memo(() => renderTemplate(promise, values, 'text', 'charge promise', PLACEHOLDER_FIELDS));
+	}
+	let nothingToCharge: NothingToChargeReason | undefined;
+	if (kind === 'nothingToCharge') {
+		nothingToCharge = noChargeReason(param('noChargeReason'));
+		values.noChargeReason = NOTHING_TO_CHARGE_PHRASES[nothingToCharge];
+	}
+
+	const template = defaultTemplate(kind, nothingToCharge);
 	const pick = (name: 'subject' | 'html' | 'text', fallback: string) => {
 		const value = asText(overrides[name], { path: `templateOverrides.${name}`, label: `Template Override ${name}` });
 		return value.trim() ? value : fallback;
@@ -224,5 +311,7 @@ export async function composeEmail(fns: IExecuteFunctions, itemIndex: number, ki
 		attachment: attachmentSummary,
 	};
 	if (attempt !== undefined) summary.attempt = attempt;
+	if (chargeTiming !== undefined) summary.chargeTiming = chargeTiming;
+	if (nothingToCharge !== undefined) summary.noChargeReason = nothingToCharge;
 	return { email, summary };
 }

@@ -23,9 +23,9 @@ export function requireCurrency(value: unknown, field: FieldRef): string {
 	return asFieldError(field, (label) => normaliseCurrency(value, label));
 }
 
-/** Reads an amount into integer minor units: 'minor' takes 1250, 'decimal' takes "12.50". */
-export function parseAmount(raw: unknown, format: 'minor' | 'decimal', currency: string, field: FieldRef): number {
-	return asFieldError(field, (label) => toMinorUnits(raw, currency, { mode: format === 'decimal' ? 'major' : 'minor', field: label }));
+/** Reads an amount into integer minor units: 'minor' takes 1250, 'major' takes "12.50". */
+export function parseAmount(raw: unknown, unit: 'minor' | 'major', currency: string, field: FieldRef): number {
+	return asFieldError(field, (label) => toMinorUnits(raw, currency, { mode: unit, field: label }));
 }
 
 /** Minor units as a plain decimal string: 1250 → "12.50" (GBP), 1250 → "1250" (JPY). */
@@ -35,6 +35,10 @@ export function minorToDecimal(minor: number, currency: string): string {
 
 /** Locale-aware money text, e.g. "£1,234.50". Formats the exact decimal string, not a float. */
 export function formatMoney(minor: number, currency: string, locale: string): string {
-	const format = new Intl.NumberFormat(locale, { style: 'currency', currency }).format as (value: string | number) => string;
-	return format(minorToDecimal(minor, currency));
+	const decimal = minorToDecimal(minor, currency);
+	// ISO 4217 digits, not ICU's: left alone, Intl shows 12.50 HUF (or IDR, IQD, …) rounded as "HUF 13".
+	const digits = decimal.split('.')[1]?.length ?? 0;
+	const format = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits })
+		.format as (value: string | number) => string;
+	return format(decimal);
 }

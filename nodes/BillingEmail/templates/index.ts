@@ -1,20 +1,34 @@
 // Default templates shipped with the package (TypeScript modules, so tsc compiles them into dist).
+import { chargedRemainderTemplate } from './chargedRemainder';
 import { declinedTemplate } from './declined';
 import { finalNoticeTemplate } from './finalNotice';
 import { invoiceTemplate } from './invoice';
 import { noCardOnFileTemplate } from './noCardOnFile';
+import { nothingToChargeTemplates } from './nothingToCharge';
 import { paidTemplate } from './paid';
-import type { EmailKind, EmailTemplate } from './types';
+import type { EmailKind, EmailTemplate, NothingToChargeReason } from './types';
 
-export type { EmailKind, EmailTemplate } from './types';
+export { CHARGE_PROMISES } from './chargePromise';
+export { NOTHING_TO_CHARGE_PHRASES, nothingToChargeTemplates } from './nothingToCharge';
+export { CHARGE_TIMINGS, NOTHING_TO_CHARGE_REASONS } from './types';
+export type { ChargeTiming, EmailKind, EmailTemplate, NothingToChargeReason } from './types';
 
-export const defaultTemplates: Readonly<Record<EmailKind, EmailTemplate>> = {
+/** One template per kind; `nothingToCharge` has one per reason (`nothingToChargeTemplates`). */
+export const defaultTemplates: Readonly<Record<Exclude<EmailKind, 'nothingToCharge'>, EmailTemplate>> = {
 	invoice: invoiceTemplate,
 	paid: paidTemplate,
 	declined: declinedTemplate,
 	noCardOnFile: noCardOnFileTemplate,
 	finalNotice: finalNoticeTemplate,
+	chargedRemainder: chargedRemainderTemplate,
 };
+
+/** The default template of an email; a nothing-to-charge notice needs its reason. */
+export function defaultTemplate(kind: EmailKind, reason?: NothingToChargeReason): EmailTemplate {
+	if (kind !== 'nothingToCharge') return defaultTemplates[kind];
+	if (reason === undefined) throw new Error('A nothing-to-charge notice needs its reason');
+	return nothingToChargeTemplates[reason];
+}
 
 /** Names every template may use; a template naming anything else is refused. */
 export const PLACEHOLDERS = [
@@ -29,5 +43,10 @@ export const PLACEHOLDERS = [
 	'attempt',
 	'senderName',
 	'recipientEmail',
+	'chargePromise',
+	'amountCharged',
+	'invoiceTotal',
+	'amountPaid',
+	'noChargeReason',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];

@@ -7,7 +7,17 @@ import type { EmailKind } from '../../templates';
 import type { SmtpClient } from '../../transport';
 import { noticeAttachmentFields, optionFields, recipientFields, templateOverrideFields } from '../common.descriptions';
 
-const NOTICE_KINDS: readonly EmailKind[] = ['paid', 'declined', 'noCardOnFile', 'finalNotice'];
+const NOTICE_KINDS: readonly EmailKind[] = ['paid', 'declined', 'noCardOnFile', 'finalNotice', 'nothingToCharge', 'chargedRemainder'];
+
+/** Xero's read-back amounts are minor units, whatever Amount's unit is. */
+const remainderAmount = (displayName: string, name: string, defaultValue: string, description: string): INodeProperties => ({
+	displayName,
+	name,
+	type: 'string',
+	default: defaultValue,
+	displayOptions: { show: { noticeKind: ['chargedRemainder'] } },
+	description: `${description}, in minor units (e.g. 1250 = 12.50) whatever Amount's unit. Amount Charged plus Already Paid must make Invoice Total, or nothing is sent.`,
+});
 
 const properties: INodeProperties[] = [
 	choiceProperty('Notice', 'noticeKind', 'paid', [
@@ -15,6 +25,8 @@ const properties: INodeProperties[] = [
 		{ name: 'Declined', value: 'declined', description: 'The charge was declined; another attempt will follow' },
 		{ name: 'No Card on File', value: 'noCardOnFile', description: 'No stored card; the client must pay another way' },
 		{ name: 'Final Notice', value: 'finalNotice', description: 'Payment failed after all retries' },
+		{ name: 'Nothing to Charge', value: 'nothingToCharge', description: 'The invoice was already paid, cancelled or credited; the card was not charged' },
+		{ name: 'Charged Remainder', value: 'chargedRemainder', description: 'Part of the invoice was already paid; the card was charged the rest' },
 	], "Which notice to send; the right one follows from the debit stage's outcome"),
 	...recipientFields,
 	{
@@ -41,6 +53,23 @@ const properties: INodeProperties[] = [
 		displayOptions: { show: { noticeKind: ['declined', 'noCardOnFile'] } },
 		description: 'Charge attempt number (1, 2, ...); part of the Message-ID, so each attempt gets its own notice',
 	},
+	{
+		displayName: 'Nothing-to-Charge Reason',
+		name: 'noChargeReason',
+		type: 'string',
+		default: '={{ $json.chargeable?.state }}',
+		displayOptions: { show: { noticeKind: ['nothingToCharge'] } },
+		description:
+			"Why nothing was charged, which picks the wording: paidElsewhere (already paid, e.g. by bank transfer), voided (the invoice was cancelled) or credited (a credit note covers it). Xero Billing's read-back state paid counts as paidElsewhere.",
+	},
+	remainderAmount('Amount Charged', 'amountCharged', '={{ $json.chargeable?.amountDueMinor }}', 'What the card was charged: the amount due when the invoice was read back before the charge'),
+	remainderAmount('Invoice Total', 'invoiceTotal', '={{ $json.xeroInvoice?.totalMinor }}', 'The invoice total'),
+	remainderAmount(
+		'Already Paid',
+		'amountPaid',
+		'={{ $json.xeroInvoice?.amountPaidMinor + ($json.xeroInvoice?.amountCreditedMinor ?? 0) }}',
+		'What was paid (or credited by credit notes) before the charge',
+	),
 	...noticeAttachmentFields,
 	...templateOverrideFields,
 	...optionFields,
