@@ -9,7 +9,7 @@
 // public entry point.
 export { startXeroSandbox } from './server';
 export { XERO_MAX_QUERY_LENGTH } from './state';
-export type { CallFilter, CallRecord, OrgInspector, XeroConnectionOptions, XeroSandbox, XeroSandboxOptions } from './types';
+export type { CallFilter, CallRecord, OrgInspector, XeroBookkeeper, XeroConnectionOptions, XeroSandbox, XeroSandboxOptions } from './types';
 export { Organisation } from './model/organisation';
 export type { OrganisationConfig } from './model/organisation';
 export { DEFAULT_ACCOUNTS, DEFAULT_TAX_RATES } from './model/accounts';

@@ -1,5 +1,6 @@
 // Read-only views of one connection's organisation for test assertions, in Xero's JSON, plus
-// seeding contacts and invoices without API calls.
+// seeding contacts and invoices and the bookkeeper's changes (bookkeeper.ts) without API calls.
+import { bookkeeper } from './bookkeeper';
 import { saveContacts } from './model/contacts';
 import { findInvoice, listInvoices, saveInvoices } from './model/invoices';
 import type { Connection } from './state';
@@ -36,5 +37,6 @@ export function inspector(conn: Connection): OrgInspector {
 				if (!r.ok) throw new Error(`seedInvoices[${i}]: ${r.errors.join('; ')}`);
 				return invoiceJson(org, r.rec);
 			}),
+		bookkeeper: bookkeeper(org),
 	};
 }

@@ -58,6 +58,22 @@ export interface CallFilter {
 	tenantId?: string;
 }
 
+/**
+ * Changes people make to invoices in Xero between the pipeline's stages (bank transfers, voids,
+ * credit notes), with Xero's rules: each throws with Xero's message where Xero would refuse.
+ * Amounts are in cents; invoices are named by InvoiceID or InvoiceNumber. No API call is counted.
+ */
+export interface XeroBookkeeper {
+	/** A bank-transfer payment (Reference "Bank transfer" unless given) into the first bank account; returns the payment. */
+	pay(invoiceId: string, amountCents: number, opts?: { reference?: string; accountCode?: string }): Record<string, unknown>;
+	/** The same, refusing an amount that would pay the invoice in full. */
+	partPay(invoiceId: string, amountCents: number, opts?: { reference?: string; accountCode?: string }): Record<string, unknown>;
+	/** Voids the invoice (Xero refuses when payments or credit notes are allocated to it); returns it. */
+	void(invoiceId: string): Record<string, unknown>;
+	/** An ACCRECCREDIT credit note allocated to the invoice: AmountCredited up, AmountDue down (PAID at 0). */
+	credit(invoiceId: string, amountCents: number, opts?: { reference?: string }): { creditNote: Record<string, unknown>; invoice: Record<string, unknown> };
+}
+
 /** Read-only views of one organisation's data for assertions. */
 export interface OrgInspector {
 	tenantId: string;
@@ -72,6 +88,8 @@ export interface OrgInspector {
 	seedContact(contact: Record<string, unknown>): Record<string, unknown>;
 	/** Creates invoices directly (no API call counted); throws on validation errors. */
 	seedInvoices(invoices: Array<Record<string, unknown>>): Array<Record<string, unknown>>;
+	/** Changes invoices as people do in Xero between stages: pay, part-pay, void, credit. */
+	bookkeeper: XeroBookkeeper;
 }
 
 export interface XeroSandbox extends OrgInspector {

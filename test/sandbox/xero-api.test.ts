@@ -383,7 +383,7 @@ describe('payments', () => {
 			xero.accountingApi.createPayments('', { payments: [{ invoice: { invoiceID: a.InvoiceID as string }, account: { code: '090' }, amount: 10.01, date: '2024-02-01' }] }),
 		);
 		expect(over.statusCode).toBe(400);
-		expect(JSON.stringify(over.body)).toContain('exceeds the amount outstanding on this document');
+		expect(JSON.stringify(over.body)).toContain('"Payment amount exceeds the amount outstanding on this document"');
 
 		const res = await xero.accountingApi.createPayments(
 			'',
@@ -398,7 +398,11 @@ describe('payments', () => {
 		);
 		const [first, second, wrongAccount] = res.body.payments!;
 		expect(first.statusAttributeString).toBe('OK');
-		expect(second.validationErrors![0].message).toBe('Invoice is already fully paid.');
+		// Real Xero's texts for a paid invoice (docs/xero.md).
+		expect(second.validationErrors!.map((v) => v.message)).toEqual([
+			'Payments can only be made against Authorised documents',
+			'Payment amount exceeds the amount outstanding on this document',
+		]);
 		expect(wrongAccount.validationErrors!.map((v) => v.message)).toEqual(
 			expect.arrayContaining([expect.stringContaining('Account type is invalid for making a payment')]),
 		);

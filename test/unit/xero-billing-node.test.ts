@@ -551,6 +551,8 @@ describe('invoice: markSent, get, getPdf', () => {
 		const [byKey, missing] = await run({ resource: 'invoice', operation: 'get', findBy: 'billingKey', options: fast }, [...json(created), { billingKey: 'bk-unknown' }]);
 		expect(json(byKey).map((j) => (j.xeroInvoice as IDataObject).reference)).toEqual(['bk-2024-01-C0', 'bk-2024-01-C1']);
 		expect((json(byKey)[0].xeroInvoice as IDataObject).lineItems).toHaveLength(2);
+		// The verdict is the read-back's (by invoice ID); lookups by billing key stay as they were.
+		expect(json(byKey)[0].chargeable).toBeUndefined();
 		expect(missing[0].json.error).toEqual({ message: 'Xero has no sales invoice with Reference "bk-unknown"', code: 'notFound', retryable: false });
 		const [byId] = await run({ resource: 'invoice', operation: 'get', findBy: 'invoiceId', options: fast }, json(created));
 		expect(byId).toHaveLength(2);
@@ -638,7 +640,8 @@ describe('payment: record', () => {
 		expect(json(ok).map((j) => (j.xeroPayment as IDataObject).recorded)).toEqual([true, true, true]);
 
 		const rerun = sb.callCount();
-		const [again, refused] = await run(params, [...payments, { ...payments[0], transactionreference: '59-8-other' }]);
+		// The 4th is a charge found from an earlier run (not fresh): Xero's "paid" is then no alarm.
+		const [again, refused] = await run(params, [...payments, { ...payments[0], transactionreference: '59-8-other', payment: { reusedExisting: true } }]);
 		expect(json(again).map((j) => (j.xeroPayment as IDataObject).skipped)).toEqual(['alreadyRecorded', 'alreadyRecorded', 'alreadyRecorded', 'alreadyPaid']);
 		expect(refused ?? []).toEqual([]);
 		expect(again.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
@@ -655,11 +658,11 @@ describe('payment: record', () => {
 		expect(sb.payments()).toHaveLength(0);
 	});
 
-	it('skips invoices already paid by another payment, and rejects overpayment with Xero message', async () => {
+	it('skips invoices already paid by another payment when the charge is not fresh, and rejects overpayment with Xero message', async () => {
 		const invs = await invoicesFor(2);
 		await run(payParams, [{ ...invs[0], amountMinor: 2280, currency: 'GBP', transactionreference: '1-1-1' }]);
 		const [ok, failed] = await run(payParams, [
-			{ ...invs[0], amountMinor: 2280, currency: 'GBP', transactionreference: '1-1-2' },
+			{ ...invs[0], amountMinor: 2280, currency: 'GBP', transactionreference: '1-1-2', payment: { reusedExisting: true } },
 			{ ...invs[1], amountMinor: 9999, currency: 'GBP', transactionreference: '1-1-3' },
 		]);
 		expect(json(ok)[0].xeroPayment).toMatchObject({ recorded: false, skipped: 'alreadyPaid' });
@@ -673,6 +676,211 @@ describe('payment: record', () => {
 		const [, failed] = await run(payParams, [{ ...invs[0], amountMinor: 100, currency: 'EUR', transactionreference: '1-1-9' }]);
 		expect(failure(failed[0]).message).toContain('does not match invoice INV-0001 currency GBP');
 		expect(sb.callCount({ route: 'PUT /Payments' })).toBe(0);
+	});
+});
+
+describe('invoice: get by id, the read-back before charging', () => {
+	const getById = { resource: 'invoice', operation: 'get', findBy: 'invoiceId', options: fast };
+
+	/** n invoices of 22.80 GBP (2280 minor units), as the debit stage's items carry them. */
+	async function invoicesFor(n: number) {
+		const ids = seedContacts(n);
+		const [ok] = await run(createParams(), ids.map((id, k) => request(k, id)));
+		return json(ok).map((j): IDataObject => ({ ...j, amountMinor: (j.xeroInvoice as IDataObject).totalMinor }));
+	}
+	const idOf = (j: IDataObject) => (j.xeroInvoice as IDataObject).invoiceId as string;
+
+	it('reads 120 invoices with one GET per 50 IDs, each with its amounts in minor units and a verdict', async () => {
+		const invs = await invoicesFor(120);
+		const before = sb.callCount();
+		const [ok, failed] = await run(getById, invs);
+		expect(failed ?? []).toEqual([]);
+		const gets = sb.calls({ route: 'GET /Invoices' }).slice(-3);
+		expect(sb.callCount() - before).toBe(3);
+		expect(gets.map((c) => String(c.query.IDs).split(',').length)).toEqual([50, 50, 20]);
+		expect(ok.map((i) => i.pairedItem)).toEqual(invs.map((_, item) => ({ item })));
+		expect(json(ok)[0].xeroInvoice).toMatchObject({
+			status: 'AUTHORISED',
+			currency: 'GBP',
+			totalMinor: 2280,
+			amountDueMinor: 2280,
+			amountPaidMinor: 0,
+			amountCreditedMinor: 0,
+			invoiceNumber: 'INV-0001',
+			dueDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+		});
+		expect(json(ok)[0].chargeable).toEqual({ state: 'due', charge: true, amountDueMinor: 2280, currency: 'GBP', reason: 'Invoice INV-0001 has 22.80 GBP due' });
+	});
+
+	it('says what Xero says now: paid elsewhere, part-paid, voided, credited in part or in full, not approved', async () => {
+		const invs = await invoicesFor(6);
+		const [due, part, paid, voided, creditedPart, creditedFull] = invs.map(idOf);
+		sb.bookkeeper.partPay(part, 1000);
+		sb.bookkeeper.pay(paid, 2280, { reference: 'BACS 77' });
+		sb.bookkeeper.void(voided);
+		sb.bookkeeper.credit(creditedPart, 500);
+		sb.bookkeeper.credit(creditedFull, 2280);
+		const contactId = (invs[0].xeroInvoice as IDataObject).contactId as string;
+		const [draft] = sb.seedInvoices([{ Type: 'ACCREC', Contact: { ContactID: contactId }, Status: 'DRAFT', LineItems: [{ Description: 'x', UnitAmount: 5, AccountCode: '200' }] }]);
+		const items = [...invs, { xeroInvoice: { invoiceId: draft.InvoiceID }, currency: 'GBP' }];
+		const [ok, failed] = await run(getById, items);
+		expect(failed ?? []).toEqual([]);
+		const verdicts = json(ok).map((j) => j.chargeable as IDataObject);
+		expect(verdicts.map((v) => [v.state, v.charge, v.amountDueMinor])).toEqual([
+			['due', true, 2280],
+			['partPaid', true, 1280],
+			['paid', false, 0],
+			['voided', false, 0],
+			['credited', true, 1780],
+			['credited', false, 0],
+			['notAuthorised', false, 0],
+		]);
+		expect(verdicts.map((v) => v.reason)).toEqual([
+			'Invoice INV-0001 has 22.80 GBP due',
+			'Invoice INV-0002 has 10.00 GBP of 22.80 GBP paid: 12.80 GBP due',
+			'Invoice INV-0003 is paid in Xero (22.80 GBP paid of 22.80 GBP): nothing to charge',
+			'Invoice INV-0004 is VOIDED in Xero: nothing to charge',
+			'Invoice INV-0005 is credited 5.00 GBP of 22.80 GBP: 17.80 GBP due',
+			'Invoice INV-0006 is fully credited (22.80 GBP by credit notes): nothing to charge',
+			expect.stringContaining('is DRAFT in Xero (not approved): nothing may be charged'),
+		]);
+		expect(json(ok)[1].xeroInvoice).toMatchObject({ amountPaidMinor: 1000, amountDueMinor: 1280, totalMinor: 2280 });
+		expect(json(ok)[4].xeroInvoice).toMatchObject({ amountCreditedMinor: 500, amountDueMinor: 1780 });
+		// The frozen amount is untouched: the workflow decides to charge chargeable.amountDueMinor.
+		expect(json(ok)[1].amountMinor).toBe(2280);
+		expect(json(ok).map(idOf)).toEqual([due, part, paid, voided, creditedPart, creditedFull, draft.InvoiceID]);
+	});
+
+	it("sends an invoice in another currency than the item's to output 2 as currencyMismatch, naming both", async () => {
+		const invs = await invoicesFor(3);
+		const [ok, failed] = await run({ ...getById, currencyField: 'chargeCurrency' }, [
+			{ ...invs[0], chargeCurrency: 'EUR' },
+			{ ...invs[1], chargeCurrency: 'gbp' },
+			{ ...invs[2], chargeCurrency: undefined },
+		]);
+		expect(ok.map((i) => i.pairedItem)).toEqual([{ item: 1 }, { item: 2 }]);
+		expect(failed.map((i) => i.pairedItem)).toEqual([{ item: 0 }]);
+		expect(failed[0].json.error).toEqual({
+			message: 'Invoice INV-0001 is in GBP but the item\'s currency (field "chargeCurrency") is EUR: nothing may be charged on it',
+			code: 'currencyMismatch',
+			retryable: false,
+		});
+		expect(failed[0].json.chargeable).toBeUndefined();
+		expect((failed[0].json.xeroInvoice as IDataObject).currency).toBe('GBP');
+		// The default field is `currency`.
+		const [, byDefault] = await run(getById, [{ ...invs[0], currency: 'USD' }]);
+		expect(failure(byDefault[0])).toMatchObject({ code: 'currencyMismatch', message: expect.stringContaining('is in GBP but the item\'s currency (field "currency") is USD') });
+	});
+});
+
+describe('payment: record after a fresh card charge', () => {
+	// As the debit stage runs it: no read first, the item's payment from Secure Trading.
+	const payParams = { resource: 'payment', operation: 'record', accountCode: '090', amountUnit: 'minor', lookupFirst: false, options: fast };
+	const fresh = { reusedExisting: false };
+
+	async function invoicesFor(n: number) {
+		const ids = seedContacts(n);
+		const [ok] = await run(createParams(), ids.map((id, k) => request(k, id)));
+		return json(ok);
+	}
+	const idOf = (j: IDataObject) => (j.xeroInvoice as IDataObject).invoiceId as string;
+	const charged = (inv: IDataObject, amountMinor: number, ref: string, payment: IDataObject = fresh) => ({ ...inv, amountMinor, currency: 'GBP', transactionreference: ref, payment });
+
+	for (const lookupFirst of [false, true]) {
+		it(`a fresh charge onto an invoice paid by bank transfer meanwhile is an alert, never "already paid" (Look Up First ${lookupFirst ? 'on' : 'off'})`, async () => {
+			const [inv] = await invoicesFor(1);
+			sb.bookkeeper.pay(idOf(inv), 2280, { reference: 'BACS 0042' });
+			const [ok, failed] = await run({ ...payParams, lookupFirst }, [charged(inv, 2280, '59-1-100')]);
+			expect(ok ?? []).toEqual([]);
+			expect(failed[0].pairedItem).toEqual({ item: 0 });
+			expect(failure(failed[0])).toEqual({
+				message: 'The charge 59-1-100 of 22.80 GBP was taken just now, but invoice INV-0001 is already paid in Xero: not recorded; a refund of 22.80 GBP may be needed',
+				code: 'paidElsewhereAfterCharge',
+				retryable: false,
+				description: 'Xero: Invoice INV-0001 is paid in Xero (22.80 GBP paid of 22.80 GBP): nothing to charge. The charge was taken from the card but is not recorded in Xero.',
+			});
+			expect(failed[0].json.chargeable).toMatchObject({ state: 'paid', charge: false, amountDueMinor: 0 });
+			expect(sb.payments().map((p) => p.Reference)).toEqual(['BACS 0042']);
+		});
+	}
+
+	it('the default reads payment.reusedExisting: items without a payment field count as fresh', async () => {
+		const [inv] = await invoicesFor(1);
+		sb.bookkeeper.pay(idOf(inv), 2280);
+		const [, failed] = await run(payParams, [{ ...inv, amountMinor: 2280, currency: 'GBP', transactionreference: '59-1-101' }]);
+		expect(failure(failed[0]).code).toBe('paidElsewhereAfterCharge');
+		// A charge found from an earlier run is not fresh: the old "already paid" skip stands.
+		const [ok] = await run(payParams, [charged(inv, 2280, '59-1-101', { reusedExisting: true })]);
+		expect(ok[0].json.xeroPayment).toMatchObject({ recorded: false, skipped: 'alreadyPaid' });
+		// And the parameter can be set outright.
+		const [set] = await run({ ...payParams, chargeIsFresh: false }, [charged(inv, 2280, '59-1-101')]);
+		expect(set[0].json.xeroPayment).toMatchObject({ skipped: 'alreadyPaid' });
+	});
+
+	it('a part-paid invoice (10.00 of 22.80) charged in full: Xero refuses, a read classifies it, the amounts are named', async () => {
+		const [inv] = await invoicesFor(1);
+		sb.bookkeeper.partPay(idOf(inv), 1000);
+		const before = sb.callCount();
+		const [, failed] = await run(payParams, [charged(inv, 2280, '59-1-102')]);
+		expect(sb.callCount() - before).toBe(2);
+		expect(failure(failed[0])).toMatchObject({
+			code: 'paidElsewhereAfterCharge',
+			retryable: false,
+			message: 'The charge 59-1-102 of 22.80 GBP was taken just now, but invoice INV-0001 has only 12.80 GBP due (paid in part elsewhere) in Xero: not recorded; a refund of 10.00 GBP (or all 22.80 GBP) may be needed',
+		});
+		expect(failed[0].json.xeroErrors).toEqual(['Payment amount exceeds the amount outstanding on this document']);
+		expect(failed[0].json.chargeable).toMatchObject({ state: 'partPaid', amountDueMinor: 1280 });
+		expect(sb.invoice(idOf(inv))).toMatchObject({ AmountPaid: 10, AmountDue: 12.8 });
+	});
+
+	it('records exactly what was charged: 12.80 charged on the part-paid invoice pays it off', async () => {
+		const [inv] = await invoicesFor(1);
+		sb.bookkeeper.partPay(idOf(inv), 1000);
+		const [ok, failed] = await run(payParams, [charged(inv, 1280, '59-1-103')]);
+		expect(failed ?? []).toEqual([]);
+		expect(ok[0].json.xeroPayment).toMatchObject({ recorded: true, amountMinor: 1280, amount: '12.80' });
+		expect(sb.invoice(idOf(inv))).toMatchObject({ Status: 'PAID', AmountPaid: 22.8 });
+		expect(sb.payments().map((p) => [p.Reference, p.Amount])).toEqual([['Bank transfer', 10], ['59-1-103', 12.8]]);
+	});
+
+	it("a voided invoice: Xero's \"Payments can only be made against Authorised documents\" is re-checked, not reported raw", async () => {
+		const [inv] = await invoicesFor(1);
+		sb.bookkeeper.void(idOf(inv));
+		const [, failed] = await run(payParams, [charged(inv, 2280, '59-1-104')]);
+		expect(failed[0].json.xeroErrors).toEqual(['Payments can only be made against Authorised documents']);
+		expect(failure(failed[0])).toMatchObject({
+			code: 'invoiceClosedAfterCharge',
+			retryable: false,
+			message: 'The charge 59-1-104 of 22.80 GBP was taken just now, but invoice INV-0001 is VOIDED in Xero: not recorded; a refund of 22.80 GBP may be needed',
+		});
+		expect(failed[0].json.chargeable).toMatchObject({ state: 'voided', charge: false });
+		// Not fresh: the refusal is reported as before (Xero's validation message).
+		const [, again] = await run(payParams, [charged(inv, 2280, '59-1-104', { reusedExisting: true })]);
+		expect(failure(again[0])).toMatchObject({ code: 'validation', message: 'Xero refused the payment 59-1-104: Payments can only be made against Authorised documents' });
+	});
+
+	it('a credited invoice: in part, the charge above what is due is an alert; in full, the invoice is not "paid" but credited', async () => {
+		const [a, b] = await invoicesFor(2);
+		sb.bookkeeper.credit(idOf(a), 500);
+		sb.bookkeeper.credit(idOf(b), 2280);
+		const [, failed] = await run(payParams, [charged(a, 2280, '59-1-105'), charged(b, 2280, '59-1-106')]);
+		expect(failed.map((f) => failure(f).code)).toEqual(['paidElsewhereAfterCharge', 'paidElsewhereAfterCharge']);
+		expect(failure(failed[0]).message).toContain('has only 17.80 GBP due (credited in part elsewhere) in Xero: not recorded; a refund of 5.00 GBP (or all 22.80 GBP) may be needed');
+		expect(failure(failed[1]).message).toContain('invoice INV-0002 is already credited in full in Xero: not recorded; a refund of 22.80 GBP may be needed');
+		expect(failed.map((f) => (f.json.chargeable as IDataObject).state)).toEqual(['credited', 'credited']);
+		expect(sb.payments()).toEqual([]);
+	});
+
+	it('a rerun after the payment was recorded is "already recorded" (or a replay), never an alert', async () => {
+		const [inv] = await invoicesFor(1);
+		await run(payParams, [charged(inv, 2280, '59-1-107')]);
+		const [ok, failed] = await run({ ...payParams, lookupFirst: true }, [charged(inv, 2280, '59-1-107')]);
+		expect(failed ?? []).toEqual([]);
+		expect(ok[0].json.xeroPayment).toMatchObject({ recorded: false, skipped: 'alreadyRecorded' });
+		// Without the lookup, the same batch replays under its idempotency key: still one payment.
+		const [replayed] = await run(payParams, [charged(inv, 2280, '59-1-107')]);
+		expect(replayed[0].json.xeroPayment).toMatchObject({ recorded: true, paymentId: sb.payments()[0].PaymentID });
+		expect(sb.payments()).toHaveLength(1);
 	});
 });
 

@@ -9,8 +9,17 @@ export type RefusalCode =
 	/** Xero has no such invoice. */
 	| 'notFound'
 	/** The invoice cannot take this payment (not approved, or in another currency). */
-	| 'invoiceState';
+	| 'invoiceState'
+	/** The item's currency is not the invoice's: nothing may be charged against it. */
+	| 'currencyMismatch'
+	/**
+	 * A card was charged just now, but Xero says the invoice is paid already or has less due than
+	 * the charge (paid elsewhere, credited): the charge is not recorded; a refund may be needed.
+	 */
+	| 'paidElsewhereAfterCharge'
+	/** A card was charged just now, but the invoice is voided, deleted or not approved: not recorded; a refund may be needed. */
+	| 'invoiceClosedAfterCharge';
 
-export function refusal(code: RefusalCode, message: string): Failure {
-	return { message, code, retryable: false };
+export function refusal(code: RefusalCode, message: string, description?: string): Failure {
+	return { message, code, retryable: false, ...(description ? { description } : {}) };
 }

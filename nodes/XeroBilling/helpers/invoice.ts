@@ -5,7 +5,8 @@ import { AmountError, fromMinorUnits, toMinorUnits } from '../../shared/currency
 import { FieldError } from '../../shared/errors';
 import type { XeroInvoice, XeroLineItem } from '../transport';
 
-function minor(amount: number, currency: string): number | null {
+/** Xero's amount (major units, may be negative) as exact minor units; null when not exact in the currency. */
+export function minor(amount: number, currency: string): number | null {
 	try {
 		return toMinorUnits(Math.abs(amount), currency, { field: 'amount' }) * (amount < 0 ? -1 : 1);
 	} catch {
@@ -32,6 +33,9 @@ export function invoiceJson(inv: XeroInvoice, extra: IDataObject = {}): IDataObj
 		amountDue: inv.amountDue,
 		amountDueMinor: minor(inv.amountDue, inv.currency),
 		amountPaid: inv.amountPaid,
+		amountPaidMinor: minor(inv.amountPaid, inv.currency),
+		amountCredited: inv.amountCredited,
+		amountCreditedMinor: minor(inv.amountCredited, inv.currency),
 		sentToContact: inv.sentToContact,
 		...(inv.lineItems ? { lineItems: inv.lineItems as unknown as IDataObject[] } : {}),
 		...(inv.payments.length ? { payments: inv.payments as unknown as IDataObject[] } : {}),

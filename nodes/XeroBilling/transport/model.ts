@@ -48,6 +48,7 @@ export function toInvoice(i: Invoice): XeroInvoice {
 		total: num(i.total),
 		amountDue: num(i.amountDue),
 		amountPaid: num(i.amountPaid),
+		amountCredited: num(i.amountCredited),
 		sentToContact: i.sentToContact === true,
 		date: isoDay(i.date),
 		dueDate: isoDay(i.dueDate),

@@ -71,6 +71,8 @@ export interface XeroInvoice {
 	total: number;
 	amountDue: number;
 	amountPaid: number;
+	/** Credit notes allocated to the invoice (Xero's AmountCredited); AmountDue is already net of it. */
+	amountCredited: number;
 	sentToContact: boolean;
 	date?: string;
 	dueDate?: string;

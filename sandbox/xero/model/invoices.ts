@@ -75,11 +75,14 @@ export interface InvoiceRec {
 	TotalTaxCents: number;
 	TotalCents: number;
 	AmountPaidCents: number;
+	/** Credit notes allocated to the invoice (AmountCredited): they lower AmountDue as payments do. */
+	AmountCreditedCents: number;
 	CurrencyCode: string;
 	CurrencyRate: number;
 	SentToContact: boolean;
 	FullyPaidOnDate?: number;
 	PaymentIDs: string[];
+	CreditNoteIDs: string[];
 	UpdatedDateUTC: number;
 	CreatedOrder: number;
 }
@@ -104,7 +107,7 @@ export const INVOICE_WHERE_FIELDS = [
 ];
 
 export function amountDueCents(inv: InvoiceRec): number {
-	return inv.TotalCents - inv.AmountPaidCents;
+	return inv.TotalCents - inv.AmountPaidCents - inv.AmountCreditedCents;
 }
 
 export function findInvoice(org: Organisation, idOrNumber: string): InvoiceRec | undefined {
@@ -128,7 +131,7 @@ function invoiceView(org: Organisation, inv: InvoiceRec): Record<string, unknown
 		Total: fromCents(inv.TotalCents),
 		AmountDue: fromCents(amountDueCents(inv)),
 		AmountPaid: fromCents(inv.AmountPaidCents),
-		AmountCredited: 0,
+		AmountCredited: fromCents(inv.AmountCreditedCents),
 		CurrencyCode: inv.CurrencyCode,
 		SentToContact: inv.SentToContact,
 		UpdatedDateUTC: inv.UpdatedDateUTC,
@@ -359,10 +362,12 @@ function createInvoice(org: Organisation, input: InvoiceInput, unitdp: number): 
 		TotalTaxCents: computed.totalTax,
 		TotalCents: computed.total,
 		AmountPaidCents: 0,
+		AmountCreditedCents: 0,
 		CurrencyCode: h.currency,
 		CurrencyRate: typeof h.rate === 'number' ? h.rate : h.currency === org.baseCurrency ? 1 : (org.currencyRates[h.currency] ?? 1),
 		SentToContact: false,
 		PaymentIDs: [],
+		CreditNoteIDs: [],
 		UpdatedDateUTC: org.now(),
 		CreatedOrder: ++org.createdOrder,
 	};
@@ -382,7 +387,7 @@ function updateRefusal(inv: InvoiceRec, changes: string[], newStatus: string | u
 	if (['VOIDED', 'DELETED'].includes(inv.Status) && (changes.length || (newStatus && newStatus !== inv.Status) || sent !== undefined)) {
 		return 'Invoice not of valid status for modification';
 	}
-	if (inv.AmountPaidCents > 0 && changes.length) return 'This document cannot be edited as it has a payment or credit note allocated to it.';
+	if ((inv.AmountPaidCents > 0 || inv.AmountCreditedCents > 0) && changes.length) return 'This document cannot be edited as it has a payment or credit note allocated to it.';
 	if (inv.Status === 'PAID' && changes.length) return 'Invoice not of valid status for modification';
 	return undefined;
 }
@@ -398,6 +403,10 @@ function applyFieldChanges(org: Organisation, inv: InvoiceRec, input: InvoiceInp
 }
 
 function statusChangeErrors(from: InvoiceRec, next: InvoiceRec, newStatus: string): string[] {
+	// Xero voids only an invoice with nothing allocated to it (a part-paid one as much as a paid one).
+	if (newStatus === 'VOIDED' && from.Status === 'AUTHORISED' && (from.AmountPaidCents > 0 || from.AmountCreditedCents > 0)) {
+		return ['Payments must be removed before the invoice can be voided.'];
+	}
 	if (!(STATUS_MOVES[from.Status] ?? []).includes(newStatus)) {
 		return [
 			newStatus === 'VOIDED' && from.Status === 'PAID'

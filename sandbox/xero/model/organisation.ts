@@ -6,6 +6,7 @@ import { DEFAULT_ACCOUNTS, DEFAULT_TAX_RATES, type AccountDef, type TaxRateDef }
 import type { ContactRec } from './contacts';
 import type { InvoiceRec } from './invoices';
 import type { PaymentRec } from './payments';
+import type { CreditNoteRec } from './creditNotes';
 
 export interface OrganisationConfig {
 	name?: string;
@@ -39,6 +40,10 @@ export class Organisation {
 	contacts = new Map<string, ContactRec>();
 	invoices = new Map<string, InvoiceRec>();
 	payments = new Map<string, PaymentRec>();
+	/** ACCRECCREDIT credit notes the bookkeeper allocated to invoices. */
+	creditNotes = new Map<string, CreditNoteRec>();
+	/** Last credit note number handed out. */
+	creditNoteSeq = 0;
 	/** Last automatic invoice number handed out. */
 	invoiceSeq = 0;
 	/** Creation counter: invoice lists come back in creation order unless ordered. */
@@ -62,6 +67,8 @@ export class Organisation {
 		this.contacts.clear();
 		this.invoices.clear();
 		this.payments.clear();
+		this.creditNotes.clear();
+		this.creditNoteSeq = 0;
 		this.invoiceSeq = 0;
 		this.createdOrder = 0;
 	}

@@ -39,6 +39,15 @@ export interface PaymentInput {
 	reference?: string;
 }
 
+/**
+ * Xero's validation messages for a payment an invoice cannot take, word for word (see docs/xero.md):
+ * the Xero OpenAPI example of PUT /Payments and integrators quoting Xero, e.g. "A validation
+ * exception occurred; Payments can only be made against Authorised documents; Payment amount
+ * exceeds the amount outstanding on this document" for a paid invoice.
+ */
+export const PAYMENT_NOT_AUTHORISED = 'Payments can only be made against Authorised documents';
+export const PAYMENT_EXCEEDS_OUTSTANDING = 'Payment amount exceeds the amount outstanding on this document';
+
 export const PAYMENT_WHERE_FIELDS = [
 	'PaymentID', 'Date', 'Amount', 'Reference', 'Status', 'PaymentType', 'CurrencyRate', 'IsReconciled', 'UpdatedDateUTC',
 	'Invoice', 'Invoice.InvoiceID', 'Invoice.InvoiceNumber', 'Invoice.Type', 'Account.Code', 'Account.AccountID',
@@ -86,7 +95,9 @@ function paymentInvoice(org: Organisation, input: PaymentInput, errors: string[]
 	} else if (!inv) {
 		errors.push(`Invoice could not be found.`);
 	} else if (inv.Status !== 'AUTHORISED') {
-		errors.push(inv.Status === 'PAID' ? 'Invoice is already fully paid.' : 'Payments can only be made against Authorised documents');
+		// Real Xero's texts: a PAID invoice is not Authorised any more, and nothing is outstanding on it.
+		errors.push(PAYMENT_NOT_AUTHORISED);
+		if (inv.Status === 'PAID') errors.push(PAYMENT_EXCEEDS_OUTSTANDING);
 	}
 	return inv;
 }
@@ -111,9 +122,7 @@ function paymentCents(input: PaymentInput, inv: InvoiceRec | undefined, errors: 
 		const cents = amountToCents(amountIn);
 		if (cents === null) errors.push('Payment amount must not have more than 2 decimal places.');
 		else if (inv && inv.Status === 'AUTHORISED' && cents > amountDueCents(inv)) {
-			errors.push(
-				`Payment amount of ${fromCents(cents).toFixed(2)} exceeds the amount outstanding on this document (${fromCents(amountDueCents(inv)).toFixed(2)}).`,
-			);
+			errors.push(PAYMENT_EXCEEDS_OUTSTANDING);
 		}
 		return cents;
 	}

@@ -12,6 +12,7 @@ import {
 import type { LineRec } from '../model/invoiceLines';
 import type { Organisation } from '../model/organisation';
 import type { PaymentRec } from '../model/payments';
+import type { CreditNoteRec } from '../model/creditNotes';
 import { dayInput } from './dayInput';
 import { fromCents } from '../model/values';
 import { dateString, msDate, parseXeroDate, prop, propNumber, propString } from './values';
@@ -25,6 +26,21 @@ function paymentSummaryJson(p: PaymentRec): Record<string, unknown> {
 		CurrencyRate: p.CurrencyRate,
 		HasAccount: false,
 		HasValidationErrors: false,
+	};
+}
+
+/** A credit note as an invoice lists it (what real Xero shows under Invoice.CreditNotes). */
+function creditNoteSummaryJson(c: CreditNoteRec): Record<string, unknown> {
+	return {
+		CreditNoteID: c.CreditNoteID,
+		CreditNoteNumber: c.CreditNoteNumber,
+		ID: c.CreditNoteID,
+		HasErrors: false,
+		AppliedAmount: fromCents(c.AppliedCents),
+		DateString: dateString(c.Date),
+		Date: msDate(c.Date),
+		LineItems: [],
+		Total: fromCents(c.TotalCents),
 	};
 }
 
@@ -67,12 +83,12 @@ export function invoiceJson(
 		InvoiceNumber: inv.InvoiceNumber,
 		Reference: inv.Reference,
 		Payments: payments.map(paymentSummaryJson),
-		CreditNotes: [],
+		CreditNotes: inv.CreditNoteIDs.map((id) => creditNoteSummaryJson(org.creditNotes.get(id)!)),
 		Prepayments: [],
 		Overpayments: [],
 		AmountDue: fromCents(amountDueCents(inv)),
 		AmountPaid: fromCents(inv.AmountPaidCents),
-		AmountCredited: 0,
+		AmountCredited: fromCents(inv.AmountCreditedCents),
 		SentToContact: inv.SentToContact,
 		CurrencyRate: inv.CurrencyRate,
 		IsDiscounted: false,

@@ -5,17 +5,22 @@
 // have go to the second output. With Only Invoices Dated From, the node instead lists the sales
 // invoices dated from that day, 1000 a call (summaries), and matches the keys against them: one
 // call for a billing run whose period has no invoices yet, however many keys.
+// By Invoice ID (the debit stage's read-back before charging), every invoice found comes with
+// `chargeable`, the verdict on what may be charged on it now (helpers/chargeable.ts), and an item
+// whose own currency is not the invoice's goes to output 2 as `currencyMismatch`, never charged.
 import type { INodeProperties } from 'n8n-workflow';
 import { validateBillingKey } from '../../../shared/billingKey';
 import { chunk } from '../../../shared/concurrency';
 import { choiceProperty, forOperation } from '../../../shared/descriptions';
 import { FieldError } from '../../../shared/errors';
 import { parseDay, readPath } from '../../../shared/itemFields';
+import { normaliseCurrency } from '../../../shared/currency';
 import { choiceParameter, textParameter } from '../../../shared/parameters';
 import { packList, packReferences, salesInvoicesDatedFrom, WHERE_MAX_SENT_CHARS, type XeroInvoice } from '../../transport';
 import { forEachBatch } from '../../../shared/operation';
 import type { XeroContext } from '../../helpers/client';
 import { refusal } from '../../helpers/errors';
+import { chargeableOf } from '../../helpers/chargeable';
 import { invoiceJson, preferLive } from '../../helpers/invoice';
 import { xeroIdField } from '../../helpers/xeroIds';
 import { callOptions, fieldProperty } from '../common.descriptions';
@@ -42,6 +47,14 @@ export const description: INodeProperties[] = forOperation('invoice', 'get', [
 		displayOptions: { show: { findBy: ['billingKey', 'billingKeyNumber'] } },
 	},
 	fieldProperty('invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID', true, { findBy: ['invoiceId'] }),
+	fieldProperty(
+		'currencyField',
+		'Currency Field',
+		'currency',
+		'Input field with the currency the item will be charged in; an invoice in another currency goes to output 2 (currencyMismatch). Empty, or the field missing from the item: not checked.',
+		false,
+		{ findBy: ['invoiceId'] },
+	),
 	callOptions(),
 ]);
 
@@ -124,9 +137,30 @@ export async function execute(ctx: XeroContext): Promise<void> {
 					continue;
 				}
 				const { invoice, extra } = preferLive(list);
-				results.success(i, { ...items[i].json, xeroInvoice: invoiceJson(invoice, extra) });
+				try {
+					const json = { ...items[i].json, xeroInvoice: invoiceJson(invoice, extra) };
+					if (findBy !== 'invoiceId') {
+						results.success(i, json);
+						continue;
+					}
+					const mismatch = currencyMismatch(i, invoice);
+					if (mismatch) results.failure(i, refusal('currencyMismatch', mismatch), json);
+					else results.success(i, { ...json, chargeable: chargeableOf(invoice) });
+				} catch (error) {
+					results.error(i, error);
+				}
 			}
 		}
+	}
+
+	/** Why the item may not be charged on this invoice for its currency, if so. */
+	function currencyMismatch(i: number, invoice: XeroInvoice): string | undefined {
+		const path = textParameter(fns, 'currencyField', i, 'currency');
+		const raw = path ? readPath(items[i].json, path) : undefined;
+		if (raw === undefined || raw === null || raw === '') return undefined;
+		const own = normaliseCurrency(raw, path);
+		if (own === invoice.currency) return undefined;
+		return `Invoice ${invoice.invoiceNumber || invoice.invoiceId} is in ${invoice.currency || 'no currency'} but the item's currency (field "${path}") is ${own}: nothing may be charged on it`;
 	}
 
 	async function listDatedFrom(day: string): Promise<void> {

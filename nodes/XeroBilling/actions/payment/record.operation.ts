@@ -7,7 +7,13 @@
 // paid invoice, none above the amount outstanding) guards against paying twice; only the invoices
 // Xero refuses that way are looked up, to report them as already paid. One call per batch
 // instead of two, for full-amount payments such as card debits.
+// A payment records exactly the amount the item carries (the amount charged). When the item says
+// its charge is fresh (Charge Is Fresh: the card was charged just now, not found from an earlier
+// run) and Xero says the invoice is paid already, has less due than the charge, or is voided or
+// not approved, that is never "already paid": the item goes to output 2 with error.code
+// paidElsewhereAfterCharge / invoiceClosedAfterCharge (retryable: false; a refund may be needed).
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import type { Failure } from '../../../shared/failure';
 import { formatMinorUnits, fromMinorUnits, normaliseCurrency, toMinorUnits } from '../../../shared/currency';
 import { dayField, readPath, textField, todayUtc } from '../../../shared/itemFields';
 import { chunk } from '../../../shared/concurrency';
@@ -16,6 +22,7 @@ import { forEachBatch } from '../../../shared/operation';
 import { booleanParameter, choiceParameter, requiredTextParameter, textParameter } from '../../../shared/parameters';
 import type { PaymentWrite, XeroInvoice } from '../../transport';
 import type { XeroContext } from '../../helpers/client';
+import { chargeableOf } from '../../helpers/chargeable';
 import { refusal } from '../../helpers/errors';
 import { batchKey } from '../../helpers/idempotency';
 import { invoiceJson } from '../../helpers/invoice';
@@ -39,6 +46,16 @@ export const description: INodeProperties[] = forOperation('payment', 'record', 
 	fieldProperty('referenceField', 'Transaction Reference Field', 'transactionreference', 'Input field with the payment gateway transaction reference, stored as the payment Reference'),
 	fieldProperty('paymentDateField', 'Payment Date Field', '', 'Input field with the payment date (YYYY-MM-DD); empty or missing means today (UTC)', false),
 	{
+		displayName: 'Charge Is Fresh',
+		name: 'chargeIsFresh',
+		type: 'boolean',
+		// An expression, so the debit stage's items decide without any setting; true when they say nothing.
+		// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-boolean
+		default: '={{ $json.payment?.reusedExisting !== true }}',
+		description:
+			"Whether the item's payment was taken just now (a new card charge) rather than found from an earlier run. Fresh: an invoice Xero says is already paid, or has less due than the amount, goes to output 2 as paidElsewhereAfterCharge (a refund may be needed) instead of being reported as already paid. The default reads Secure Trading's reusedExisting flag from the item's payment field.",
+	},
+	{
 		displayName: 'Look Up Invoices First',
 		name: 'lookupFirst',
 		type: 'boolean',
@@ -49,8 +66,10 @@ export const description: INodeProperties[] = forOperation('payment', 'record', 
 	callOptions(),
 ]);
 
-// Xero's refusals that mean "this invoice needs no (more) payment".
-const NOTHING_OUTSTANDING = /already fully paid|exceeds the amount outstanding/i;
+// Xero's refusals that mean "this invoice cannot take (this much) payment": paid already, less
+// outstanding than the payment, or not approved (voided, deleted, draft). Real Xero's texts, plus
+// the sandbox's old "already fully paid" (docs/xero.md). Only a read of the invoice tells why.
+const NOT_PAYABLE = /already fully paid|exceeds the amount outstanding|can only be made against authori[sz]ed/i;
 
 interface Wanted {
 	i: number;
@@ -59,6 +78,8 @@ interface Wanted {
 	currency: string;
 	reference: string;
 	date: string;
+	/** The payment was taken just now (see Charge Is Fresh): Xero saying "paid" is then an alert. */
+	fresh: boolean;
 }
 
 function paymentJson(w: Wanted, extra: IDataObject): IDataObject {
@@ -91,7 +112,8 @@ export async function execute(ctx: XeroContext): Promise<void> {
 			const refPath = textParameter(fns, 'referenceField', i, 'transactionreference');
 			const reference = textField(json, refPath, 'Transaction reference', { max: 255 });
 			const date = dayField(json, textParameter(fns, 'paymentDateField', i), 'Payment date') ?? todayUtc();
-			wanted.set(i, { i, invoiceId, amountMinor, currency, reference, date });
+			const fresh = booleanParameter(fns, 'chargeIsFresh', i, true);
+			wanted.set(i, { i, invoiceId, amountMinor, currency, reference, date, fresh });
 		} catch (error) {
 			results.error(i, error);
 		}
@@ -125,6 +147,11 @@ export async function execute(ctx: XeroContext): Promise<void> {
 					continue;
 				}
 				const skip = alreadySettled(w, inv);
+				const alert = skip?.skipped === 'alreadyRecorded' ? null : afterFreshCharge(w, inv);
+				if (alert) {
+					results.failure(w.i, alert, { ...json, xeroInvoice: invoiceJson(inv), chargeable: chargeableOf(inv) });
+					continue;
+				}
 				if (skip) {
 					results.success(w.i, { ...json, xeroPayment: paymentJson(w, skip), xeroInvoice: invoiceJson(inv) });
 					continue;
@@ -164,7 +191,7 @@ export async function execute(ctx: XeroContext): Promise<void> {
 		answers.forEach((r, k) => {
 			const w = toPay[k];
 			if (r.ok) results.success(w.i, { ...items[w.i].json, xeroPayment: paymentJson(w, { recorded: true, paymentId: r.value.paymentId }) });
-			else if (!lookupFirst && r.errors.some((e) => NOTHING_OUTSTANDING.test(e))) recheck.push({ w, errors: r.errors });
+			else if (!lookupFirst && r.errors.some((e) => NOT_PAYABLE.test(e))) recheck.push({ w, errors: r.errors });
 			else refused(w, r.errors);
 		});
 		// Paid already (a rerun or a redelivery), or paid by something else? Only a read can tell.
@@ -174,7 +201,9 @@ export async function execute(ctx: XeroContext): Promise<void> {
 			for (const { w, errors } of recheck) {
 				const inv = found.get(w.invoiceId);
 				const skip = inv ? alreadySettled(w, inv) : null;
-				if (inv && skip) results.success(w.i, { ...items[w.i].json, xeroPayment: paymentJson(w, skip), xeroInvoice: invoiceJson(inv) });
+				const alert = inv && skip?.skipped !== 'alreadyRecorded' ? afterFreshCharge(w, inv) : null;
+				if (inv && alert) results.failure(w.i, alert, { ...items[w.i].json, xeroErrors: errors, xeroInvoice: invoiceJson(inv), chargeable: chargeableOf(inv) });
+				else if (inv && skip) results.success(w.i, { ...items[w.i].json, xeroPayment: paymentJson(w, skip), xeroInvoice: invoiceJson(inv) });
 				else refused(w, errors);
 			}
 		}
@@ -187,4 +216,27 @@ function alreadySettled(w: Wanted, inv: XeroInvoice): IDataObject | null {
 	if (recorded) return { recorded: false, skipped: 'alreadyRecorded', paymentId: recorded.paymentId };
 	if (inv.status === 'PAID' || (inv.status === 'AUTHORISED' && inv.amountDue === 0)) return { recorded: false, skipped: 'alreadyPaid' };
 	return null;
+}
+
+/**
+ * A fresh charge that Xero will not (or should not) take: the invoice is paid already, has less
+ * due than the charge, or is closed. Never "already paid": the money was taken and is recorded
+ * nowhere, so someone must look (a refund may be needed). Null when the payment may go ahead.
+ */
+function afterFreshCharge(w: Wanted, inv: XeroInvoice): Failure | null {
+	// Amounts in two currencies do not compare; the currency rule (or Xero) speaks instead.
+	if (!w.fresh || (inv.currency && inv.currency !== w.currency)) return null;
+	const verdict = chargeableOf(inv);
+	const charged = `${formatMinorUnits(w.amountMinor, w.currency)} ${w.currency}`;
+	const charge = `The charge ${w.reference || '(no reference)'} of ${charged}`;
+	const description = `Xero: ${verdict.reason}. The charge was taken from the card but is not recorded in Xero.`;
+	if (verdict.state === 'voided' || verdict.state === 'notAuthorised') {
+		return refusal('invoiceClosedAfterCharge', `${charge} was taken just now, but invoice ${inv.invoiceNumber || w.invoiceId} is ${inv.status} in Xero: not recorded; a refund of ${charged} may be needed`, description);
+	}
+	// Nothing paid or credited on it: a charge above the invoice is Xero's plain refusal, as before.
+	if (verdict.amountDueMinor >= w.amountMinor || verdict.state === 'due') return null;
+	const due = `${formatMinorUnits(verdict.amountDueMinor, verdict.currency)} ${verdict.currency}`;
+	const state = verdict.amountDueMinor === 0 ? `is already ${verdict.state === 'credited' ? 'credited in full' : 'paid'}` : `has only ${due} due (${verdict.state === 'credited' ? 'credited' : 'paid'} in part elsewhere)`;
+	const refund = verdict.amountDueMinor === 0 ? charged : `${formatMinorUnits(w.amountMinor - verdict.amountDueMinor, w.currency)} ${w.currency} (or all ${charged})`;
+	return refusal('paidElsewhereAfterCharge', `${charge} was taken just now, but invoice ${inv.invoiceNumber || w.invoiceId} ${state} in Xero: not recorded; a refund of ${refund} may be needed`, description);
 }
