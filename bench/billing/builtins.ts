@@ -95,7 +95,7 @@ export function builtinWorkflow({ api, gateway, queue, pdf }: BuiltinTargets): W
 		auth: 'gateway',
 		body:
 			`={{ JSON.stringify({ alias: '${gateway.username}', version: '1.00', request: [{ requesttypedescriptions: ['AUTH'], sitereference: '${gateway.siteReference}', ` +
-			`accounttypedescription: 'RECUR', parenttransactionreference: ${trigger}.cardReference, credentialsonfile: '2', baseamount: String(${trigger}.totalMinor), ` +
+			`accounttypedescription: 'ECOM', initiationreason: 'C', parenttransactionreference: ${trigger}.cardReference, credentialsonfile: '2', baseamount: String(${trigger}.totalMinor), ` +
 			`currencyiso3a: ${trigger}.currency, orderreference: ${trigger}.billingKey }] }) }}`,
 	});
 	ifNode('Paid?', equals('={{ $json.response[0].errorcode }}', '0'));

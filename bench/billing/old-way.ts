@@ -107,7 +107,8 @@ async function main(): Promise<void> {
 						{
 							requesttypedescriptions: ['AUTH'],
 							sitereference: job.gateway.siteReference,
-							accounttypedescription: 'RECUR',
+							accounttypedescription: 'ECOM',
+							initiationreason: 'C',
 							parenttransactionreference: inv.cardReference,
 							credentialsonfile: '2',
 							baseamount: String(inv.totalMinor),

@@ -38,7 +38,9 @@ export type FaultKind =
 	| 'timeout'
 	| 'malformed'
 	| 'wrongRequestReference'
-	| 'notJson';
+	| 'notJson'
+	/** Process (charge) at once, answer the real response only after `delayMs` (a slow acquirer). */
+	| 'slowAnswer';
 
 export interface ForcedFault {
 	kind: FaultKind;
@@ -52,6 +54,8 @@ export interface ForcedFault {
 	status?: number;
 	/** Let this many matching requests through untouched first (default 0). */
 	skip?: number;
+	/** For slowAnswer: how long the answer takes after the charge is made (default 5000 ms). */
+	delayMs?: number;
 }
 
 /** The fault chosen for one request. */
@@ -61,6 +65,8 @@ export interface ChosenFault {
 	charged: boolean;
 	/** HTTP status for serverError. */
 	status: number;
+	/** For slowAnswer: ms between processing and answering. */
+	delayMs?: number;
 }
 
 type PendingFault = Required<Pick<ForcedFault, 'kind' | 'count' | 'requestTypes'>> & ForcedFault;
@@ -117,7 +123,12 @@ export class FaultInjector {
 			return undefined;
 		}
 		if (--fault.count <= 0) this.forced.splice(index, 1);
-		return { kind: fault.kind, charged: fault.charged ?? defaultCharged(fault.kind), status: fault.status ?? 503 };
+		return {
+			kind: fault.kind,
+			charged: fault.charged ?? defaultCharged(fault.kind),
+			status: fault.status ?? 503,
+			...(fault.kind === 'slowAnswer' ? { delayMs: fault.delayMs ?? 5000 } : {}),
+		};
 	}
 
 	/** The share of a rated fault that processed (charged) the request first. */
@@ -130,5 +141,5 @@ export class FaultInjector {
 }
 
 function defaultCharged(kind: FaultKind): boolean {
-	return kind === 'timeout' || kind === 'dropAfterCharge' || kind === 'malformed' || kind === 'notJson' || kind === 'wrongRequestReference';
+	return kind === 'timeout' || kind === 'slowAnswer' || kind === 'dropAfterCharge' || kind === 'malformed' || kind === 'notJson' || kind === 'wrongRequestReference';
 }

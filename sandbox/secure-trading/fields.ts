@@ -64,11 +64,35 @@ export function credentialsOnFile(fields: RequestFields): string | undefined {
 	return value;
 }
 
-export function subscriptionFields(fields: RequestFields): void {
+export function subscriptionFields(fields: RequestFields): { subscriptiontype?: string; subscriptionnumber?: string } {
 	const type = fields.subscriptiontype;
 	if (type !== undefined && type !== 'RECURRING' && type !== 'INSTALLMENT') throw new GatewayError('30000', ['subscriptiontype']);
 	const number = fields.subscriptionnumber;
-	if (number !== undefined && (typeof number !== 'string' || !/^\d{1,5}$/.test(number))) {
+	if (number !== undefined && (typeof number !== 'string' || !/^\d{1,5}$/.test(number) || Number(number) < 1)) {
 		throw new GatewayError('30000', ['subscriptionnumber']);
+	}
+	return { ...(type !== undefined ? { subscriptiontype: type } : {}), ...(number !== undefined ? { subscriptionnumber: String(Number(number)) } : {}) };
+}
+
+/**
+ * A charge on stored credentials (a parent, no card number) is merchant-initiated and must say
+ * so with all the fields of its kind (docs/secure-trading.md, "Merchant-initiated charges"):
+ * - always `credentialsonfile: "2"` (Credentials on File: flag every payment that uses stored credentials);
+ * - RECUR (a recurring series): `subscriptiontype` and `subscriptionnumber`;
+ * - ECOM/MOTO (unscheduled and other MIT reasons): `initiationreason`.
+ * A missing field is refused with 30000 naming it, as the gateway does for a missing required field.
+ */
+export function merchantInitiatedFields(
+	accountType: string,
+	cof: string | undefined,
+	initiationReason: string | undefined,
+	subscription: { subscriptiontype?: string; subscriptionnumber?: string },
+): void {
+	if (cof !== '2') throw new GatewayError('30000', ['credentialsonfile']);
+	if (accountType === 'RECUR') {
+		if (subscription.subscriptiontype === undefined) throw new GatewayError('30000', ['subscriptiontype']);
+		if (subscription.subscriptionnumber === undefined) throw new GatewayError('30000', ['subscriptionnumber']);
+	} else if (initiationReason === undefined) {
+		throw new GatewayError('30000', ['initiationreason']);
 	}
 }

@@ -11,4 +11,4 @@ export type {
 	SecureTradingSandboxOptions,
 } from './server';
 export type { CardBehaviour, GatewayResponse, SandboxTransaction, StoredCardInput } from './gateway';
-export { ERROR_MESSAGES, ACQUIRER_DECLINE_CODES } from './messages';
+export { ERROR_MESSAGES, ACQUIRER_DECLINE_CODES, NEVER_RETRY_DECLINE_CODES } from './messages';

@@ -48,3 +48,10 @@ export const ACQUIRER_DECLINE_CODES: Readonly<Record<string, string>> = {
 	'96': 'System malfunction',
 	R1: 'Revocation of authorisation order',
 };
+
+/**
+ * Acquirer codes after which card-scheme rules forbid another attempt on that card (pick up,
+ * fraud, invalid card or transaction, no such issuer, lost, stolen, closed account, not
+ * permitted, stop-payment and revocation orders). See the reference's "Card-scheme rules".
+ */
+export const NEVER_RETRY_DECLINE_CODES: ReadonlySet<string> = new Set(['04', '07', '12', '14', '15', '41', '43', '46', '57', 'R0', 'R1', 'R3']);

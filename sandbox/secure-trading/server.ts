@@ -8,6 +8,7 @@ import type { SandboxUser } from './auth';
 import { FaultInjector, type FaultRates, type ForcedFault } from './faults';
 import { Gateway, type CardBehaviour, type SandboxTransaction, type StoredCardInput } from './gateway';
 import { webservices } from './handlers/webservices';
+import { NEVER_RETRY_DECLINE_CODES } from './messages';
 import { copyCounts, freshCounts, logEntry, type CallCounts, type LoggedRequest } from './records';
 import { errorPage, HTML, respond } from './reply';
 import type { RequestContext, SandboxState } from './state';
@@ -30,7 +31,10 @@ export interface SecureTradingSandboxOptions {
 	faults?: FaultRates;
 	/** Request types the probabilistic faults apply to (default ['AUTH']). */
 	faultRequestTypes?: string[];
+	/** A new transaction shows in TRANSACTIONQUERY only this many ms after it was made (default 0). */
 	queryVisibilityDelayMs?: number;
+	/** Every AUTH is charged at once but answered only after this many ms (default 0); see also the slowAnswer fault. */
+	authAnswerDelayMs?: number;
 	settleImmediately?: boolean;
 	/** Clock (ms since epoch), for deterministic timestamps. */
 	now?: () => number;
@@ -56,6 +60,11 @@ export interface SecureTradingSandbox {
 	chargesFor(orderreference: string): SandboxTransaction[];
 	/** Number of successful AUTHs per order reference. */
 	chargeCounts(): Record<string, number>;
+	/**
+	 * AUTHs made for an order reference after one was declined with a never-retry acquirer code
+	 * (NEVER_RETRY_DECLINE_CODES); with no order reference, summed over all of them. Should be 0.
+	 */
+	reattemptsAfterHardDecline(orderreference?: string): number;
 	callCounts(): CallCounts;
 	/** Most requests being handled at one time since the start (or the last reset). */
 	peakInFlight(): number;
@@ -63,6 +72,8 @@ export interface SecureTradingSandbox {
 	injectFault(fault: ForcedFault): void;
 	setFaults(rates: FaultRates, requestTypes?: string[]): void;
 	setLatency(latency: Latency | undefined): void;
+	/** Answer every AUTH this many ms after charging (0: at once). */
+	setAuthAnswerDelay(ms: number): void;
 	/** Forget transactions, cards, counters and faults. */
 	reset(): void;
 	close(): Promise<void>;
@@ -110,6 +121,7 @@ function createState(options: SecureTradingSandboxOptions): SandboxState {
 		random,
 		now,
 		latency: options.latency,
+		authAnswerDelayMs: options.authAnswerDelayMs ?? 0,
 		gateway,
 		faults: new FaultInjector(random, { ...(options.faults ?? {}) }, options.faultRequestTypes ?? ['AUTH']),
 		counts: freshCounts(),
@@ -152,6 +164,7 @@ function sandboxHandle(state: SandboxState, running: RunningServer): SecureTradi
 		transactions,
 		chargesFor: (orderreference) => transactions().filter((tx) => tx.charged && tx.fields.orderreference === orderreference),
 		chargeCounts: () => chargeCounts(transactions()),
+		reattemptsAfterHardDecline: (orderreference) => reattemptsAfterHardDecline(transactions(), orderreference),
 		callCounts: () => copyCounts(state.counts),
 		peakInFlight: () => state.peak,
 		requests: () => state.log.slice(),
@@ -159,6 +172,9 @@ function sandboxHandle(state: SandboxState, running: RunningServer): SecureTradi
 		setFaults: (next, requestTypes) => state.faults.setRates(next, requestTypes),
 		setLatency: (next) => {
 			state.latency = next;
+		},
+		setAuthAnswerDelay: (ms) => {
+			state.authAnswerDelayMs = ms;
 		},
 		reset: () => {
 			state.peak = state.inFlight;
@@ -183,4 +199,17 @@ function chargeCounts(transactions: SandboxTransaction[]): Record<string, number
 		result[key] = (result[key] ?? 0) + 1;
 	}
 	return result;
+}
+
+function reattemptsAfterHardDecline(transactions: SandboxTransaction[], orderreference?: string): number {
+	const hardDeclined = new Set<string>();
+	let count = 0;
+	for (const tx of transactions) {
+		const key = tx.fields.orderreference;
+		if (tx.fields.requesttypedescription !== 'AUTH' || key === undefined) continue;
+		if (orderreference !== undefined && key !== orderreference) continue;
+		if (hardDeclined.has(key)) count++;
+		else if (tx.fields.errorcode === '70000' && NEVER_RETRY_DECLINE_CODES.has(tx.fields.acquirerresponsecode ?? '')) hardDeclined.add(key);
+	}
+	return count;
 }

@@ -12,6 +12,8 @@ export interface SandboxState {
 	readonly random: () => number;
 	readonly now: () => number;
 	latency: Latency | undefined;
+	/** Every AUTH is charged at once but answered only after this many ms (0: at once). */
+	authAnswerDelayMs: number;
 	readonly gateway: Gateway;
 	readonly faults: FaultInjector;
 	/** Replaced (not cleared) on reset. */

@@ -143,7 +143,7 @@ describe('Secure Trading node in a real n8n', () => {
 		});
 		const charges = sb.chargesFor(billingKey);
 		expect(charges).toHaveLength(1);
-		expect(charges[0].fields).toMatchObject({ baseamount: '1050', currencyiso3a: 'GBP', credentialsonfile: '2', accounttypedescription: 'RECUR' });
+		expect(charges[0].fields).toMatchObject({ baseamount: '1050', currencyiso3a: 'GBP', credentialsonfile: '2', accounttypedescription: 'ECOM', initiationreason: 'C' });
 		expect(reply.json.transactionreference).toBe(charges[0].fields.transactionreference);
 		expect(sb.callCounts().AUTH - authsBefore).toBe(1);
 

@@ -28,7 +28,7 @@ describe('billing sandbox scenario', () => {
 						version: '1.00',
 						request: [{
 							requesttypedescriptions: ['AUTH'], sitereference: sb.secureTrading.siteReference, accounttypedescription: 'RECUR',
-							parenttransactionreference: s.cardReference, credentialsonfile: '2', baseamount: '1050', currencyiso3a: 'GBP',
+							parenttransactionreference: s.cardReference, credentialsonfile: '2', subscriptiontype: 'RECURRING', subscriptionnumber: '2', baseamount: '1050', currencyiso3a: 'GBP',
 							orderreference: `T-${s.clientId}`, requestreference: `W-${s.clientId}`,
 						}],
 					}),

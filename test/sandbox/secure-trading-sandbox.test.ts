@@ -73,6 +73,9 @@ describe('Secure Trading sandbox (JSON webservices)', () => {
 		baseamount: '1050',
 		parenttransactionreference: parent,
 		credentialsonfile: '2',
+		// A recurring child AUTH carries its place in the series (issue 15: required by the sandbox).
+		subscriptiontype: 'RECURRING',
+		subscriptionnumber: '2',
 		...extra,
 	});
 	const expectAllStrings = (value: Record<string, unknown>) => {
@@ -215,6 +218,41 @@ describe('Secure Trading sandbox (JSON webservices)', () => {
 		}
 	});
 
+	// Issue 15: a merchant-initiated AUTH on a stored card must carry every field of its kind. Fails on
+	// the old sandbox, which checked these fields only when they were present.
+	it('refuses with 30000 a merchant-initiated AUTH that lacks a field its kind requires, charging nothing', async () => {
+		const parent = sb.addStoredCard();
+		const cases: Array<[Record<string, unknown>, string]> = [
+			[{ subscriptiontype: undefined }, 'subscriptiontype'],
+			[{ subscriptionnumber: undefined }, 'subscriptionnumber'],
+			[{ subscriptionnumber: '0' }, 'subscriptionnumber'],
+			[{ credentialsonfile: undefined }, 'credentialsonfile'],
+			[{ credentialsonfile: '1' }, 'credentialsonfile'],
+			[{ accounttypedescription: 'ECOM', subscriptiontype: undefined, subscriptionnumber: undefined }, 'initiationreason'],
+			[{ accounttypedescription: 'MOTO', credentialsonfile: undefined, subscriptiontype: undefined, subscriptionnumber: undefined }, 'credentialsonfile'],
+		];
+		for (const [index, [changes, field]] of cases.entries()) {
+			const request = auth1050(parent, { ...changes, orderreference: `BK-mit-${index}` });
+			for (const key of Object.keys(changes)) if (changes[key] === undefined) delete (request as Record<string, unknown>)[key];
+			const { responses } = await call([request]);
+			expect({ field, response: responses[0] }).toMatchObject({ field, response: { errorcode: '30000', errormessage: 'Invalid field', errordata: [field] } });
+			expect(sb.chargesFor(`BK-mit-${index}`)).toHaveLength(0);
+		}
+		// Complete sets of both kinds are accepted and recorded with their fields.
+		const recurring = await call([auth1050(parent, { orderreference: 'BK-mit-recur' })]);
+		expect(recurring.responses[0]).toMatchObject({ errorcode: '0', accounttypedescription: 'RECUR', subscriptiontype: 'RECURRING', subscriptionnumber: '2' });
+		const unscheduled = await call([
+			auth1050(parent, { accounttypedescription: 'ECOM', initiationreason: 'C', subscriptiontype: undefined, subscriptionnumber: undefined, orderreference: 'BK-mit-cof' }),
+		]);
+		expect(unscheduled.responses[0]).toMatchObject({ errorcode: '0', accounttypedescription: 'ECOM', initiationreason: 'C' });
+		expect(sb.chargesFor('BK-mit-cof')[0].fields).toMatchObject({ credentialsonfile: '2', initiationreason: 'C' });
+		// A card number in the request is not a stored-credential charge: none of these fields is required.
+		const withPan = await call([
+			{ requesttypedescriptions: ['AUTH'], sitereference: sb.siteReference, accounttypedescription: 'RECUR', currencyiso3a: 'GBP', baseamount: '1050', pan: '4111111111111111', expirydate: '12/2099' },
+		]);
+		expect(withPan.responses[0]).toMatchObject({ errorcode: '0' });
+	});
+
 	it('answers 20004 for an unknown parent and 30001/30006 for site problems', async () => {
 		const missing = await call([auth1050('99-9-1')]);
 		expect(missing.responses[0]).toMatchObject({ errorcode: '20004', errormessage: 'Missing parent' });
@@ -280,6 +318,28 @@ describe('Secure Trading sandbox (JSON webservices)', () => {
 		const declinedParent = await call([auth1050(sb.addStoredCard({ behaviour: 'doNotHonour' }))]);
 		const ofDecline = await call([{ requesttypedescriptions: ['REFUND'], sitereference: sb.siteReference, parenttransactionreference: declinedParent.responses[0].transactionreference }]);
 		expect(ofDecline.responses[0]).toMatchObject({ errorcode: '20011' });
+	});
+
+	// Issue 15: the node finds a payment's refunds with documented filters only (orderreference),
+	// matching parenttransactionreference itself; partial refunds add up to at most the settled amount.
+	it('lists refunds under the payment\'s order reference; partials add up to exactly the payment', async () => {
+		const parent = sb.addStoredCard();
+		const charge = await call([auth1050(parent, { orderreference: 'BK-refund-list' })]);
+		const paid = String(charge.responses[0].transactionreference);
+		sb.settle(paid);
+		const refund = (baseamount: string) =>
+			call([{ requesttypedescriptions: ['REFUND'], sitereference: sb.siteReference, parenttransactionreference: paid, baseamount, currencyiso3a: 'GBP', orderreference: 'BK-refund-list' }]);
+		expect((await refund('300')).responses[0]).toMatchObject({ errorcode: '0', baseamount: '300' });
+		expect((await refund('751')).responses[0]).toMatchObject({ errorcode: '20007' });
+		expect((await refund('750')).responses[0]).toMatchObject({ errorcode: '0', baseamount: '750' });
+		expect((await refund('1')).responses[0]).toMatchObject({ errorcode: '20007' });
+		const query = await call([{ requesttypedescriptions: ['TRANSACTIONQUERY'], filter: { sitereference: [{ value: sb.siteReference }], orderreference: [{ value: 'BK-refund-list' }] } }]);
+		const records = (query.responses[0].records ?? []) as Array<Record<string, string>>;
+		expect(records.map((r) => [r.requesttypedescription, r.baseamount, r.parenttransactionreference ?? ''])).toEqual([
+			['AUTH', '1050', parent],
+			['REFUND', '300', paid],
+			['REFUND', '750', paid],
+		]);
 	});
 
 	it('queries by transaction or order reference, and needs a searchable filter', async () => {
@@ -418,6 +478,73 @@ describe('Secure Trading sandbox (JSON webservices)', () => {
 			expect(await attempt).toBe('timed out');
 			expect(Date.now() - started).toBeGreaterThanOrEqual(280);
 			expect(sb.chargesFor('BK-timeout')).toHaveLength(1);
+		});
+	});
+
+	describe('slow acquirer and hard declines (issue 15)', () => {
+		// An unscheduled credential-on-file charge, valid whatever the RECUR rules are.
+		const ecom = (parent: string, orderreference: string) => auth1050(parent, { orderreference, accounttypedescription: 'ECOM', initiationreason: 'C' });
+		const query = (orderreference: string) => call([{ requesttypedescriptions: ['TRANSACTIONQUERY'], filter: { orderreference: [{ value: orderreference }] } }]);
+		// Forced faults left over by an earlier test would otherwise hit these AUTHs.
+		beforeEach(() => sb.reset());
+
+		it('a slowAnswer fault charges at once and answers only after its delay, with the real response', async () => {
+			const parent = sb.addStoredCard();
+			sb.injectFault({ kind: 'slowAnswer', delayMs: 400 });
+			const started = Date.now();
+			const pending = call([ecom(parent, 'BK-slow')]);
+			await new Promise((resolve) => setTimeout(resolve, 100));
+			// Charged (and queryable) while the answer is still on its way.
+			expect(sb.chargesFor('BK-slow')).toHaveLength(1);
+			expect((await query('BK-slow')).responses[0].found).toBe('1');
+			const { responses } = await pending;
+			expect(Date.now() - started).toBeGreaterThanOrEqual(380);
+			expect(responses[0]).toMatchObject({ errorcode: '0', orderreference: 'BK-slow', transactionreference: sb.chargesFor('BK-slow')[0].fields.transactionreference });
+			expect(sb.callCounts().faults.slowAnswer).toBe(1);
+		});
+
+		it('authAnswerDelayMs / setAuthAnswerDelay slow every AUTH, not queries; with queryVisibilityDelayMs the charge shows later still', async () => {
+			const box = await startSecureTradingSandbox({ seed: 3, authAnswerDelayMs: 250, queryVisibilityDelayMs: 600 });
+			try {
+				const basic = `Basic ${Buffer.from(`${box.username}:${box.password}`).toString('base64')}`;
+				const send = (request: Record<string, unknown>) =>
+					post(box.endpoint, JSON.stringify({ alias: box.username, version: '1.00', request: [{ requestreference: 'Aslow', ...request }] }), { Authorization: basic });
+				const parent = box.addStoredCard();
+				const q = { requesttypedescriptions: ['TRANSACTIONQUERY'], filter: { orderreference: [{ value: 'BK-box' }] } };
+				let started = Date.now();
+				const charged = await send({ ...ecom(parent, 'BK-box'), sitereference: box.siteReference });
+				expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+				expect((charged.json?.response as Record<string, unknown>[])[0].errorcode).toBe('0');
+				started = Date.now();
+				expect((((await send(q)).json?.response as Record<string, unknown>[])[0]).found).toBe('0');
+				expect(Date.now() - started).toBeLessThan(240);
+				await new Promise((resolve) => setTimeout(resolve, 400));
+				expect((((await send(q)).json?.response as Record<string, unknown>[])[0]).found).toBe('1');
+				box.setAuthAnswerDelay(0);
+				started = Date.now();
+				await send({ ...ecom(parent, 'BK-box-2'), sitereference: box.siteReference });
+				expect(Date.now() - started).toBeLessThan(240);
+			} finally {
+				await box.close();
+			}
+		});
+
+		it('counts AUTHs sent for an order reference after a never-retry decline', async () => {
+			const lost = sb.addStoredCard({ behaviour: 'lostCard' });
+			const soft = sb.addStoredCard({ behaviour: 'insufficientFunds' });
+			const revoked = sb.addStoredCard({ behaviour: { declineCode: 'R1' } });
+			expect((await call([ecom(soft, 'BK-soft')])).responses[0].acquirerresponsecode).toBe('51');
+			await call([ecom(soft, 'BK-soft')]);
+			expect(sb.reattemptsAfterHardDecline('BK-soft')).toBe(0);
+			expect((await call([ecom(lost, 'BK-lost')])).responses[0].acquirerresponsecode).toBe('41');
+			expect(sb.reattemptsAfterHardDecline('BK-lost')).toBe(0);
+			await call([ecom(lost, 'BK-lost')]);
+			await call([ecom(lost, 'BK-lost')]);
+			expect(sb.reattemptsAfterHardDecline('BK-lost')).toBe(2);
+			await call([ecom(revoked, 'BK-revoked')]);
+			await call([ecom(revoked, 'BK-revoked')]);
+			expect(sb.reattemptsAfterHardDecline('BK-revoked')).toBe(1);
+			expect(sb.reattemptsAfterHardDecline()).toBeGreaterThanOrEqual(3);
 		});
 	});
 });

@@ -5,7 +5,8 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { runNode } from '../helpers/run-node';
 import { SecureTrading } from '../../nodes/SecureTrading/SecureTrading.node';
-import { chargeLock, chargeLockKey } from '../../nodes/SecureTrading/actions/payment/debitStoredCard.operation';
+import { chargeLock, chargeLockKey, chargeMemo } from '../../nodes/SecureTrading/actions/payment/debitStoredCard.operation';
+import { ChargeMemo } from '../../nodes/SecureTrading/helpers/chargeMemo';
 import { LockWaitAborted } from '../../nodes/shared/concurrency';
 import { startSecureTradingSandbox, type SecureTradingSandbox } from '../../sandbox/secure-trading';
 
@@ -40,7 +41,6 @@ describe('Secure Trading node', () => {
 		amount: '10.50',
 		amountUnit: 'major',
 		currency: 'GBP',
-		accountType: 'RECUR',
 		...extra,
 		options: { verificationDelayMs: 0, timeoutMs: 2000, ...((extra.options as IDataObject) ?? {}) },
 	});
@@ -93,16 +93,23 @@ describe('Secure Trading node', () => {
 			expect(JSON.stringify(outputs)).not.toContain(sb.password);
 			expect(sb.chargesFor(billingKey)).toHaveLength(1);
 			const [tx] = sb.chargesFor(billingKey);
-			expect(tx.fields).toMatchObject({ credentialsonfile: '2', accounttypedescription: 'RECUR', parenttransactionreference: parent });
+			// The default Charge Type: an unscheduled credential-on-file charge.
+			expect(tx.fields).toMatchObject({ credentialsonfile: '2', accounttypedescription: 'ECOM', initiationreason: 'C', parenttransactionreference: parent });
 		});
 
-		it('re-running for the same billing key returns the existing charge (query first, always)', async () => {
+		it('re-running for the same billing key returns the existing charge (from memory in this process, else by a query first)', async () => {
 			const parent = sb.addStoredCard();
 			const billingKey = key('rerun');
 			const first = only(await run(debitParams(parent, billingKey)), 0);
 			const before = sb.callCounts();
 			const second = only(await run(debitParams(parent, billingKey)), 0);
 			expect(second).toMatchObject({ outcome: 'paid', reusedExisting: true, transactionreference: first.transactionreference });
+			expect(sb.callCounts().AUTH).toBe(before.AUTH);
+			expect(sb.callCounts().TRANSACTIONQUERY).toBe(before.TRANSACTIONQUERY);
+			// Another process (no memory of it): the pre-charge query finds the charge.
+			chargeMemo.clear();
+			const third = only(await run(debitParams(parent, billingKey)), 0);
+			expect(third).toMatchObject({ outcome: 'paid', reusedExisting: true, transactionreference: first.transactionreference });
 			expect(sb.callCounts().AUTH).toBe(before.AUTH);
 			expect(sb.callCounts().TRANSACTIONQUERY).toBe(before.TRANSACTIONQUERY + 1);
 			expect(sb.chargesFor(billingKey)).toHaveLength(1);
@@ -195,15 +202,6 @@ describe('Secure Trading node', () => {
 			}
 		});
 
-		it('sends ECOM/MOTO charges with an initiation reason', async () => {
-			const parent = sb.addStoredCard();
-			const billingKey = key('ecom');
-			only(await run(debitParams(parent, billingKey, { accountType: 'ECOM', initiationReason: 'C' })), 0);
-			expect(sb.chargesFor(billingKey)[0].fields).toMatchObject({ accounttypedescription: 'ECOM', initiationreason: 'C', credentialsonfile: '2' });
-			const moto = key('moto');
-			only(await run(debitParams(parent, moto, { accountType: 'MOTO', initiationReason: 'D', options: { subscriptionType: 'RECURRING', subscriptionNumber: 3 } })), 0);
-			expect(sb.chargesFor(moto)[0].fields).toMatchObject({ accounttypedescription: 'MOTO', initiationreason: 'D' });
-		});
 
 		it('gateway-side invalid fields and missing parents come out as invalid, naming the field', async () => {
 			const parent = sb.addStoredCard();
@@ -247,8 +245,15 @@ describe('Secure Trading node', () => {
 				expect(unknown).toMatchObject({ outcome: 'unknown', retryable: false, verifiedNoCharge: true });
 				expect(unknown.reason).toMatch(/Re-running later is safe/);
 				expect(sb.chargesFor(clean)).toHaveLength(0);
-				// The later re-run finds nothing and charges, once.
-				expect(only(await run(debitParams(parent, clean)), 0)).toMatchObject({ outcome: 'paid', reusedExisting: false });
+				// A re-run does not AUTH again while the result may still show up (issue 15)...
+				const auths = sb.callCounts().AUTH;
+				expect(only(await run(debitParams(parent, clean, { options: { settleQueryGapMs: 0 } })), 1)).toMatchObject({ outcome: 'unknown', retryable: false });
+				expect(sb.callCounts().AUTH).toBe(auths);
+				// ...only once the settle window has passed with two spaced empty checks; then it charges, once
+				// (here in another process, which knows only the settle record).
+				chargeMemo.clear();
+				const settle = { ...(unknown.settle as IDataObject), uncertainSince: new Date(Date.now() - 16 * 60_000).toISOString(), lastCheckedAt: new Date(Date.now() - 61_000).toISOString() };
+				expect(only(await run(debitParams(parent, clean, { settleRecord: settle })), 0)).toMatchObject({ outcome: 'paid', reusedExisting: false });
 				expect(sb.chargesFor(clean)).toHaveLength(1);
 			});
 
@@ -330,7 +335,8 @@ describe('Secure Trading node', () => {
 				// Not "retryable": the gateway simply has not shown the charge yet.
 				expect(first).toMatchObject({ outcome: 'unknown', retryable: false, verifiedNoCharge: true });
 				await new Promise((resolve) => setTimeout(resolve, 350));
-				expect(only(await run(debitParams(parent, 'BK-lag'), { credentials: creds }), 0)).toMatchObject({ outcome: 'paid', reusedExisting: true });
+				// The re-run only checks (its last check is older than the query gap) and finds the charge.
+				expect(only(await run(debitParams(parent, 'BK-lag', { options: { settleQueryGapMs: 100 } }), { credentials: creds }), 0)).toMatchObject({ outcome: 'paid', reusedExisting: true });
 				expect(lagging.chargesFor('BK-lag')).toHaveLength(1);
 
 				lagging.injectFault({ kind: 'dropAfterCharge' });
@@ -450,6 +456,133 @@ describe('Secure Trading node', () => {
 		});
 	});
 
+	// Issue 15: the documented merchant-initiated field sets, and one amount unit (minor by default).
+	describe('merchant-initiated field sets and amount unit', () => {
+		const fieldsOf = (billingKey: string) => sb.chargesFor(billingKey)[0].fields;
+		const subscriptionAndReason = (fields: Record<string, string>) => ({
+			initiationreason: fields.initiationreason,
+			subscriptiontype: fields.subscriptiontype,
+			subscriptionnumber: fields.subscriptionnumber,
+		});
+
+		// Fails on the old code: it sent RECUR without initiationreason by default.
+		it('an unscheduled charge (the default) sends ECOM or MOTO, credentialsonfile 2 and initiationreason C, nothing else', async () => {
+			const parent = sb.addStoredCard();
+			const ecom = key('unsched');
+			only(await run(debitParams(parent, ecom)), 0);
+			expect(fieldsOf(ecom)).toMatchObject({ accounttypedescription: 'ECOM', credentialsonfile: '2', initiationreason: 'C', parenttransactionreference: parent });
+			expect(subscriptionAndReason(fieldsOf(ecom))).toEqual({ initiationreason: 'C', subscriptiontype: undefined, subscriptionnumber: undefined });
+			const moto = key('unschedmoto');
+			only(await run(debitParams(parent, moto, { chargeType: 'unscheduled', accountType: 'MOTO' })), 0);
+			expect(fieldsOf(moto)).toMatchObject({ accounttypedescription: 'MOTO', credentialsonfile: '2', initiationreason: 'C' });
+		});
+
+		// Fails on the old code: chargeType and the top-level subscription parameters did not exist.
+		it('a recurring charge sends RECUR, credentialsonfile 2, subscriptiontype and subscriptionnumber, without initiationreason', async () => {
+			const parent = sb.addStoredCard();
+			const billingKey = key('recur');
+			only(await run(debitParams(parent, billingKey, { chargeType: 'recurring', subscriptionType: 'INSTALLMENT', subscriptionNumber: 3 })), 0);
+			expect(fieldsOf(billingKey)).toMatchObject({ accounttypedescription: 'RECUR', credentialsonfile: '2', parenttransactionreference: parent });
+			expect(subscriptionAndReason(fieldsOf(billingKey))).toEqual({ initiationreason: undefined, subscriptiontype: 'INSTALLMENT', subscriptionnumber: '3' });
+			const monthly = key('recurm');
+			only(await run(debitParams(parent, monthly, { chargeType: 'recurring', subscriptionNumber: 2 })), 0);
+			expect(subscriptionAndReason(fieldsOf(monthly))).toEqual({ initiationreason: undefined, subscriptiontype: 'RECURRING', subscriptionnumber: '2' });
+		});
+
+		it('a recurring charge without a subscription number, or the old RECUR account type alone, is refused before any request', async () => {
+			const parent = sb.addStoredCard();
+			const before = sb.callCounts();
+			const missing = await thrown(run(debitParams(parent, key('nosubno'), { chargeType: 'recurring' })));
+			expect(missing).toBeInstanceOf(NodeOperationError);
+			expect(missing.message).toBe('"Subscription Number" must be a whole number from 1 to 99999, got 0 [item 0]');
+			const outputs = await run(debitParams(parent, key('nosubno2'), { chargeType: 'recurring', subscriptionNumber: 1.5 }), { continueOnFail: true });
+			expect(only(outputs, 1)).toMatchObject({ outcome: 'invalid', error: { field: 'subscriptionNumber', retryable: false } });
+			const recur = await thrown(run(debitParams(parent, key('oldrecur'), { accountType: 'RECUR' })));
+			expect(recur.message).toMatch(/^Account Type \(accountType\) RECUR is only for a recurring series: set Charge Type to Recurring Series/);
+			expect(sb.callCounts().AUTH).toBe(before.AUTH);
+			expect(sb.callCounts().TRANSACTIONQUERY).toBe(before.TRANSACTIONQUERY);
+		});
+
+		// Fails on the old code: the default was major units, so "1050" was charged as 1050.00 (105000).
+		it('reads the amount in minor units unless told otherwise', async () => {
+			const parent = sb.addStoredCard();
+			const billingKey = key('minor');
+			const { amountUnit: _unit, ...params } = debitParams(parent, billingKey, { amount: '1050' });
+			const json = only(await run(params), 0);
+			expect(json).toMatchObject({ amountMinor: 1050, amount: '10.50', baseamount: '1050' });
+			const major = key('major');
+			expect(only(await run(debitParams(parent, major, { amount: '10.50', amountUnit: 'major' })), 0)).toMatchObject({ amountMinor: 1050, baseamount: '1050' });
+		});
+	});
+
+	// Issue 15: refunds find earlier refunds with documented filters and refund exactly the remainder.
+	describe('refund remainder', () => {
+		const refundParams = (transactionReference: string, extra: INodeParameters = {}): INodeParameters => ({
+			resource: 'payment',
+			operation: 'refund',
+			transactionReference,
+			refundType: 'full',
+			...extra,
+			options: { verificationDelayMs: 0, ...((extra.options as IDataObject) ?? {}) },
+		});
+		const refundsOf = (reference: string) =>
+			sb.transactions().filter((t) => t.fields.requesttypedescription === 'REFUND' && t.fields.parenttransactionreference === reference);
+		const settledPayment = async (label: string) => {
+			const paid = only(await run(debitParams(sb.addStoredCard(), key(label))), 0);
+			const reference = String(paid.transactionreference);
+			sb.settle(reference);
+			return reference;
+		};
+
+		// Fails on the old code: the full refund returned the earlier partial one and refunded nothing.
+		it('a full refund after a partial one refunds exactly the rest, then nothing', async () => {
+			const reference = await settledPayment('rest');
+			only(await run(refundParams(reference, { refundType: 'partial', amount: '300', amountUnit: 'minor', currency: 'GBP' })), 0);
+			const rest = only(await run(refundParams(reference)), 0);
+			expect(rest).toMatchObject({
+				outcome: 'refunded',
+				reusedExisting: false,
+				baseamount: '750',
+				amountMinor: 750,
+				amount: '7.50',
+				currency: 'GBP',
+				paymentMinor: 1050,
+				refundedBeforeMinor: 300,
+				remainingBeforeMinor: 750,
+			});
+			const again = only(await run(refundParams(reference)), 0);
+			expect(again).toMatchObject({ outcome: 'alreadyRefunded', amountMinor: 0, refundedBeforeMinor: 1050, remainingBeforeMinor: 0 });
+			expect(String(again.reason)).toMatch(/^nothing left to refund: 10.50 GBP paid, 10.50 GBP refunded in 2 earlier refunds/);
+			expect(refundsOf(reference).map((t) => t.fields.baseamount)).toEqual(['300', '750']);
+			// Every refund carries the payment's order reference, so later runs can find it.
+			expect(refundsOf(reference).every((t) => t.fields.orderreference === rest.orderreference)).toBe(true);
+		});
+
+		// Fails on the old code: it sent a parenttransactionreference filter the documentation does not list.
+		it('queries only with documented filters (transactionreference, orderreference, sitereference)', async () => {
+			const reference = await settledPayment('filters');
+			const from = sb.requests().length;
+			only(await run(refundParams(reference, { refundType: 'partial', amount: '100', amountUnit: 'minor', currency: 'GBP' })), 0);
+			only(await run(refundParams(reference)), 0);
+			const filterKeys = sb
+				.requests()
+				.slice(from)
+				.flatMap((r) => ((r.body as { request?: Array<Record<string, unknown>> }).request ?? []))
+				.filter((r) => (r.requesttypedescriptions as string[])[0] === 'TRANSACTIONQUERY')
+				.flatMap((r) => Object.keys(r.filter as Record<string, unknown>));
+			expect(filterKeys.length).toBeGreaterThan(0);
+			expect([...new Set(filterKeys)].sort()).toEqual(['orderreference', 'sitereference', 'transactionreference']);
+		});
+
+		it('refuses a partial refund in another currency than the payment, sending nothing', async () => {
+			const reference = await settledPayment('ccy');
+			const before = sb.callCounts().REFUND;
+			const json = only(await run(refundParams(reference, { refundType: 'partial', amount: '100', amountUnit: 'minor', currency: 'EUR' })), 1);
+			expect(json).toMatchObject({ outcome: 'invalid', field: 'currency', error: { field: 'currency' } });
+			expect(sb.callCounts().REFUND).toBe(before);
+		});
+	});
+
 	describe('refund', () => {
 		const refundParams = (transactionReference: string, extra: INodeParameters = {}): INodeParameters => ({
 			resource: 'payment',
@@ -475,8 +608,13 @@ describe('Secure Trading node', () => {
 			const repeat = only(await run(refundParams(reference, { refundType: 'partial', amount: '3.00', amountUnit: 'major', currency: 'GBP' })), 0);
 			expect(repeat).toMatchObject({ outcome: 'refunded', reusedExisting: true, transactionreference: partial.transactionreference });
 
+			// More than what is left (10.50 - 3.00): refused by the node before any REFUND is sent.
+			const refundsBefore = sb.callCounts().REFUND;
 			const tooMuch = only(await run(refundParams(reference, { refundType: 'partial', amount: '9.00', amountUnit: 'major', currency: 'GBP' })), 1);
-			expect(tooMuch).toMatchObject({ outcome: 'invalid', field: 'baseamount', errorcode: '20007' });
+			expect(tooMuch).toMatchObject({ outcome: 'invalid', retryable: false, field: 'amount', remainingBeforeMinor: 750 });
+			expect(tooMuch.error).toMatchObject({ field: 'amount', retryable: false });
+			expect(String(tooMuch.reason)).toContain('more than the 7.50 GBP left to refund');
+			expect(sb.callCounts().REFUND).toBe(refundsBefore);
 
 			const second = only(
 				await run(refundParams(reference, { refundType: 'partial', amount: '3.00', amountUnit: 'major', currency: 'GBP', options: { reuseEarlierRefund: false } })),
@@ -495,7 +633,8 @@ describe('Secure Trading node', () => {
 			sb.injectFault({ kind: 'dropAfterCharge', requestTypes: ['REFUND'] });
 			const full = only(await run(refundParams(reference)), 0);
 			expect(full).toMatchObject({ outcome: 'refunded', reusedExisting: true, baseamount: '1050' });
-			expect(only(await run(refundParams(reference)), 0)).toMatchObject({ outcome: 'refunded', reusedExisting: true });
+			// Nothing is left: a second full refund sends nothing and says so.
+			expect(only(await run(refundParams(reference)), 0)).toMatchObject({ outcome: 'alreadyRefunded', retryable: false, amountMinor: 0, remainingBeforeMinor: 0, earlierRefunds: [full.transactionreference] });
 			expect(sb.transactions().filter((t) => t.fields.requesttypedescription === 'REFUND' && t.fields.parenttransactionreference === reference)).toHaveLength(1);
 		});
 
@@ -580,8 +719,8 @@ describe('Secure Trading node', () => {
 			expect([a[0][0].pairedItem, b[0][0].pairedItem]).toEqual([{ item: 0 }, { item: 0 }]);
 			expect(sb.chargesFor(billingKey)).toHaveLength(1);
 			expect(sb.callCounts().AUTH - authsBefore).toBe(1);
-			// The second run queried only after the first one's AUTH.
-			expect(arrivals(billingKey, from)).toEqual(['TRANSACTIONQUERY', 'AUTH', 'TRANSACTIONQUERY']);
+			// The second run waited for the first one's AUTH, then knew the charge without asking the gateway.
+			expect(arrivals(billingKey, from)).toEqual(['TRANSACTIONQUERY', 'AUTH']);
 			expect(chargeLock.size).toBe(0);
 		});
 
@@ -640,6 +779,237 @@ describe('Secure Trading node', () => {
 			await expect(third).resolves.toBe(3);
 			expect(order).toEqual(['first:start', 'first:end', 'third']);
 			expect(chargeLock.size).toBe(0);
+		});
+	});
+
+	// Issue 15 (part A): the debit never charges twice, whatever the gateway's timing, and a
+	// never-retry decline is final. `chargeMemo.clear()` stands for another n8n process (a
+	// queue-mode worker, a restart): only what the gateway and the item carry is left.
+	describe('no double charge, whatever the gateway timing', () => {
+		let lag: SecureTradingSandbox;
+		beforeAll(async () => {
+			lag = await startSecureTradingSandbox({ seed: 15, queryVisibilityDelayMs: 1500 });
+		});
+		afterAll(async () => {
+			await lag.close();
+		});
+		const lagCredentials = () => ({
+			secureTradingApi: { username: lag.username, password: lag.password, siteReference: lag.siteReference, gateway: 'custom', customUrl: lag.url },
+		});
+		const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+		const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+		/** An unscheduled charge (valid on any version of the request fields). */
+		const guardParams = (parent: string, billingKey: string, options: IDataObject = {}, extra: INodeParameters = {}): INodeParameters => ({
+			resource: 'payment',
+			operation: 'debitStoredCard',
+			storedCardReference: parent,
+			billingKey,
+			amount: '10.50',
+			amountUnit: 'major',
+			currency: 'GBP',
+			accountType: 'ECOM',
+			initiationReason: 'C',
+			...extra,
+			options: { verificationDelayMs: 0, timeoutMs: 2000, ...options },
+		});
+		const authsFor = (box: SecureTradingSandbox, billingKey: string) =>
+			box.transactions().filter((t) => t.fields.requesttypedescription === 'AUTH' && t.fields.orderreference === billingKey);
+
+		// Seen: the retry of an "unknown" AUTH queried, saw nothing yet, and charged again.
+		it('an AUTH the gateway answers after our timeout is never sent again; the handed-back settle record finds the charge later', async () => {
+			const parent = lag.addStoredCard();
+			const billingKey = key('slow');
+			lag.injectFault({ kind: 'slowAnswer', delayMs: 800 });
+			const first = only(await run(guardParams(parent, billingKey, { timeoutMs: 300 }), { credentials: lagCredentials() }), 1);
+			expect(first).toMatchObject({ outcome: 'unknown', retryable: false, verifiedNoCharge: true, error: { code: 'unknown', retryable: false } });
+			// The gateway did charge; it just answered too late and does not show it yet.
+			expect(lag.chargesFor(billingKey)).toHaveLength(1);
+			const auths = lag.callCounts().AUTH;
+			const queries = lag.callCounts().TRANSACTIONQUERY;
+
+			// The workflow retries at once in the same process: the memo answers, nothing is sent.
+			const retried = await run(guardParams(parent, billingKey, { timeoutMs: 300 }), { credentials: lagCredentials() });
+			expect(lag.callCounts().AUTH).toBe(auths);
+			expect(lag.chargesFor(billingKey)).toHaveLength(1);
+			const settle = first.settle as IDataObject;
+			expect(settle).toMatchObject({ checks: 1, spacedChecks: 1, requestreference: first.requestreference, uncertainResult: expect.stringMatching(/No answer/) });
+			expect(Date.now() - Date.parse(String(settle.uncertainSince))).toBeLessThan(5000);
+			expect(Date.parse(String(settle.lastCheckedAt))).toBeGreaterThanOrEqual(Date.parse(String(settle.uncertainSince)));
+			expect(only(retried, 1)).toMatchObject({ outcome: 'unknown', retryable: false, settle: { uncertainSince: settle.uncertainSince } });
+			expect(lag.callCounts().TRANSACTIONQUERY).toBe(queries);
+
+			// Another process, the settle record back on the item (the parameter's default reads it): it only checks.
+			chargeMemo.clear();
+			const elsewhere = only(await run(guardParams(parent, billingKey), { credentials: lagCredentials(), items: [{ json: { settle } }] }), 1);
+			expect(elsewhere).toMatchObject({ outcome: 'unknown', retryable: false, settle: { checks: 2, uncertainSince: settle.uncertainSince } });
+			expect(elsewhere.reason).toMatch(/earlier AUTH for this billing key is unknown/);
+			expect(lag.callCounts().TRANSACTIONQUERY).toBe(queries + 1);
+
+			// Once the gateway shows the charge, the retry reports it as paid.
+			await wait(1600);
+			chargeMemo.clear();
+			const found = only(await run(guardParams(parent, billingKey), { credentials: lagCredentials(), items: [{ json: { payment: { settle: elsewhere.settle } } }] }), 0);
+			expect(found).toMatchObject({ outcome: 'paid', reusedExisting: true, transactionreference: lag.chargesFor(billingKey)[0].fields.transactionreference });
+			expect(lag.callCounts().AUTH).toBe(auths);
+			expect(lag.chargesFor(billingKey)).toHaveLength(1);
+		});
+
+		// Seen: with a lagging query the second item of a batch did not see the first one's charge.
+		it('two items with the same billing key in one batch are charged once even when the query lags', async () => {
+			const parent = lag.addStoredCard();
+			const billingKey = key('lagbatch');
+			const items = [{ json: { n: 1 } }, { json: { n: 2 } }];
+			const before = lag.callCounts();
+			const outputs = await run(guardParams(parent, billingKey), { credentials: lagCredentials(), items });
+			expect(outputs[1]).toEqual([]);
+			expect(outputs[0].map((i) => [i.json.outcome, i.json.reusedExisting])).toEqual([
+				['paid', false],
+				['paid', true],
+			]);
+			expect(outputs[0][1].json.transactionreference).toBe(outputs[0][0].json.transactionreference);
+			expect(lag.chargesFor(billingKey)).toHaveLength(1);
+			// The second item was answered from memory: one query and one AUTH in all.
+			expect(lag.callCounts().AUTH - before.AUTH).toBe(1);
+			expect(lag.callCounts().TRANSACTIONQUERY - before.TRANSACTIONQUERY).toBe(1);
+
+			// The first AUTH's answer comes too late: the second item gets the same unknown, nothing sent.
+			const slow = key('lagbatch-slow');
+			lag.injectFault({ kind: 'slowAnswer', delayMs: 800 });
+			const mid = lag.callCounts();
+			const unsure = await run(guardParams(parent, slow, { timeoutMs: 300 }), { credentials: lagCredentials(), items });
+			expect(unsure[0]).toEqual([]);
+			expect(unsure[1].map((i) => [i.json.outcome, i.json.retryable])).toEqual([
+				['unknown', false],
+				['unknown', false],
+			]);
+			expect(unsure[1][1].json.settle).toEqual(unsure[1][0].json.settle);
+			expect(unsure[1].map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+			expect(lag.callCounts().AUTH - mid.AUTH).toBe(1);
+			// The pre-charge query and the verifying one, both for the first item.
+			expect(lag.callCounts().TRANSACTIONQUERY - mid.TRANSACTIONQUERY).toBe(2);
+			expect(lag.chargesFor(slow)).toHaveLength(1);
+		});
+
+		// Seen: a lost/stolen/closed-account decline was AUTHed again on redelivery or replay.
+		it.each(['04', '07', '12', '14', '15', '41', '43', '46', '57', 'R0', 'R1', 'R3'])(
+			'a never-retry decline (%s) is final for the billing key: redelivery and replay send no AUTH',
+			async (code) => {
+				const parent = sb.addStoredCard({ behaviour: { declineCode: code } });
+				const billingKey = key(`hard${code}`);
+				const first = only(await run(guardParams(parent, billingKey)), 1);
+				expect(first).toMatchObject({ outcome: 'declined', retryable: false, reusedExisting: false, acquirerresponsecode: code });
+				const auths = sb.callCounts().AUTH;
+				const redelivered = only(await run(guardParams(parent, billingKey)), 1);
+				chargeMemo.clear();
+				const replayed = only(await run(guardParams(parent, billingKey)), 1);
+				for (const json of [redelivered, replayed]) {
+					expect(json).toMatchObject({
+						outcome: 'declined',
+						retryable: false,
+						reusedExisting: true,
+						previouslyDeclined: true,
+						errorcode: '70000',
+						acquirerresponsecode: code,
+						transactionreference: first.transactionreference,
+					});
+					expect(json.reason).toMatch(/declined before \(transaction \d+-\d+-\d+\) for a reason that must not be retried, so it is not attempted again/);
+					expect(json.error).toMatchObject({ code, retryable: false });
+				}
+				expect(sb.callCounts().AUTH).toBe(auths);
+				expect(sb.reattemptsAfterHardDecline(billingKey)).toBe(0);
+			},
+		);
+
+		it('soft declines stop at Max Charge Attempts (default 3), counted from the gateway', async () => {
+			const parent = sb.addStoredCard({ behaviour: 'insufficientFunds' });
+			const billingKey = key('softcap');
+			for (let n = 0; n < 3; n++) {
+				expect(only(await run(guardParams(parent, billingKey)), 1)).toMatchObject({ outcome: 'declined', retryable: true, acquirerresponsecode: '51' });
+			}
+			const auths = sb.callCounts().AUTH;
+			chargeMemo.clear();
+			const capped = only(await run(guardParams(parent, billingKey)), 1);
+			expect(capped).toMatchObject({ outcome: 'declined', retryable: false, reusedExisting: true, previouslyDeclined: true, chargeAttempts: 3, acquirerresponsecode: '51' });
+			expect(capped.reason).toMatch(/^insufficient funds; the gateway already shows 3 declined AUTHs for this billing key \(Max Charge Attempts 3\), so it is not attempted again$/);
+			expect(capped.error).toEqual({ message: capped.reason, code: '51', retryable: false });
+			expect(sb.callCounts().AUTH).toBe(auths);
+			// A higher cap lets the next dunning attempt through; the card pays now.
+			sb.setCardBehaviour(parent, 'approve');
+			expect(only(await run(guardParams(parent, billingKey, { maxChargeAttempts: 4 })), 0)).toMatchObject({ outcome: 'paid', reusedExisting: false });
+			expect(sb.chargesFor(billingKey)).toHaveLength(1);
+
+			const once = key('cap1');
+			const other = sb.addStoredCard({ behaviour: 'insufficientFunds' });
+			only(await run(guardParams(other, once, { maxChargeAttempts: 1 })), 1);
+			expect(only(await run(guardParams(other, once, { maxChargeAttempts: 1 })), 1)).toMatchObject({ retryable: false, chargeAttempts: 1 });
+			expect(authsFor(sb, once)).toHaveLength(1);
+		});
+
+		it('with a settle record, a new AUTH only after the settle window AND two spaced queries that showed no charge', async () => {
+			const parent = sb.addStoredCard();
+			const tenSecondsAgo = new Date(Date.now() - 10_000).toISOString();
+			const cases: Array<[string, IDataObject | string, IDataObject, 'unknown' | 'paid', IDataObject]> = [
+				// Within the window, however many checks.
+				['young', { uncertainSince: minutesAgo(5), checks: 3, spacedChecks: 3, lastCheckedAt: minutesAgo(2) }, {}, 'unknown', { checks: 4, spacedChecks: 4 }],
+				// Past the window, but the last check was 10 s ago: this one does not count as spaced.
+				['close', { uncertainSince: minutesAgo(20), checks: 1, spacedChecks: 1, lastCheckedAt: tenSecondsAgo }, {}, 'unknown', { checks: 2, spacedChecks: 1, lastCheckedAt: tenSecondsAgo }],
+				// A longer window, as an option.
+				['window', JSON.stringify({ uncertainSince: minutesAgo(20), checks: 1, spacedChecks: 1, lastCheckedAt: minutesAgo(2) }), { settleWindowMinutes: 30 }, 'unknown', { checks: 2, spacedChecks: 2 }],
+				// Past the window, second spaced check shows nothing: charged, once.
+				['settled', JSON.stringify({ uncertainSince: minutesAgo(20), checks: 1, spacedChecks: 1, lastCheckedAt: minutesAgo(2) }), {}, 'paid', { checks: 2, spacedChecks: 2 }],
+			];
+			for (const [label, settleRecord, options, outcome, expected] of cases) {
+				const billingKey = key(`settle-${label}`);
+				const auths = sb.callCounts().AUTH;
+				const json = only(await run(guardParams(parent, billingKey, options, { settleRecord } as INodeParameters)), outcome === 'paid' ? 0 : 1);
+				expect({ label, outcome: json.outcome, retryable: json.retryable }).toEqual({ label, outcome, retryable: false });
+				if (outcome === 'paid') {
+					expect(json).toMatchObject({ reusedExisting: false, previousSettle: expected });
+					expect(sb.callCounts().AUTH).toBe(auths + 1);
+					expect(sb.chargesFor(billingKey)).toHaveLength(1);
+				} else {
+					expect(json.settle).toMatchObject(expected);
+					expect(sb.callCounts().AUTH).toBe(auths);
+				}
+			}
+		});
+
+		it('refuses a settle record it cannot read, and guard options out of range, before any request', async () => {
+			const parent = sb.addStoredCard();
+			const before = sb.callCounts();
+			const cases: Array<[INodeParameters, IDataObject, RegExp]> = [
+				[{ settleRecord: '{not json' }, {}, /^Settle Record is not JSON \(parameter "settleRecord"\) \[item 0\]$/],
+				[{ settleRecord: { checks: 1 } }, {}, /^Settle Record: "uncertainSince" must be an ISO date and time/],
+				[{ settleRecord: { uncertainSince: minutesAgo(1), checks: -1 } }, {}, /^Settle Record: "checks" must be a whole number/],
+				[{ settleRecord: '[]' }, {}, /^Settle Record must be an object/],
+				[{}, { settleWindowMinutes: 0 }, /Settle Window \(Minutes\)/],
+				[{}, { maxChargeAttempts: 11 }, /Max Charge Attempts/],
+			];
+			for (const [extra, options, message] of cases) {
+				const error = await thrown(run(guardParams(parent, key('badsettle'), options, extra)));
+				expect(error).toBeInstanceOf(NodeOperationError);
+				expect(error.message).toMatch(message);
+			}
+			expect(sb.callCounts().AUTH).toBe(before.AUTH);
+			expect(sb.callCounts().TRANSACTIONQUERY).toBe(before.TRANSACTIONQUERY);
+		});
+
+		it('the memo is bounded (the oldest entry goes first) and forgets after its time to live', () => {
+			let now = 0;
+			const memo = new ChargeMemo(2, 1000, () => now);
+			const charged = (n: number) => ({ kind: 'charged' as const, record: { errorcode: '0', transactionreference: `1-1-${n}` } });
+			memo.set('a', charged(1));
+			memo.set('b', charged(2));
+			memo.set('a', charged(3));
+			memo.set('c', charged(4));
+			expect(memo.size).toBe(2);
+			expect(memo.get('b')).toBeUndefined();
+			expect(memo.get('a')).toEqual(charged(3));
+			now = 999;
+			expect(memo.get('c')).toEqual(charged(4));
+			now = 1000;
+			expect(memo.get('c')).toBeUndefined();
+			expect(memo.size).toBe(1);
 		});
 	});
 

@@ -40,6 +40,8 @@ describe('Secure Trading transport', () => {
 			baseamount: '1050',
 			parenttransactionreference: parent,
 			credentialsonfile: '2',
+			subscriptiontype: 'RECURRING',
+			subscriptionnumber: '2',
 			orderreference: order,
 		});
 	});

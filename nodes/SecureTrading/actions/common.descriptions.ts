@@ -70,10 +70,11 @@ export function amountFields(displayOptions?: IDisplayOptions): INodeProperties[
 			type: 'string',
 			default: '',
 			required: true,
-			placeholder: '10.50',
-			description: 'The amount, in major units ("10.50") or minor units ("1050") as chosen below',
+			placeholder: '1050',
+			description: 'The amount, in minor units ("1050" = 10.50 GBP) or major units ("10.50") as chosen below',
 		},
-		choiceProperty('Amount Unit', 'amountUnit', 'major', AMOUNT_UNIT_OPTIONS, 'How to read the amount. It is sent in minor units of the currency (JPY 0, GBP 2, BHD 3 decimals).'),
+		// Minor units by default, as every node of this package (Xero Billing, Billing Email): the pipeline carries amountMinor.
+		choiceProperty('Amount Unit', 'amountUnit', 'minor', AMOUNT_UNIT_OPTIONS, 'How to read the amount. It is sent in minor units of the currency (JPY 0, GBP 2, BHD 3 decimals).'),
 		{
 			displayName: 'Currency',
 			name: 'currency',

@@ -103,12 +103,31 @@ export async function queryTransactions(call: GatewayCall, filter: Record<string
 export type ExistingCharge =
 	| { state: 'charged'; record: GatewayResponse }
 	| { state: 'suspended'; record: GatewayResponse }
-	| { state: 'none'; attempts: number }
+	| {
+			state: 'none';
+			attempts: number;
+			/** Declined AUTHs for the key, in the gateway's order. */
+			declines: GatewayResponse[];
+			/** The first decline the card-scheme rules say never to retry (not retryable in outcome.ts). */
+			hardDecline?: GatewayResponse;
+	  }
 	| { state: 'unverifiable'; reason: string };
+
+/** A declined AUTH (the bank or the gateway said no), not a cancelled charge nor a gateway error. */
+export function isDecline(record: GatewayResponse): boolean {
+	return record.errorcode !== '0' && classifyResponse('AUTH', record).outcome === 'declined';
+}
+
+/** A decline that must never be attempted again for this billing key (e.g. lost, stolen, closed account). */
+export function isHardDecline(record: GatewayResponse): boolean {
+	return isDecline(record) && !classifyResponse('AUTH', record).retryable;
+}
 
 /**
  * Looks for an AUTH that took money for this billing key (orderreference). Settle status 3 means
  * cancelled (no money); 2 means suspended (money held pending review: do not charge again).
+ * With no such AUTH it reports the key's declined AUTHs, so a hard decline stays final and soft
+ * declines can be capped.
  */
 export async function findExistingCharge(call: GatewayCall, billingKey: string): Promise<ExistingCharge> {
 	const query = await queryTransactions(call, { orderreference: [billingKey] });
@@ -119,5 +138,7 @@ export async function findExistingCharge(call: GatewayCall, billingKey: string):
 	const charged = successful.find((r) => r.settlestatus !== '2');
 	if (charged) return { state: 'charged', record: charged };
 	if (successful.length > 0) return { state: 'suspended', record: successful[0] };
-	return { state: 'none', attempts: auths.length };
+	const declines = auths.filter(isDecline);
+	const hardDecline = declines.find(isHardDecline);
+	return { state: 'none', attempts: auths.length, declines, ...(hardDecline ? { hardDecline } : {}) };
 }

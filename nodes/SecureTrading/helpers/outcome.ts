@@ -12,6 +12,8 @@ export type Outcome =
 	/** AUTH: money taken (or an earlier AUTH for the same billing key already took it). */
 	| 'paid'
 	| 'refunded'
+	/** REFUND (Full): nothing was left to refund, earlier refunds already cover the payment; nothing sent. */
+	| 'alreadyRefunded'
 	/** ACCOUNTCHECK passed. */
 	| 'verified'
 	/** TRANSACTIONQUERY answered with records / without. */
@@ -28,7 +30,7 @@ export type Outcome =
 	/** The operation failed as a whole (continueOnFail items only). */
 	| 'error';
 
-export const SUCCESS_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>(['paid', 'refunded', 'verified', 'found', 'notFound']);
+export const SUCCESS_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>(['paid', 'refunded', 'alreadyRefunded', 'verified', 'found', 'notFound']);
 
 export interface Classification {
 	outcome: Outcome;

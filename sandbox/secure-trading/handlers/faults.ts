@@ -20,6 +20,11 @@ export interface FaultedRequest {
 
 type FaultReply = (request: FaultedRequest) => Promise<void>;
 
+/** Waits before a late answer; the timer does not keep the process alive (close() ends the socket anyway). */
+export function answerLater(ms: number): Promise<void> {
+	return new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+}
+
 /** The socket is destroyed after the latency, with no answer. */
 async function dropSocket({ ctx }: FaultedRequest): Promise<void> {
 	await sleep(drawLatency(ctx.state.latency, ctx.state.random));
@@ -63,6 +68,12 @@ export const FAULT_REPLIES: Readonly<Record<FaultKind, FaultReply>> = {
 		// The wrong reference is drawn before processing, as the seeded order requires.
 		const wrong = gatewayReference(ctx.state.random);
 		await sendEnvelope(ctx, wrong, process());
+	},
+	slowAnswer: async ({ ctx, reference, fault, process }) => {
+		// The gateway charges at once; only its answer is late (later than the client waits).
+		const responses = process();
+		await answerLater(fault.delayMs ?? 0);
+		await sendEnvelope(ctx, reference, responses);
 	},
 	socketError: async ({ ctx, reference, types }) => {
 		await sendEnvelope(ctx, reference, [ctx.state.gateway.faultResponse(types[0], '50000')]);

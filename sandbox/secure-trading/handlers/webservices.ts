@@ -6,7 +6,7 @@ import { readEnvelope, requestTypesOf } from '../envelope';
 import { countFault, countRequestTypes } from '../records';
 import { HTML, respond, sendEnvelope, UNAUTHORIZED_HTML } from '../reply';
 import type { RequestContext } from '../state';
-import { FAULT_REPLIES } from './faults';
+import { answerLater, FAULT_REPLIES } from './faults';
 
 export async function webservices(ctx: RequestContext): Promise<void> {
 	const { state } = ctx;
@@ -30,7 +30,10 @@ export async function webservices(ctx: RequestContext): Promise<void> {
 	const call = { alias: user.username, allowedSites: user.sites };
 	const process = () => requests.flatMap((r) => state.gateway.handleRequest(r, call));
 	if (!fault) {
-		await sendEnvelope(ctx, reference, process());
+		const responses = process();
+		// A slow acquirer: the charge is made now, the answer comes late.
+		if (state.authAnswerDelayMs > 0 && types.includes('AUTH')) await answerLater(state.authAnswerDelayMs);
+		await sendEnvelope(ctx, reference, responses);
 		return;
 	}
 	await FAULT_REPLIES[fault.kind]({ ctx, reference, types, fault, process });

@@ -19,11 +19,10 @@ export const auth: RequestTypeHandler = (ledger, fields, ctx, chainedParent) => 
 	if (initiationreason !== undefined) {
 		if (!INITIATION_REASONS.includes(initiationreason)) throw new GatewayError('30000', ['initiationreason']);
 		if (cof !== '2') throw new GatewayError('30000', ['credentialsonfile']);
-	} else if (source.parent && cof === '2' && accountType !== 'RECUR') {
-		// A merchant-initiated ECOM/MOTO charge on stored credentials must say why.
-		throw new GatewayError('30000', ['initiationreason']);
 	}
-	check.subscriptionFields(fields);
+	const subscription = check.subscriptionFields(fields);
+	// A stored card charged without the card number: a merchant-initiated charge, all of its kind's fields required.
+	if (source.parent && fields.pan === undefined) check.merchantInitiatedFields(accountType, cof, initiationreason, subscription);
 
 	const base: Record<string, string> = {
 		requesttypedescription: 'AUTH',
@@ -35,6 +34,7 @@ export const auth: RequestTypeHandler = (ledger, fields, ctx, chainedParent) => 
 		...(source.parent ? { parenttransactionreference: source.parent } : {}),
 		...(cof !== undefined ? { credentialsonfile: cof } : {}),
 		...(initiationreason !== undefined ? { initiationreason } : {}),
+		...subscription,
 	};
 	const outcome = issuerDecision(source.card, amount, false);
 	let tx: TxInternal;

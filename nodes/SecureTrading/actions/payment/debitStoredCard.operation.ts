@@ -10,6 +10,14 @@
 // queries again and reports what the gateway holds; it never re-sends the AUTH in the same run.
 // Query and AUTH run under an in-process lock per site and billing key (`chargeLock`), so two
 // executions charging the same key at once in one n8n process cannot both charge.
+//
+// The gateway's search lags its charges, so "the query shows nothing" is no proof. Hence:
+// - an AUTH whose result stays unknown leaves a `settle` record on its item; handed back (Settle
+//   Record), it makes the retry only check, never AUTH, until the settle window has passed AND
+//   two spaced queries showed no charge;
+// - a per-process memo (`chargeMemo`) of each key's charge, never-retry decline or unknown AUTH
+//   answers repeats (same batch, quick retries) before any query;
+// - a never-retry decline is final for the key, and soft declines stop at Max Charge Attempts.
 import { sleep, type IDataObject, type INodeProperties } from 'n8n-workflow';
 import { MAX_BILLING_KEY_LENGTH, validateBillingKey } from '../../../shared/billingKey';
 import { KeyedLock, LockWaitAborted } from '../../../shared/concurrency';
@@ -17,12 +25,13 @@ import { formatMinorUnits } from '../../../shared/currency';
 import { choiceProperty, forOperation, optionsCollection } from '../../../shared/descriptions';
 import { FieldError } from '../../../shared/errors';
 import { forEachItem, type OperationContext } from '../../../shared/operation';
-import { choiceParameter, numberParameter, textParameter } from '../../../shared/parameters';
+import { numberParameter } from '../../../shared/parameters';
 import type { GatewayRequest, GatewayResponse } from '../../transport';
 import type { SecureTradingConnection } from '../../transport/credentials';
+import { afterEmptyCheck, ChargeMemo, mergeSettleRecords, parseSettleRecord, type SettleRecord } from '../../helpers/chargeMemo';
 import { callGateway, findExistingCharge, gatewayCall, type ExistingCharge, type GatewayCall } from '../../helpers/gateway';
 import { classifyResponse, resultItem, settleItem, type Classification } from '../../helpers/outcome';
-import { amountParameter, currencyParameter, transactionReference } from '../../helpers/params';
+import { amountParameter, currencyParameter, merchantInitiatedFields, transactionReference } from '../../helpers/params';
 import {
 	amountFields,
 	concurrencyOption,
@@ -33,10 +42,40 @@ import {
 	verificationDelayOption,
 } from '../common.descriptions';
 
+/** Options of the duplicate and retry guards (sorted into the Options collection below). */
+const guardOptions: INodeProperties[] = [
+	{
+		displayName: 'Max Charge Attempts',
+		name: 'maxChargeAttempts',
+		type: 'number',
+		default: 3,
+		typeOptions: { minValue: 1, maxValue: 10 },
+		description:
+			'Most AUTHs per billing key: when the gateway already shows this many declined AUTHs for the key, the item is declined (not retryable) without charging. 3 = the first charge and the default dunning retries after 3 and 7 days. A never-retry decline (lost, stolen, closed account, ...) is final at once.',
+	},
+	{
+		displayName: 'Settle Query Gap (Ms)',
+		name: 'settleQueryGapMs',
+		type: 'number',
+		default: 60000,
+		typeOptions: { minValue: 0 },
+		description: 'After an AUTH with an unknown result, how far apart two "no charge" queries must be to count as separate checks',
+	},
+	{
+		displayName: 'Settle Window (Minutes)',
+		name: 'settleWindowMinutes',
+		type: 'number',
+		default: 15,
+		typeOptions: { minValue: 1 },
+		description:
+			'After an AUTH with an unknown result, no new AUTH for the billing key until this long has passed AND two spaced queries showed no charge. Remaining risk: a gateway that shows a charge only after this window would be charged twice.',
+	},
+];
+
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Before charging, the node always checks the gateway for an earlier successful charge with the same billing key and returns that instead, so re-running is safe',
+			'Before charging, the node checks for an earlier charge with the same billing key (in its memory, else by asking the gateway) and returns that instead, so re-running is safe. An item whose result was unknown is only re-checked, never charged again, until its settle window has passed.',
 		name: 'debitNotice',
 		type: 'notice',
 		default: '',
@@ -51,19 +90,47 @@ const properties: INodeProperties[] = [
 		placeholder: 'INV-2024-000123',
 		description: "The billing item's unique key, sent as orderreference. At most one successful charge is made per key.",
 	},
+	{
+		displayName: 'Settle Record',
+		name: 'settleRecord',
+		type: 'json',
+		default: '={{ $json.payment?.settle ?? $json.settle ?? "" }}',
+		description:
+			'The "settle" object an earlier run left on an item whose outcome was unknown, handed back when that item is retried. With it the node only checks the gateway (no new AUTH) until the Settle Window has passed with two spaced queries showing no charge. Empty for a first attempt.',
+	},
 	...amountFields(),
-	choiceProperty('Account Type', 'accountType', 'RECUR', [
-		{ name: 'Recurring (RECUR)', value: 'RECUR', description: 'Recurring payments from the same customer' },
-		{ name: 'E-Commerce (ECOM)', value: 'ECOM', description: 'Merchant-initiated charge on an e-commerce account' },
-		{ name: 'Mail/Telephone Order (MOTO)', value: 'MOTO', description: 'Merchant-initiated charge on a MOTO account' },
-	], 'Sent as accounttypedescription'),
-	choiceProperty('Initiation Reason', 'initiationReason', 'C', [
-		{ name: 'Delayed Charge (D)', value: 'D' },
-		{ name: 'No-Show (X)', value: 'X' },
-		{ name: 'Re-Authorisation (A)', value: 'A' },
-		{ name: 'Resubmission (S)', value: 'S' },
-		{ name: 'Unscheduled Payment (C)', value: 'C' },
-	], 'Why the merchant initiates this charge on stored credentials (initiationreason), needed for ECOM and MOTO', { displayOptions: { show: { accountType: ['ECOM', 'MOTO'] } } }),
+	// Two kinds of merchant-initiated charge, each with the exact fields Trust Payments documents for it
+	// (docs/secure-trading.md, "Merchant-initiated charges: which fields and why").
+	choiceProperty('Charge Type', 'chargeType', 'unscheduled', [
+		{
+			name: 'Unscheduled (Credential on File)',
+			value: 'unscheduled',
+			description: 'Amounts and dates vary (e.g. billing per lead): ECOM or MOTO, credentialsonfile 2, initiationreason C',
+		},
+		{
+			name: 'Recurring Series',
+			value: 'recurring',
+			description: 'A fixed agreement (subscription or instalments): RECUR, credentialsonfile 2, subscriptiontype and subscriptionnumber. The merchant ID must be enabled for recurring payments.',
+		},
+	], 'Which kind of merchant-initiated charge this is; decides the fields sent'),
+	choiceProperty('Account Type', 'accountType', 'ECOM', [
+		{ name: 'E-Commerce (ECOM)', value: 'ECOM', description: 'The card was stored through a website' },
+		{ name: 'Mail/Telephone Order (MOTO)', value: 'MOTO', description: 'The card was taken by post or phone' },
+	], 'Sent as accounttypedescription for an unscheduled charge (recurring charges always send RECUR)', { displayOptions: { show: { chargeType: ['unscheduled'] } } }),
+	choiceProperty('Subscription Type', 'subscriptionType', 'RECURRING', [
+		{ name: 'Recurring', value: 'RECURRING', description: 'Open-ended series, e.g. a monthly subscription' },
+		{ name: 'Installment', value: 'INSTALLMENT', description: 'A fixed number of payments for one purchase' },
+	], 'Sent as subscriptiontype', { displayOptions: { show: { chargeType: ['recurring'] } } }),
+	{
+		displayName: 'Subscription Number',
+		name: 'subscriptionNumber',
+		type: 'number',
+		default: 0,
+		required: true,
+		typeOptions: { minValue: 0 },
+		description: 'Position of this payment in the series (the first payment is 1), sent as subscriptionnumber. Required: usually an expression.',
+		displayOptions: { show: { chargeType: ['recurring'] } },
+	},
 	optionsCollection([
 		concurrencyOption,
 		connectTimeoutOption,
@@ -77,19 +144,7 @@ const properties: INodeProperties[] = [
 			description:
 				'Longest billing key accepted, at most 25 (the billing key limit): a lower value only narrows it. Trust Payments recommends order references of 25 characters or less; a truncated one could not be found again by the duplicate check.',
 		},
-		{
-			displayName: 'Subscription Number',
-			name: 'subscriptionNumber',
-			type: 'number',
-			default: 0,
-			typeOptions: { minValue: 0 },
-			description: 'Position of this payment in a recurring series (0 = not sent)',
-		},
-		choiceProperty('Subscription Type', 'subscriptionType', '', [
-			{ name: 'Not Sent', value: '' },
-			{ name: 'Installment', value: 'INSTALLMENT' },
-			{ name: 'Recurring', value: 'RECURRING' },
-		]),
+		...guardOptions,
 		timeoutOption,
 		verificationDelayOption,
 	]),
@@ -103,6 +158,14 @@ export const description = forOperation('payment', 'debitStoredCard', properties
  * It does not reach across processes (queue-mode workers); there the query guard still applies.
  */
 export const chargeLock = new KeyedLock();
+
+/**
+ * What this process learnt about each (site, billing key): the charge, a never-retry decline, or
+ * an AUTH with an unknown result. Consulted inside the lock before any query: the gateway's search
+ * lags its charges, so a repeat seconds later must not rely on a query alone. Module level like
+ * the lock; bounded (oldest dropped) and forgotten after 24 h.
+ */
+export const chargeMemo = new ChargeMemo(10_000, 24 * 60 * 60 * 1000);
 
 export function chargeLockKey(siteReference: string, billingKey: string): string {
 	return `${siteReference}\u0000${billingKey}`;
@@ -135,11 +198,9 @@ async function debit(ctx: OperationContext<SecureTradingConnection>, itemIndex: 
 	}
 	const currency = currencyParameter(fns, itemIndex);
 	const amountMinor = amountParameter(fns, itemIndex, currency);
-	const accountType = choiceParameter(fns, 'accountType', itemIndex, ['RECUR', 'ECOM', 'MOTO'] as const, 'RECUR');
-	const initiationReason = accountType === 'RECUR' ? undefined : textParameter(fns, 'initiationReason', itemIndex, 'C');
-	const subscriptionType = textParameter(fns, 'options.subscriptionType', itemIndex);
-	const subscriptionNumber = numberParameter(fns, 'options.subscriptionNumber', itemIndex, { default: 0, min: 0, label: 'Subscription Number' });
+	const merchantInitiated = merchantInitiatedFields(fns, itemIndex);
 	const verificationDelayMs = numberParameter(fns, 'options.verificationDelayMs', itemIndex, { default: 2000, min: 0, label: 'Verification Delay (Ms)' });
+	const guard = guardParameters(ctx, itemIndex);
 	const call = gatewayCall(ctx, itemIndex);
 
 	const base: IDataObject = { billingKey, amountMinor, amount: formatMinorUnits(amountMinor, currency), currency, reusedExisting: false };
@@ -147,22 +208,19 @@ async function debit(ctx: OperationContext<SecureTradingConnection>, itemIndex: 
 	const request: GatewayRequest = {
 		requesttypedescriptions: ['AUTH'],
 		sitereference: call.connection.siteReference,
-		accounttypedescription: accountType,
 		parenttransactionreference: parent,
-		credentialsonfile: '2',
 		orderreference: billingKey,
 		baseamount: String(amountMinor),
 		currencyiso3a: currency,
-		...(initiationReason ? { initiationreason: initiationReason } : {}),
-		...(subscriptionType ? { subscriptiontype: subscriptionType } : {}),
-		...(subscriptionNumber > 0 ? { subscriptionnumber: String(Math.floor(subscriptionNumber)) } : {}),
+		// accounttypedescription, credentialsonfile and the Charge Type's own fields, exactly as documented.
+		...merchantInitiated,
 	};
 
 	// Same process, same billing key: the second execution waits here until the first has charged.
 	try {
 		return await chargeLock.run(
 			chargeLockKey(call.connection.siteReference, billingKey),
-			async () => await queryThenCharge(call, { billingKey, request, base, amountMinor, currency, verificationDelayMs }),
+			async () => await queryThenCharge(call, { billingKey, request, base, amountMinor, currency, verificationDelayMs, ...guard }),
 			call.transport.signal,
 		);
 	} catch (error) {
@@ -171,7 +229,26 @@ async function debit(ctx: OperationContext<SecureTradingConnection>, itemIndex: 
 	}
 }
 
-interface ChargeJob {
+/** The item's duplicate and retry guards: its settle record and the options that bound them. */
+interface Guard {
+	settle?: SettleRecord;
+	maxChargeAttempts: number;
+	settleWindowMs: number;
+	settleQueryGapMs: number;
+}
+
+function guardParameters(ctx: OperationContext<SecureTradingConnection>, itemIndex: number): Guard {
+	const { fns } = ctx;
+	const settle = parseSettleRecord(fns.getNodeParameter('settleRecord', itemIndex, '') as unknown);
+	return {
+		...(settle ? { settle } : {}),
+		maxChargeAttempts: numberParameter(fns, 'options.maxChargeAttempts', itemIndex, { default: 3, min: 1, max: 10, integer: true, label: 'Max Charge Attempts' }),
+		settleWindowMs: numberParameter(fns, 'options.settleWindowMinutes', itemIndex, { default: 15, min: 1, label: 'Settle Window (Minutes)' }) * 60_000,
+		settleQueryGapMs: numberParameter(fns, 'options.settleQueryGapMs', itemIndex, { default: 60_000, min: 0, label: 'Settle Query Gap (Ms)' }),
+	};
+}
+
+interface ChargeJob extends Guard {
 	billingKey: string;
 	request: GatewayRequest;
 	base: IDataObject;
@@ -180,34 +257,74 @@ interface ChargeJob {
 	verificationDelayMs: number;
 }
 
+const RERUN_SAFE = 'Re-running later is safe: the node checks again before charging.';
+
 async function queryThenCharge(call: GatewayCall, job: ChargeJob): Promise<IDataObject> {
 	const { billingKey, request, base, amountMinor, currency, verificationDelayMs } = job;
-	// 1. Has this billing key been charged already?
+	const memoKey = chargeLockKey(call.connection.siteReference, billingKey);
+
+	// 0. What this process already knows about the key answers without asking the gateway.
+	const known = chargeMemo.get(memoKey);
+	if (known?.kind === 'charged') return existingChargeItem({ state: 'charged', record: known.record }, base, amountMinor, currency, 'already charged for this billing key');
+	if (known?.kind === 'hardDecline') return declinedBeforeItem(known.record, base);
+	let settle = mergeSettleRecords(job.settle, known?.kind === 'uncertain' ? known.settle : undefined);
+	if (known?.kind === 'uncertain' && settle?.lastCheckedAt && Date.now() - Date.parse(settle.lastCheckedAt) < job.settleQueryGapMs) {
+		// Just checked (e.g. the same key twice in one batch): a query now could not know more.
+		return unknownItem(settle, base, 'the gateway showed no charge moments ago; not charged again');
+	}
+
+	// 1. Has this billing key been charged, or refused for good, already?
 	const before = await findExistingCharge(call, billingKey);
 	if (before.state === 'unverifiable') {
+		if (settle) return unknownItem(settle, base, `could not check the gateway (${before.reason}); not charged again`);
 		return resultItem(
 			{ outcome: 'retryable', retryable: true, reason: `Nothing was charged: could not check the gateway for an earlier charge (${before.reason})` },
 			undefined,
 			base,
 		);
 	}
-	if (before.state !== 'none') return existingChargeItem(before, base, amountMinor, currency, 'already charged for this billing key');
+	if (before.state !== 'none') return existingChargeItem(before, base, amountMinor, currency, 'already charged for this billing key', memoKey);
+	if (before.hardDecline) {
+		chargeMemo.set(memoKey, { kind: 'hardDecline', record: before.hardDecline });
+		return declinedBeforeItem(before.hardDecline, base);
+	}
+	if (before.declines.length >= job.maxChargeAttempts) return attemptsExhaustedItem(before.declines, job.maxChargeAttempts, base);
+	let charge = base;
+	if (settle) {
+		// An earlier AUTH's result is unknown: only a settled uncertainty (window passed, two spaced
+		// empty checks) allows a new AUTH; until then the item stays unknown.
+		settle = afterEmptyCheck(settle, Date.now(), job.settleQueryGapMs);
+		const waitedMs = Date.now() - Date.parse(settle.uncertainSince);
+		if (waitedMs < job.settleWindowMs || settle.spacedChecks < 2) {
+			chargeMemo.set(memoKey, { kind: 'uncertain', settle });
+			return unknownItem(
+				settle,
+				base,
+				`the gateway still shows no charge (check ${settle.checks}); no new AUTH before ${Math.round(job.settleWindowMs / 60_000)} min after it and two checks at least ${job.settleQueryGapMs} ms apart`,
+				true,
+			);
+		}
+		charge = { ...base, previousSettle: settleData(settle) };
+	}
 
 	// 2. Charge.
+	const startedAt = Date.now();
 	const result = await callGateway(call, request);
 	let doubt: { reason: string; classification?: Classification; response?: GatewayResponse };
 	if (result.ok) {
 		const classification = classifyResponse('AUTH', result.response);
-		const item = { ...base, requestreference: result.requestReference };
+		const item = { ...charge, requestreference: result.requestReference };
 		if (classification.outcome === 'paid' || classification.outcome === 'declined' || classification.outcome === 'invalid') {
+			remember(memoKey, classification, result.response);
 			return resultItem(classification, result.response, item);
 		}
 		doubt = { reason: classification.reason, classification, response: result.response };
 	} else if (!result.error.mayHaveBeenProcessed) {
+		if (settle) chargeMemo.delete(memoKey);
 		return resultItem(
 			{ outcome: 'retryable', retryable: true, reason: `Nothing was charged: ${result.error.message}` },
 			undefined,
-			{ ...base, requestreference: result.requestReference },
+			{ ...charge, requestreference: result.requestReference },
 		);
 	} else {
 		doubt = { reason: result.error.message };
@@ -216,33 +333,112 @@ async function queryThenCharge(call: GatewayCall, job: ChargeJob): Promise<IData
 	// 3. The AUTH may or may not have been charged: ask the gateway, never re-send blindly.
 	await sleep(verificationDelayMs);
 	const after = await findExistingCharge(call, billingKey);
-	const extra = { ...base, requestreference: result.requestReference, uncertainResult: doubt.reason };
+	const extra = { ...charge, requestreference: result.requestReference, uncertainResult: doubt.reason };
 	if (after.state === 'charged' || after.state === 'suspended') {
-		return existingChargeItem(after, extra, amountMinor, currency, `charge confirmed by a transaction query after: ${doubt.reason}`);
+		return existingChargeItem(after, extra, amountMinor, currency, `charge confirmed by a transaction query after: ${doubt.reason}`, memoKey);
+	}
+	if (after.state === 'none' && after.declines.length > before.declines.length) {
+		// The query shows this AUTH's own decline: the result is known after all.
+		const record = after.declines[after.declines.length - 1];
+		const classification = classifyResponse('AUTH', record);
+		remember(memoKey, classification, record);
+		return resultItem({ ...classification, reason: `${classification.reason}; decline confirmed by a transaction query after: ${doubt.reason}` }, record, extra);
 	}
 	if (after.state === 'none' && doubt.classification?.outcome === 'retryable') {
 		// A gateway-side failure such as 50000 that the query confirms took no money.
+		if (settle) chargeMemo.delete(memoKey);
 		return resultItem({ ...doubt.classification, reason: `${doubt.reason}; the gateway shows no charge for this billing key` }, doubt.response, {
 			...extra,
 			verifiedNoCharge: true,
 		});
 	}
 	const verified = after.state === 'none';
+	const nowMs = Date.now();
+	const uncertain: SettleRecord = {
+		uncertainSince: new Date(startedAt).toISOString(),
+		checks: verified ? 1 : 0,
+		spacedChecks: verified ? 1 : 0,
+		...(verified ? { lastCheckedAt: new Date(nowMs).toISOString() } : {}),
+		requestreference: result.requestReference,
+		uncertainResult: doubt.reason,
+	};
+	chargeMemo.set(memoKey, { kind: 'uncertain', settle: uncertain });
 	return resultItem(
 		{
 			outcome: 'unknown',
 			retryable: false,
 			reason: verified
-				? `${doubt.reason}. The gateway shows no charge for this billing key yet; it may still appear. Re-running later is safe: the node checks again before charging.`
-				: `${doubt.reason}. Could not check the gateway afterwards (${(after as { reason: string }).reason}). Re-running later is safe: the node checks again before charging.`,
+				? `${doubt.reason}. The gateway shows no charge for this billing key yet; it may still appear. ${RERUN_SAFE} Hand the "settle" record back (Settle Record) when retrying.`
+				: `${doubt.reason}. Could not check the gateway afterwards (${(after as { reason: string }).reason}). ${RERUN_SAFE} Hand the "settle" record back (Settle Record) when retrying.`,
 		},
 		doubt.response,
-		{ ...extra, verifiedNoCharge: verified },
+		{ ...extra, verifiedNoCharge: verified, settle: settleData(uncertain) },
 	);
 }
 
-function existingChargeItem(existing: ExistingCharge, base: IDataObject, amountMinor: number, currency: string, why: string): IDataObject {
+/** Remembers a definite AUTH result worth remembering: a charge, or a decline never to retry. */
+function remember(memoKey: string, classification: Classification, response: GatewayResponse): void {
+	if (classification.outcome === 'paid') chargeMemo.set(memoKey, { kind: 'charged', record: response });
+	else if (classification.outcome === 'declined' && !classification.retryable && response.errorcode !== '0') chargeMemo.set(memoKey, { kind: 'hardDecline', record: response });
+}
+
+function settleData(settle: SettleRecord): IDataObject {
+	return { ...settle };
+}
+
+/** Still unknown: no AUTH; the settle record (with evidence) rides along for the next retry. */
+function unknownItem(settle: SettleRecord, base: IDataObject, why: string, verifiedNoCharge = false): IDataObject {
+	const earlier = settle.uncertainResult ? ` (${settle.uncertainResult})` : '';
+	return resultItem(
+		{
+			outcome: 'unknown',
+			retryable: false,
+			reason: `The result of an earlier AUTH for this billing key is unknown${earlier}: ${why}. ${RERUN_SAFE}`,
+		},
+		undefined,
+		{
+			...base,
+			...(settle.requestreference ? { requestreference: settle.requestreference } : {}),
+			...(settle.uncertainResult ? { uncertainResult: settle.uncertainResult } : {}),
+			verifiedNoCharge,
+			settle: settleData(settle),
+		},
+	);
+}
+
+/** An earlier AUTH for the key had a decline that must never be retried: final, nothing sent. */
+function declinedBeforeItem(record: GatewayResponse, base: IDataObject): IDataObject {
+	const classification = classifyResponse('AUTH', record);
+	return resultItem(
+		{
+			outcome: 'declined',
+			retryable: false,
+			reason: `${classification.reason}; this billing key was declined before (transaction ${String(record.transactionreference ?? 'unknown')}) for a reason that must not be retried, so it is not attempted again`,
+		},
+		record,
+		{ ...base, reusedExisting: true, previouslyDeclined: true },
+	);
+}
+
+/** The gateway already shows the most declined AUTHs allowed for the key: no further attempt. */
+function attemptsExhaustedItem(declines: GatewayResponse[], max: number, base: IDataObject): IDataObject {
+	const last = declines[declines.length - 1];
+	const classification = classifyResponse('AUTH', last);
+	return resultItem(
+		{
+			outcome: 'declined',
+			retryable: false,
+			reason: `${classification.reason}; the gateway already shows ${declines.length} declined AUTH${declines.length === 1 ? '' : 's'} for this billing key (Max Charge Attempts ${max}), so it is not attempted again`,
+		},
+		last,
+		{ ...base, reusedExisting: true, previouslyDeclined: true, chargeAttempts: declines.length },
+	);
+}
+
+function existingChargeItem(existing: ExistingCharge, base: IDataObject, amountMinor: number, currency: string, why: string, memoKey?: string): IDataObject {
 	const record = (existing as { record: GatewayResponse }).record;
+	// A suspended charge may still be released or cancelled: ask again next time.
+	if (memoKey && existing.state === 'charged') chargeMemo.set(memoKey, { kind: 'charged', record });
 	const mismatch = record.baseamount !== String(amountMinor) || record.currencyiso3a !== currency;
 	const classification = classifyResponse('AUTH', record);
 	const reason = `${classification.reason}; ${why}${
