@@ -13,6 +13,8 @@ export interface PipelineSettings {
 	maxAttempts: number;
 	/** Dunning: waits between charge attempts after a soft decline (3 and 7 days by default). */
 	dunningDelays: string;
+	/** An unknown charge outcome is queried again after each of these, then parked for review. */
+	settleDelays: string;
 	batchSize: number;
 	batchWindowMs: number;
 	/** Attach Xero's invoice PDF to the invoice email (one Xero call per invoice). */
@@ -22,6 +24,11 @@ export interface PipelineSettings {
 	/** Xero revenue account code for invoice lines. */
 	salesAccountCode: string;
 	dueInDays: number;
+	/**
+	 * When cards are charged: right after the invoice email (the pipeline's flow), or held until
+	 * the invoice's due date. The invoice email promises the same.
+	 */
+	chargeTiming: 'onInvoicing' | 'onDueDate';
 	/** CRM base URL as an expression body (no braces). */
 	crmBaseUrl: string;
 	/** Cron for the Collect stage: Monday and Thursday, 07:00. */
@@ -35,12 +42,14 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
 	retryDelays: '5s, 30s, 2m, 10m',
 	maxAttempts: 5,
 	dunningDelays: '3d, 7d',
+	settleDelays: '5m, 5m, 10m, 20m',
 	batchSize: 50,
 	batchWindowMs: 2000,
 	attachPdf: true,
 	paymentAccountCode: '090',
 	salesAccountCode: '200',
 	dueInDays: 14,
+	chargeTiming: 'onInvoicing',
 	crmBaseUrl: "($env.BILLING_CRM_URL ?? 'http://127.0.0.1:4612')",
 	collectCron: '0 7 * * 1,4',
 	monitorCron: '*/15 * * * *',
@@ -78,8 +87,8 @@ function helpers(s: PipelineSettings) {
 				options: { maxAttempts: s.maxAttempts, prefetch: s.batchSize * 2 },
 				queueSetup: setup(retryDelays),
 			}, rabbit),
-		publish: (wf: Workflow, name: string, stage: string, col: number, row: number) =>
-			wf.add(name, T.queue, 1, col, row, { resource: 'message', operation: 'publish', stage, queueSetup: setup() }, rabbit),
+		publish: (wf: Workflow, name: string, stage: string, col: number, row: number, options: Record<string, unknown> = {}) =>
+			wf.add(name, T.queue, 1, col, row, { resource: 'message', operation: 'publish', stage, queueSetup: setup(), ...(Object.keys(options).length ? { options } : {}) }, rabbit),
 		retryOrPark: (wf: Workflow, name: string, col: number, row: number, extra: Record<string, unknown> = {}, retryDelays?: string) =>
 			wf.add(name, T.queue, 1, col, row, {
 				resource: 'message',
@@ -97,7 +106,12 @@ function helpers(s: PipelineSettings) {
 
 // Stage nodes whose second output feeds Retry or Park: a bad item goes there on its own instead
 // of failing the execution, which would retry (and finally park) every good item of its batch.
-const ITEM_ERRORS = { onError: 'continueRegularOutput' } as const;
+// "Continue (using error output)": should a node still fail as a whole, n8n sends its items to a
+// third output (also to Retry or Park), never on down the success path as continueRegularOutput
+// would.
+const ITEM_ERRORS = { onError: 'continueErrorOutput' } as const;
+/** The error output n8n adds after a two-output node's own outputs. */
+const ERROR_OUTPUT = 2;
 
 export function collectWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
@@ -222,7 +236,7 @@ export function invoiceWorkflow(s: PipelineSettings): Workflow {
 	const toEmail = h.publish(wf, 'To Email Stage', STAGES.email, 4, 0);
 	const retry = h.retryOrPark(wf, 'Retry or Park', 3, 1.2, { parkNow: '={{ Array.isArray($json.xeroErrors) && $json.xeroErrors.length > 0 }}' });
 	wf.link(trigger, contacts).link(contacts, create).link(create, facts).link(facts, toEmail);
-	wf.link(contacts, retry, 1).link(create, retry, 1);
+	wf.link(contacts, retry, 1).link(create, retry, 1).link(contacts, retry, ERROR_OUTPUT).link(create, retry, ERROR_OUTPUT);
 	return wf;
 }
 
@@ -236,88 +250,132 @@ export function emailWorkflow(s: PipelineSettings): Workflow {
 			: 'Emails each invoice (no PDF: add *Invoice PDF* from the Xero Billing node to attach it, one Xero call per invoice) and marks it as sent in Xero (one call per batch).') +
 			" A message redelivered after a crash does not email the client twice: **Email Invoice** keeps a journal of what the SMTP server accepted (in n8n's user folder; on several n8n instances, point its *Journal Folder* at a shared volume).",
 		'',
-		'Then the invoice goes on to the **debit** stage. Failures are retried with growing delays, then parked.',
+		s.chargeTiming === 'onDueDate'
+			? "Then the invoice goes on to the **debit** stage, held in `debit.hold` until its due date: the email tells clients with a card that it is charged on or after the due date."
+			: 'Then the invoice goes on to the **debit** stage at once: the email tells clients with a card that it is charged today.',
+		'Failures are retried with growing delays, then parked.',
 	].join('\n'));
 	const trigger = h.trigger(wf, 'Invoices to Email', STAGES.email, 0, 0);
 	const retry = h.retryOrPark(wf, 'Retry or Park', 3, 1.3);
 	let beforeEmail = trigger;
 	if (s.attachPdf) {
 		const pdf = wf.add('Invoice PDF', T.xero, 1, 1, 0, { resource: 'invoice', operation: 'getPdf', binaryPropertyName: 'data', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
-		wf.link(trigger, pdf).link(pdf, retry, 1);
+		wf.link(trigger, pdf).link(pdf, retry, 1).link(pdf, retry, ERROR_OUTPUT);
 		beforeEmail = pdf;
 	}
-	const email = wf.add('Email Invoice', T.email, 1, 2, 0, { operation: 'sendInvoice', attachInvoice: s.attachPdf, binaryPropertyName: 'data', templateOverrides: {}, options: {} }, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
+	// The email promises the charge timing the debit stage keeps (see To Debit Stage).
+	const email = wf.add('Email Invoice', T.email, 1, 2, 0, { operation: 'sendInvoice', attachInvoice: s.attachPdf, binaryPropertyName: 'data', chargeTiming: s.chargeTiming, templateOverrides: {}, options: {} }, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
 	const sent = wf.add('Mark as Sent', T.xero, 1, 3, 0, { resource: 'invoice', operation: 'markSent', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
-	const toDebit = h.publish(wf, 'To Debit Stage', STAGES.debit, 4, 0);
+	// Charged on the due date: the debit message waits in the debit stage's hold queue until then.
+	const toDebit = h.publish(wf, 'To Debit Stage', STAGES.debit, 4, 0, s.chargeTiming === 'onDueDate' ? { deliverNotBefore: '={{ $json.dueDate }}' } : {});
 	wf.link(beforeEmail, email).link(email, sent).link(sent, toDebit);
-	wf.link(email, retry, 1).link(sent, retry, 1);
+	wf.link(email, retry, 1).link(sent, retry, 1).link(email, retry, ERROR_OUTPUT).link(sent, retry, ERROR_OUTPUT);
 	return wf;
 }
 
 export function debitWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
 	const maxCharges = s.dunningDelays.split(',').filter((d) => d.trim()).length + 1;
+	const settleChecks = s.settleDelays.split(',').filter((d) => d.trim()).length + 1;
 	const wf = new Workflow('bpStage4DebitCrd', 'Billing · 4 · Debit cards');
-	wf.note(0, -1.6, 1300, 300, [
+	wf.note(0, -2.2, 1500, 320, [
 		'## 4 · Debit cards (Secure Trading)',
-		'Clients without a stored card go straight to the **notify** stage as *no card on file*. Others are charged through Secure Trading against their stored card, merchant-initiated. The node asks the gateway first whether this billing key was already charged, so a card is **never charged twice**, whatever crashes or redeliveries happen.',
+		"First the invoices are read back from Xero (one call per 50): only what Xero says is due **now** is charged, in the invoice's currency. An invoice a bookkeeper paid, voided or credited meanwhile is not charged (the client is told why); a part-paid one is charged the remainder.",
+		'Clients without a stored card go to the **notify** stage as *no card on file*. Others are charged merchant-initiated (unscheduled, credential on file). The node asks the gateway first whether this billing key was already charged or finally declined, so a card is **never charged twice**.',
 		'',
-		`Paid: the payment is recorded in Xero and the client is notified. Soft declines (e.g. insufficient funds) are notified and charged again later through the **dunning** stage (${s.dunningDelays}), ${maxCharges} charges in all; after the last the client gets a final notice and the invoice stays open in Xero. Hard declines are notified and never retried. Gateway trouble is retried, then parked.`,
+		`Paid: the payment is recorded in Xero and the client is notified; Xero paid by other means meanwhile → parked for a refund review. Soft declines are charged again through the **dunning** stage (${s.dunningDelays}), ${maxCharges} charges in all, then a final notice. Hard declines are final. An outcome the gateway has not settled (a timeout after sending) is only queried again (${s.settleDelays}), never re-sent blindly, then parked for review. Gateway trouble is retried, then parked.`,
 	].join('\n'));
 	const trigger = h.trigger(wf, 'Invoices to Charge', STAGES.debit, 0, 0);
-	const hasCard = wf.add('Card on File?', 'n8n-nodes-base.if', 2.2, 1, 0, { conditions: notEmpty('={{ $json.cardReference ?? "" }}'), options: {} });
-	const debit = wf.add('Debit Stored Card', T.st, 1, 2, 0, {
+	const retry = h.retryOrPark(wf, 'Retry or Park', 7, 2.6, { errorMessage: "={{ $json.payment?.reason ?? $json.error?.message ?? '' }}", parkNow: '={{ $json.error?.retryable === false }}' });
+	// What Xero says is due now, 50 invoices a call; the message's own amount is history.
+	const read = wf.add('Read Invoice from Xero', T.xero, 1, 1, 0, {
+		resource: 'invoice',
+		operation: 'get',
+		findBy: 'invoiceId',
+		invoiceIdField: 'xeroInvoice.invoiceId',
+		currencyField: 'currency',
+		options: h.xeroOptions,
+	}, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
+	const due = wf.add('Anything to Charge?', 'n8n-nodes-base.if', 2.2, 2, 0, { conditions: isTrue('={{ $json.chargeable?.charge === true }}'), options: {} });
+	const hasCard = wf.add('Card on File?', 'n8n-nodes-base.if', 2.2, 3, 0, { conditions: notEmpty('={{ $json.cardReference ?? "" }}'), options: {} });
+	const debit = wf.add('Debit Stored Card', T.st, 1, 4, 0, {
 		resource: 'payment',
 		operation: 'debitStoredCard',
 		storedCardReference: '={{ $json.cardReference }}',
 		billingKey: '={{ $json.billingKey }}',
-		amount: '={{ $json.amountMinor }}',
+		amount: '={{ $json.chargeable.amountDueMinor }}',
 		amountUnit: 'minor',
-		currency: '={{ $json.currency }}',
-		accountType: 'RECUR',
+		currency: '={{ $json.chargeable.currency }}',
 		// Two batches of 50 in flight; a query and an AUTH take about a second each.
 		options: { concurrency: 25 },
 	}, { credentials: CREDENTIALS.secureTrading, ...ITEM_ERRORS });
-	const paid = h.shape(wf, 'Paid', 3, -0.3,
-		"{ ...$json.input, notice: 'paid', attempt: $json.input.dunningAttempt ?? 1, transactionreference: $json.transactionreference, payment: { outcome: $json.outcome, reason: $json.reason, transactionreference: $json.transactionreference, authcode: $json.authcode, maskedpan: $json.maskedpan, paymenttypedescription: $json.paymenttypedescription, settlestatus: $json.settlestatus, reusedExisting: $json.reusedExisting } }");
-	const record = wf.add('Record Payment in Xero', T.xero, 1, 4, -0.3, {
+	const paid = h.shape(wf, 'Paid', 5, -1,
+		"{ ...$json.input, notice: $json.input.chargeable?.state === 'due' ? 'paid' : 'chargedRemainder', attempt: $json.input.dunningAttempt ?? 1, chargedMinor: $json.amountMinor, transactionreference: $json.transactionreference, payment: { outcome: $json.outcome, reason: $json.reason, transactionreference: $json.transactionreference, authcode: $json.authcode, maskedpan: $json.maskedpan, paymenttypedescription: $json.paymenttypedescription, settlestatus: $json.settlestatus, reusedExisting: $json.reusedExisting, amountMinor: $json.amountMinor } }");
+	const record = wf.add('Record Payment in Xero', T.xero, 1, 6, -1, {
 		resource: 'payment',
 		operation: 'record',
 		accountCode: s.paymentAccountCode,
-		amountField: 'amountMinor',
+		// Exactly what the card was charged.
+		amountField: 'chargedMinor',
 		amountUnit: 'minor',
 		referenceField: 'transactionreference',
-		// Card debits pay the whole invoice: Xero itself refuses a second one, so no read first.
+		// The invoice was read just before the charge; Xero itself refuses a second payment.
 		lookupFirst: false,
 		options: h.xeroOptions,
 	}, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
-	const toNotify = h.publish(wf, 'To Notify Stage', STAGES.notify, 7, 0.6);
-	const noCard = h.shape(wf, 'No Card on File', 2, 1.5, "{ ...$json, notice: 'noCardOnFile', attempt: $json.dunningAttempt ?? 1, payment: { outcome: 'noCard', reason: 'no card on file' } }");
-	const result = h.shape(wf, 'Payment Result', 3, 0.8,
-		"{ ...$json.input, attempt: $json.input.dunningAttempt ?? 1, declineReason: $json.reason, acquirerResponseCode: $json.acquirerresponsecode ?? '', payment: { outcome: $json.outcome, retryable: $json.retryable, reason: $json.reason, errorcode: $json.errorcode, errormessage: $json.errormessage, errordata: $json.errordata, acquirerresponsecode: $json.acquirerresponsecode, field: $json.field ?? $json.error?.field } }");
-	const route = wf.add('Outcome', 'n8n-nodes-base.switch', 3.2, 4, 0.8, switchRules([
+	const refundCase = wf.add('Paid Elsewhere Meanwhile?', 'n8n-nodes-base.if', 2.2, 7, -1, {
+		conditions: isTrue("={{ ['paidElsewhereAfterCharge', 'invoiceClosedAfterCharge'].includes($json.error?.code) }}"),
+		options: {},
+	});
+	const refundReview = h.retryOrPark(wf, 'Park for Refund Review', 8, -1.5, { parkNow: true, failedNode: 'Record Payment in Xero' });
+	const toNotify = h.publish(wf, 'To Notify Stage', STAGES.notify, 10, 0.3);
+	const noCard = h.shape(wf, 'No Card on File', 4, 1.2, "{ ...$json, notice: 'noCardOnFile', attempt: $json.dunningAttempt ?? 1, payment: { outcome: 'noCard', reason: 'no card on file' } }");
+	// Nothing due: paid, credited or voided in Xero. Was it our own earlier charge (a redelivery)?
+	const closed = wf.add('Paid, Credited or Voided?', 'n8n-nodes-base.if', 2.2, 3, 2.2, {
+		conditions: isTrue("={{ ['paid', 'credited', 'voided'].includes($json.chargeable?.state) }}"),
+		options: {},
+	});
+	const ours = wf.add('Charged by Us?', T.st, 1, 4, 2.2, { resource: 'transaction', operation: 'query', queryBy: 'orderReference', references: '={{ $json.billingKey }}' }, { credentials: CREDENTIALS.secureTrading, ...ITEM_ERRORS });
+	const nothing = h.shape(wf, 'Nothing to Charge', 5, 2.2,
+		"(() => { const charge = ($json.records ?? []).find((r) => r.requesttypedescription === 'AUTH' && r.outcome === 'paid'); return charge ? { ...$json.input, notice: 'paid', attempt: $json.input.dunningAttempt ?? 1, transactionreference: charge.transactionreference, payment: { outcome: 'paid', reason: 'charged earlier for this billing key', transactionreference: charge.transactionreference, authcode: charge.authcode, maskedpan: charge.maskedpan, reusedExisting: true } } : { ...$json.input, notice: 'nothingToCharge', payment: { outcome: 'nothingToCharge', reason: $json.input.chargeable.reason } }; })()");
+	const notApproved = h.retryOrPark(wf, 'Park Unapproved Invoice', 4, 3.1, { parkNow: true, errorMessage: '={{ $json.chargeable?.reason }}', failedNode: 'Read Invoice from Xero' });
+	const result = h.shape(wf, 'Payment Result', 5, 0.6,
+		"{ ...$json.input, attempt: $json.input.dunningAttempt ?? 1, declineReason: $json.reason, acquirerResponseCode: $json.acquirerresponsecode ?? '', payment: { outcome: $json.outcome, retryable: $json.retryable, reason: $json.reason, errorcode: $json.errorcode, errormessage: $json.errormessage, errordata: $json.errordata, acquirerresponsecode: $json.acquirerresponsecode, field: $json.field ?? $json.error?.field, settle: $json.settle } }");
+	const route = wf.add('Outcome', 'n8n-nodes-base.switch', 3.2, 6, 0.6, switchRules([
 		{ key: 'Declined', conditions: equals('={{ $json.payment.outcome }}', 'declined') },
 		{ key: 'Invalid', conditions: equals('={{ $json.payment.outcome }}', 'invalid') },
+		{ key: 'Unknown', conditions: equals('={{ $json.payment.outcome }}', 'unknown') },
 	], 'Try Again'));
-	const soft = wf.add('Charge Again Later?', 'n8n-nodes-base.if', 2.2, 5, 0.4, {
+	const soft = wf.add('Charge Again Later?', 'n8n-nodes-base.if', 2.2, 7, 0.2, {
 		conditions: isTrue(`={{ $json.payment.retryable === true && ($json.dunningAttempt ?? 1) < ${maxCharges} }}`),
 		options: {},
 	});
-	const declinedNotice = h.shape(wf, 'Declined Notice', 6, 0.2, "{ ...$json, notice: 'declined' }");
-	const finalNotice = h.shape(wf, 'Final or Hard Decline', 6, 0.9, "{ ...$json, notice: $json.payment.retryable === true ? 'finalNotice' : 'declined' }");
-	const dunning = h.retryOrPark(wf, 'Schedule Next Charge', 6, -0.5, {
+	const declinedNotice = h.shape(wf, 'Declined Notice', 8, 0.3, "{ ...$json, notice: 'declined' }");
+	const finalNotice = h.shape(wf, 'Final or Hard Decline', 8, 0.9, "{ ...$json, notice: $json.payment.retryable === true ? 'finalNotice' : 'declined' }");
+	const dunning = h.retryOrPark(wf, 'Schedule Next Charge', 8, -0.3, {
 		stage: STAGES.dunning,
 		attempt: '={{ $json.dunningAttempt ?? 1 }}',
 		maxAttempts: maxCharges,
 		errorMessage: "={{ 'Declined: ' + $json.payment.reason }}",
 		failedNode: 'Debit Stored Card',
 	}, s.dunningDelays);
-	const retry = h.retryOrPark(wf, 'Retry or Park', 5, 1.7, { errorMessage: "={{ $json.payment?.reason ?? $json.error?.message ?? '' }}" });
-	const parkInvalid = h.retryOrPark(wf, 'Park Invalid Charge', 5, 1.2, { parkNow: true, errorMessage: '={{ $json.payment.reason }}', failedNode: 'Debit Stored Card' });
-	wf.link(trigger, hasCard).link(hasCard, debit, 0).link(hasCard, noCard, 1).link(noCard, toNotify);
-	wf.link(debit, paid, 0).link(paid, record).link(record, toNotify, 0).link(record, retry, 1);
-	wf.link(debit, result, 1).link(result, route);
-	wf.link(route, soft, 0).link(route, parkInvalid, 1).link(route, retry, 2);
+	const parkInvalid = h.retryOrPark(wf, 'Park Invalid Charge', 7, 1.1, { parkNow: true, errorMessage: '={{ $json.payment.reason }}', failedNode: 'Debit Stored Card' });
+	// Not known whether the card was charged: come back to this stage only to query (the node
+	// never re-sends an AUTH before its settle window has passed), then park with the evidence.
+	const settle = h.retryOrPark(wf, 'Settle Unknown Charge', 7, 1.8, {
+		attempt: '={{ $json.payment.settle?.checks ?? 1 }}',
+		maxAttempts: settleChecks,
+		errorMessage: "={{ 'Charge outcome unknown: ' + $json.payment.reason }}",
+		failedNode: 'Debit Stored Card',
+	}, s.settleDelays);
+	wf.link(trigger, read).link(read, due, 0).link(read, retry, 1).link(read, retry, ERROR_OUTPUT);
+	wf.link(due, hasCard, 0).link(due, closed, 1);
+	wf.link(hasCard, debit, 0).link(hasCard, noCard, 1).link(noCard, toNotify);
+	wf.link(closed, ours, 0).link(closed, notApproved, 1).link(ours, nothing, 0).link(ours, retry, 1).link(ours, retry, ERROR_OUTPUT).link(nothing, toNotify);
+	wf.link(debit, paid, 0).link(paid, record).link(record, toNotify, 0).link(record, refundCase, 1).link(record, retry, ERROR_OUTPUT);
+	wf.link(refundCase, refundReview, 0).link(refundCase, retry, 1);
+	wf.link(debit, result, 1).link(debit, retry, ERROR_OUTPUT).link(result, route);
+	wf.link(route, soft, 0).link(route, parkInvalid, 1).link(route, settle, 2).link(route, retry, 3);
 	wf.link(soft, declinedNotice, 0).link(soft, dunning, 0).link(soft, finalNotice, 1);
 	wf.link(declinedNotice, toNotify).link(finalNotice, toNotify);
 	return wf;
@@ -340,7 +398,7 @@ export function notifyWorkflow(s: PipelineSettings): Workflow {
 	}, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
 	const done = wf.add('Notified', 'n8n-nodes-base.noOp', 1, 2, -0.3, {});
 	const retry = h.retryOrPark(wf, 'Retry or Park', 2, 0.6);
-	wf.link(trigger, email).link(email, done, 0).link(email, retry, 1);
+	wf.link(trigger, email).link(email, done, 0).link(email, retry, 1).link(email, retry, ERROR_OUTPUT);
 	return wf;
 }
 
