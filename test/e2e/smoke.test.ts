@@ -49,8 +49,12 @@ describe('real n8n smoke', () => {
 		expect(execution.status).toBe('success');
 		const [good, rejected] = await n8n.nodeOutput(execution.id, 'Invoice Preparation');
 		expect(good).toHaveLength(1);
-		expect(rejected.map((r) => r.json.error)).toEqual([
-			expect.objectContaining({ row: 2, field: 'billingEmail', clientId: 'C2' }),
+		// The one failure shape: the error names the field, `rejected` says which row and client.
+		expect(rejected.map((r) => [r.json.error, r.json.rejected])).toEqual([
+			[
+				expect.objectContaining({ field: 'billingEmail', code: 'invalidRow', retryable: false }),
+				expect.objectContaining({ row: 2, clientId: 'C2', billingKey: expect.stringMatching(/^RJ-[0-9a-f]{22}$/) }),
+			],
 		]);
 	});
 });
