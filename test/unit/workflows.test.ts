@@ -52,4 +52,27 @@ describe('shipped workflows', () => {
 		expect(delaysIn('04-debit-cards.json', 'Schedule Next Charge')).toBe(DEFAULT_SETTINGS.dunningDelays);
 		expect(delaysIn('06-dunning.json', 'Charges Due Again')).toBe(DEFAULT_SETTINGS.dunningDelays);
 	});
+
+	// What the invoice email promises and when the debit stage charges come from one setting.
+	it.each(['onInvoicing', 'onDueDate'] as const)('with charge timing %s, the invoice email promises exactly what the debit hand-over does', (chargeTiming) => {
+		type Node = { name: string; onError?: string; parameters: Record<string, unknown> & { options?: Record<string, unknown> } };
+		const wf = buildWorkflows({ ...DEFAULT_SETTINGS, chargeTiming })['03-email-invoices.json'] as { nodes: Node[] };
+		const node = (name: string) => wf.nodes.find((n) => n.name === name)!;
+		expect(node('Email Invoice').parameters.chargeTiming).toBe(chargeTiming);
+		const holdUntil = node('To Debit Stage').parameters.options?.deliverNotBefore;
+		if (chargeTiming === 'onDueDate') expect(holdUntil).toBe('={{ $json.dueDate }}');
+		else expect(holdUntil).toBeUndefined();
+	});
+
+	it('never lets a failing money or mail node continue down its success path', () => {
+		for (const [file, wf] of Object.entries(built)) {
+			const { nodes, connections } = wf as { nodes: Array<{ name: string; type: string; onError?: string }>; connections: Record<string, { main: Array<Array<{ node: string }>> }> };
+			for (const n of nodes.filter((x) => /\.(xeroBilling|secureTrading|billingEmail)$/.test(x.type) && x.onError)) {
+				expect({ file, node: n.name, onError: n.onError }).toEqual({ file, node: n.name, onError: 'continueErrorOutput' });
+				// Its error output (after Success and Failed) leads somewhere: Retry or Park.
+				const errorOutput = connections[n.name]?.main[2] ?? [];
+				expect({ file, node: n.name, errorOutputTo: errorOutput.map((t) => t.node) }).toEqual({ file, node: n.name, errorOutputTo: ['Retry or Park'] });
+			}
+		}
+	});
 });
