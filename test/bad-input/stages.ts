@@ -124,17 +124,22 @@ export class Stages {
 		return { ok: sent.out[0], failed: [...(pdf.out[1] ?? []), ...(email.out[1] ?? []), ...(sent.out[1] ?? [])] };
 	}
 
-	/** 04-debit-cards: Card on File? → Debit Stored Card, or the no-card notice path. */
-	async debit(items: IDataObject[]): Promise<StageResult & { declined: IDataObject[]; noCard: IDataObject[] }> {
+	/** 04-debit-cards: Read Invoice from Xero → Anything to Charge? → Card on File? → Debit Stored Card, or the no-card notice path. */
+	async debit(items: IDataObject[]): Promise<StageResult & { declined: IDataObject[]; noCard: IDataObject[]; nothingDue: IDataObject[] }> {
+		const f = '04-debit-cards.json';
+		const read = await this.node(this.xero, shippedParameters(f, 'Read Invoice from Xero'), items);
+		const found = read.out[0] ?? [];
+		const due = found.filter((j) => (j.chargeable as IDataObject | undefined)?.charge === true);
 		const hasCard = (j: IDataObject) => String(j.cardReference ?? '') !== '';
-		const debit = await this.node(this.st, shippedParameters('04-debit-cards.json', 'Debit Stored Card'), items.filter(hasCard));
+		const debit = await this.node(this.st, shippedParameters(f, 'Debit Stored Card'), due.filter(hasCard));
 		const notPaid = debit.out[1] ?? [];
 		return {
 			ok: debit.out[0] ?? [],
 			// "invalid" outcomes and errors are what the workflow parks or retries; declines go to dunning.
-			failed: notPaid.filter((j) => j.outcome !== 'declined'),
+			failed: [...(read.out[1] ?? []), ...notPaid.filter((j) => j.outcome !== 'declined')],
 			declined: notPaid.filter((j) => j.outcome === 'declined'),
-			noCard: items.filter((j) => !hasCard(j)),
+			noCard: due.filter((j) => !hasCard(j)),
+			nothingDue: found.filter((j) => (j.chargeable as IDataObject | undefined)?.charge !== true),
 		};
 	}
 

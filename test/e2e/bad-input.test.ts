@@ -84,6 +84,11 @@ describe('hostile input through the shipped workflows', () => {
 			expect(String(mailOf(c)[0].html)).not.toMatch(/<script|<b>Bold/);
 			// A notice published straight to notify charges nothing; the others went through the debit stage.
 			expect({ id: c.id, charges: sandbox.secureTrading.chargesFor(keyOf(c)).length }).toEqual({ id: c.id, charges: kindOf(c) === 'paid' && c.stage !== 'notify' ? 1 : 0 });
+			if ('accept' in c.expect && c.expect.accept === 'chargedWhatIsDue') {
+				// The message's hostile amount is history: the card is charged what Xero says is due.
+				const [invoice] = sandbox.xero.invoicesByReference(keyOf(c)) as Array<{ Total: number }>;
+				expect({ id: c.id, charged: sandbox.secureTrading.chargesFor(keyOf(c))[0].fields.baseamount }).toEqual({ id: c.id, charged: String(Math.round(invoice.Total * 100)) });
+			}
 		}
 
 		// Accepted CRM oddities bill like anyone else (they have no card: a no-card notice).
