@@ -15,6 +15,10 @@ export interface PipelineSettings {
 	dunningDelays: string;
 	/** An unknown charge outcome is queried again after each of these, then parked for review. */
 	settleDelays: string;
+	/** Debit node: minutes before an unknown charge may be re-sent (unset: the node's default). */
+	settleWindowMinutes?: number;
+	/** Debit node: gateway request timeout in ms (unset: the node's default). */
+	debitTimeoutMs?: number;
 	batchSize: number;
 	batchWindowMs: number;
 	/** Attach Xero's invoice PDF to the invoice email (one Xero call per invoice). */
@@ -34,6 +38,8 @@ export interface PipelineSettings {
 	/** Cron for the Collect stage: Monday and Thursday, 07:00. */
 	collectCron: string;
 	monitorCron: string;
+	/** Journal Folder of both Billing Email nodes; unset keeps the node's default (n8n's user folder). */
+	emailJournalFolder?: string;
 }
 
 export const DEFAULT_SETTINGS: PipelineSettings = {
@@ -112,6 +118,8 @@ function helpers(s: PipelineSettings) {
 const ITEM_ERRORS = { onError: 'continueErrorOutput' } as const;
 /** The error output n8n adds after a two-output node's own outputs. */
 const ERROR_OUTPUT = 2;
+/** Billing Email options: only a Journal Folder set in the settings (tests point it elsewhere). */
+const emailOptions = (s: PipelineSettings) => (s.emailJournalFolder ? { journalFolder: s.emailJournalFolder } : {});
 
 export function collectWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
@@ -264,7 +272,7 @@ export function emailWorkflow(s: PipelineSettings): Workflow {
 		beforeEmail = pdf;
 	}
 	// The email promises the charge timing the debit stage keeps (see To Debit Stage).
-	const email = wf.add('Email Invoice', T.email, 1, 2, 0, { operation: 'sendInvoice', attachInvoice: s.attachPdf, binaryPropertyName: 'data', chargeTiming: s.chargeTiming, templateOverrides: {}, options: {} }, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
+	const email = wf.add('Email Invoice', T.email, 1, 2, 0, { operation: 'sendInvoice', attachInvoice: s.attachPdf, binaryPropertyName: 'data', chargeTiming: s.chargeTiming, templateOverrides: {}, options: emailOptions(s) }, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
 	const sent = wf.add('Mark as Sent', T.xero, 1, 3, 0, { resource: 'invoice', operation: 'markSent', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 	// Charged on the due date: the debit message waits in the debit stage's hold queue until then.
 	const toDebit = h.publish(wf, 'To Debit Stage', STAGES.debit, 4, 0, s.chargeTiming === 'onDueDate' ? { deliverNotBefore: '={{ $json.dueDate }}' } : {});
@@ -286,7 +294,14 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		`Paid: the payment is recorded in Xero and the client is notified; Xero paid by other means meanwhile → parked for a refund review. Soft declines are charged again through the **dunning** stage (${s.dunningDelays}), ${maxCharges} charges in all, then a final notice. Hard declines are final. An outcome the gateway has not settled (a timeout after sending) is only queried again (${s.settleDelays}), never re-sent blindly, then parked for review. Gateway trouble is retried, then parked.`,
 	].join('\n'));
 	const trigger = h.trigger(wf, 'Invoices to Charge', STAGES.debit, 0, 0);
-	const retry = h.retryOrPark(wf, 'Retry or Park', 7, 2.6, { errorMessage: "={{ $json.payment?.reason ?? $json.error?.message ?? '' }}", parkNow: '={{ $json.error?.retryable === false }}' });
+	// A failure's own error first: an item Record Payment refused still carries the paid charge's
+	// reason ("authorised, pending settlement"), which must not stand in for Xero's refusal. Those
+	// items arrive through "Paid Elsewhere Meanwhile?", so name the node that failed.
+	const retry = h.retryOrPark(wf, 'Retry or Park', 7, 2.6, {
+		errorMessage: "={{ $json.error?.message ?? $json.payment?.reason ?? '' }}",
+		parkNow: '={{ $json.error?.retryable === false }}',
+		failedNode: "={{ $prevNode.name === 'Paid Elsewhere Meanwhile?' ? 'Record Payment in Xero' : $prevNode.name }}",
+	});
 	// What Xero says is due now, 50 invoices a call; the message's own amount is history.
 	const read = wf.add('Read Invoice from Xero', T.xero, 1, 1, 0, {
 		resource: 'invoice',
@@ -307,7 +322,11 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		amountUnit: 'minor',
 		currency: '={{ $json.chargeable.currency }}',
 		// Two batches of 50 in flight; a query and an AUTH take about a second each.
-		options: { concurrency: 25 },
+		options: {
+			concurrency: 25,
+			...(s.settleWindowMinutes !== undefined ? { settleWindowMinutes: s.settleWindowMinutes } : {}),
+			...(s.debitTimeoutMs !== undefined ? { timeoutMs: s.debitTimeoutMs } : {}),
+		},
 	}, { credentials: CREDENTIALS.secureTrading, ...ITEM_ERRORS });
 	const paid = h.shape(wf, 'Paid', 5, -1,
 		"{ ...$json.input, notice: $json.input.chargeable?.state === 'due' ? 'paid' : 'chargedRemainder', attempt: $json.input.dunningAttempt ?? 1, chargedMinor: $json.amountMinor, transactionreference: $json.transactionreference, payment: { outcome: $json.outcome, reason: $json.reason, transactionreference: $json.transactionreference, authcode: $json.authcode, maskedpan: $json.maskedpan, paymenttypedescription: $json.paymenttypedescription, settlestatus: $json.settlestatus, reusedExisting: $json.reusedExisting, amountMinor: $json.amountMinor } }");
@@ -394,7 +413,7 @@ export function notifyWorkflow(s: PipelineSettings): Workflow {
 		noticeKind: '={{ $json.notice }}',
 		attachInvoice: false,
 		templateOverrides: {},
-		options: {},
+		options: emailOptions(s),
 	}, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
 	const done = wf.add('Notified', 'n8n-nodes-base.noOp', 1, 2, -0.3, {});
 	const retry = h.retryOrPark(wf, 'Retry or Park', 2, 0.6);
