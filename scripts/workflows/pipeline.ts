@@ -328,8 +328,9 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 			...(s.debitTimeoutMs !== undefined ? { timeoutMs: s.debitTimeoutMs } : {}),
 		},
 	}, { credentials: CREDENTIALS.secureTrading, ...ITEM_ERRORS });
+	// Notices state what was charged (or what is due now), never the amount frozen at invoicing.
 	const paid = h.shape(wf, 'Paid', 5, -1,
-		"{ ...$json.input, notice: $json.input.chargeable?.state === 'due' ? 'paid' : 'chargedRemainder', attempt: $json.input.dunningAttempt ?? 1, chargedMinor: $json.amountMinor, transactionreference: $json.transactionreference, payment: { outcome: $json.outcome, reason: $json.reason, transactionreference: $json.transactionreference, authcode: $json.authcode, maskedpan: $json.maskedpan, paymenttypedescription: $json.paymenttypedescription, settlestatus: $json.settlestatus, reusedExisting: $json.reusedExisting, amountMinor: $json.amountMinor } }");
+		"{ ...$json.input, notice: $json.input.chargeable?.state === 'due' ? 'paid' : 'chargedRemainder', attempt: $json.input.dunningAttempt ?? 1, amountMinor: $json.amountMinor, chargedMinor: $json.amountMinor, transactionreference: $json.transactionreference, payment: { outcome: $json.outcome, reason: $json.reason, transactionreference: $json.transactionreference, authcode: $json.authcode, maskedpan: $json.maskedpan, paymenttypedescription: $json.paymenttypedescription, settlestatus: $json.settlestatus, reusedExisting: $json.reusedExisting, amountMinor: $json.amountMinor } }");
 	const record = wf.add('Record Payment in Xero', T.xero, 1, 6, -1, {
 		resource: 'payment',
 		operation: 'record',
@@ -348,7 +349,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 	});
 	const refundReview = h.retryOrPark(wf, 'Park for Refund Review', 8, -1.5, { parkNow: true, failedNode: 'Record Payment in Xero' });
 	const toNotify = h.publish(wf, 'To Notify Stage', STAGES.notify, 10, 0.3);
-	const noCard = h.shape(wf, 'No Card on File', 4, 1.2, "{ ...$json, notice: 'noCardOnFile', attempt: $json.dunningAttempt ?? 1, payment: { outcome: 'noCard', reason: 'no card on file' } }");
+	const noCard = h.shape(wf, 'No Card on File', 4, 1.2, "{ ...$json, amountMinor: $json.chargeable?.amountDueMinor ?? $json.amountMinor, notice: 'noCardOnFile', attempt: $json.dunningAttempt ?? 1, payment: { outcome: 'noCard', reason: 'no card on file' } }");
 	// Nothing due: paid, credited or voided in Xero. Was it our own earlier charge (a redelivery)?
 	const closed = wf.add('Paid, Credited or Voided?', 'n8n-nodes-base.if', 2.2, 3, 2.2, {
 		conditions: isTrue("={{ ['paid', 'credited', 'voided'].includes($json.chargeable?.state) }}"),
@@ -359,7 +360,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		"(() => { const charge = ($json.records ?? []).find((r) => r.requesttypedescription === 'AUTH' && r.outcome === 'paid'); return charge ? { ...$json.input, notice: 'paid', attempt: $json.input.dunningAttempt ?? 1, transactionreference: charge.transactionreference, payment: { outcome: 'paid', reason: 'charged earlier for this billing key', transactionreference: charge.transactionreference, authcode: charge.authcode, maskedpan: charge.maskedpan, reusedExisting: true } } : { ...$json.input, notice: 'nothingToCharge', payment: { outcome: 'nothingToCharge', reason: $json.input.chargeable.reason } }; })()");
 	const notApproved = h.retryOrPark(wf, 'Park Unapproved Invoice', 4, 3.1, { parkNow: true, errorMessage: '={{ $json.chargeable?.reason }}', failedNode: 'Read Invoice from Xero' });
 	const result = h.shape(wf, 'Payment Result', 5, 0.6,
-		"{ ...$json.input, attempt: $json.input.dunningAttempt ?? 1, declineReason: $json.reason, acquirerResponseCode: $json.acquirerresponsecode ?? '', payment: { outcome: $json.outcome, retryable: $json.retryable, reason: $json.reason, errorcode: $json.errorcode, errormessage: $json.errormessage, errordata: $json.errordata, acquirerresponsecode: $json.acquirerresponsecode, field: $json.field ?? $json.error?.field, settle: $json.settle } }");
+		"{ ...$json.input, amountMinor: $json.input.chargeable?.amountDueMinor ?? $json.input.amountMinor, attempt: $json.input.dunningAttempt ?? 1, declineReason: $json.reason, acquirerResponseCode: $json.acquirerresponsecode ?? '', payment: { outcome: $json.outcome, retryable: $json.retryable, reason: $json.reason, errorcode: $json.errorcode, errormessage: $json.errormessage, errordata: $json.errordata, acquirerresponsecode: $json.acquirerresponsecode, field: $json.field ?? $json.error?.field, settle: $json.settle } }");
 	const route = wf.add('Outcome', 'n8n-nodes-base.switch', 3.2, 6, 0.6, switchRules([
 		{ key: 'Declined', conditions: equals('={{ $json.payment.outcome }}', 'declined') },
 		{ key: 'Invalid', conditions: equals('={{ $json.payment.outcome }}', 'invalid') },

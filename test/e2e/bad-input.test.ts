@@ -79,7 +79,9 @@ describe('hostile input through the shipped workflows', () => {
 		const accepted = cases.filter((c) => 'accept' in c.expect);
 		const kindOf = (c: BadInputCase) => ('accept' in c.expect && c.expect.accept === 'noCard' ? 'noCardOnFile' : 'paid');
 		const mailOf = (c: BadInputCase) => sandbox.smtp.messages().filter((m) => new RegExp(`^<billing\\.${kindOf(c)}\\.(a\\d+\\.)?k-${keyOf(c)}@`).test(String(m.messageId)));
-		await until('accepted stage items settled', () => accepted.every((c) => mailOf(c).length === 1), 120_000);
+		await until('accepted stage items settled', () => accepted.every((c) => mailOf(c).length === 1), 120_000, () =>
+			accepted.filter((c) => mailOf(c).length !== 1).map((c) => `${c.id}: ${mailOf(c).length} ${kindOf(c)} email(s), ${sandbox.secureTrading.chargesFor(keyOf(c)).length} charge(s)`).join('; '),
+		);
 		for (const c of accepted) {
 			expect(String(mailOf(c)[0].html)).not.toMatch(/<script|<b>Bold/);
 			// A notice published straight to notify charges nothing; the others went through the debit stage.
@@ -161,10 +163,10 @@ describe('hostile input through the shipped workflows', () => {
 	});
 });
 
-async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs: number, explain?: () => string): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (!(await fn())) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${explain ? `: ${explain()}` : ''}`);
 		await new Promise((r) => setTimeout(r, 500));
 	}
 }
