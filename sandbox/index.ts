@@ -35,6 +35,8 @@ export interface BillingSandboxOptions {
 	xeroLimits?: Partial<RateLimitConfig>;
 	/** The gateway's webservices user (default webservices@example.com / Password1^). */
 	secureTradingUser?: { username: string; password: string };
+	/** A new gateway transaction shows in TRANSACTIONQUERY only this many ms after it was made (default 0). */
+	secureTradingQueryVisibilityDelayMs?: number;
 	/** Make the SMTP sink require this login (default: no AUTH). */
 	smtpAuth?: { user: string; password: string };
 }
@@ -105,6 +107,7 @@ export async function startBillingSandbox(opts: BillingSandboxOptions = {}): Pro
 			seed,
 			latency: opts.latency?.secureTrading,
 			users: opts.secureTradingUser ? [{ ...opts.secureTradingUser, sites: ['test_site12345'] }] : undefined,
+			queryVisibilityDelayMs: opts.secureTradingQueryVisibilityDelayMs,
 		});
 		started.push(secureTrading);
 		const xero = await startXeroSandbox({ port: ports.xero, limits: opts.xeroLimits, latency: opts.latency?.xero });

@@ -22,6 +22,13 @@ export interface ClientLedger {
 	charges: number;
 	declinedAuths: number;
 	payments: number;
+	/** Xero payments on the client's invoice whose Reference is one of the gateway's charges for the key (ours). */
+	ourPayments: number;
+	/** Other Xero payments on it (a bookkeeper's bank transfers). */
+	otherPayments: number;
+	/** The invoice's total and what is still due, in Xero's cents (null without exactly one invoice). */
+	invoiceTotalCents: number | null;
+	amountDueCents: number | null;
 	/** Emails received by kind (invoice, paid, declined, noCardOnFile, finalNotice), counted by distinct Message-ID. */
 	emails: Record<string, number>;
 	duplicateEmails: number;
@@ -67,16 +74,24 @@ export function ledgerOf(sandbox: BillingSandbox): ClientLedger[] {
 	}
 	const charges = new Map<string, number>();
 	const declines = new Map<string, number>();
+	// Gateway references of money-taking AUTHs: a Xero payment with one as Reference is ours.
+	const chargeRefs = new Set<string>();
 	for (const t of sandbox.secureTrading.transactions()) {
 		if (t.fields.requesttypedescription !== 'AUTH') continue;
 		const ref = String(t.fields.orderreference);
-		if (t.charged) charges.set(ref, (charges.get(ref) ?? 0) + 1);
+		if (t.charged) {
+			charges.set(ref, (charges.get(ref) ?? 0) + 1);
+			if (t.fields.transactionreference) chargeRefs.add(t.fields.transactionreference);
+		}
 		else if (t.fields.errorcode === '70000') declines.set(ref, (declines.get(ref) ?? 0) + 1);
 	}
 	const paymentsByInvoice = new Map<string, number>();
+	const ourPaymentsByInvoice = new Map<string, number>();
 	for (const p of sandbox.xero.payments()) {
 		const id = (p.Invoice as { InvoiceID?: string } | undefined)?.InvoiceID;
-		if (id) paymentsByInvoice.set(id, (paymentsByInvoice.get(id) ?? 0) + 1);
+		if (!id) continue;
+		paymentsByInvoice.set(id, (paymentsByInvoice.get(id) ?? 0) + 1);
+		if (chargeRefs.has(String(p.Reference ?? ''))) ourPaymentsByInvoice.set(id, (ourPaymentsByInvoice.get(id) ?? 0) + 1);
 	}
 	const invoicesByKey = new Map<string, Array<Record<string, unknown>>>();
 	for (const inv of sandbox.xero.invoices()) {
@@ -99,6 +114,9 @@ export function ledgerOf(sandbox: BillingSandbox): ClientLedger[] {
 			const kind = emailKind(id)!.kind;
 			emails[kind] = (emails[kind] ?? 0) + 1;
 		}
+		const payments = invoices.reduce((n, i) => n + (paymentsByInvoice.get(String(i.InvoiceID)) ?? 0), 0);
+		const ourPayments = invoices.reduce((n, i) => n + (ourPaymentsByInvoice.get(String(i.InvoiceID)) ?? 0), 0);
+		const cents = (v: unknown) => (invoices.length === 1 ? Math.round(Number(v) * 100) : null);
 		return {
 			clientId: client.clientId,
 			expected: client.expected,
@@ -107,7 +125,11 @@ export function ledgerOf(sandbox: BillingSandbox): ClientLedger[] {
 			invoiceStatus: invoices.length === 1 ? String(invoices[0].Status) : null,
 			charges: charges.get(key) ?? 0,
 			declinedAuths: declines.get(key) ?? 0,
-			payments: invoices.reduce((n, i) => n + (paymentsByInvoice.get(String(i.InvoiceID)) ?? 0), 0),
+			payments,
+			ourPayments,
+			otherPayments: payments - ourPayments,
+			invoiceTotalCents: cents(invoices[0]?.Total),
+			amountDueCents: cents(invoices[0]?.AmountDue),
 			emails,
 			duplicateEmails,
 		};
@@ -117,6 +139,7 @@ export function ledgerOf(sandbox: BillingSandbox): ClientLedger[] {
 /** What "done" means for each expected outcome, judged on the sandbox's records. */
 export function isSettled(c: ClientLedger, maxCharges: number): boolean {
 	const e = c.emails;
+	if (c.expected !== 'rejected' && (e.nothingToCharge || e.chargedRemainder)) return settledAfterBookkeeper(c);
 	switch (c.expected) {
 		case 'paid':
 			return c.invoices === 1 && c.invoiceStatus === 'PAID' && c.charges === 1 && c.payments === 1 && e.invoice === 1 && e.paid === 1;
@@ -132,6 +155,23 @@ export function isSettled(c: ClientLedger, maxCharges: number): boolean {
 		case 'rejected':
 			return c.invoices === 0 && c.charges === 0 && Object.keys(e).length === 0;
 	}
+}
+
+/** Notices that tell a client the outcome of the debit stage. */
+export const PAYMENT_NOTICE_KINDS = ['paid', 'declined', 'noCardOnFile', 'finalNotice', 'nothingToCharge', 'chargedRemainder'] as const;
+
+/**
+ * Done for an invoice a bookkeeper changed in Xero before the charge: paid, credited or voided in
+ * full → not charged and told so; paid or credited in part → charged the rest once, that payment
+ * recorded in Xero, and told so. No other payment notice in either case.
+ */
+export function settledAfterBookkeeper(c: ClientLedger): boolean {
+	const e = c.emails;
+	const others = PAYMENT_NOTICE_KINDS.filter((k) => k !== 'nothingToCharge' && k !== 'chargedRemainder' && (e[k] ?? 0) > 0);
+	if (c.invoices !== 1 || e.invoice !== 1 || others.length) return false;
+	if (e.nothingToCharge === 1 && !e.chargedRemainder) return c.charges === 0 && c.ourPayments === 0;
+	if (e.chargedRemainder === 1 && !e.nothingToCharge) return c.invoiceStatus === 'PAID' && c.charges === 1 && c.ourPayments === 1;
+	return false;
 }
 
 export async function startPipeline(opts: {

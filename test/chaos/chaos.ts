@@ -1,7 +1,10 @@
 // The chaos run: a full billing run through the shipped workflows in a real n8n, against the
 // sandbox, while n8n is SIGKILLed and restarted, RabbitMQ is restarted, Xero answers 5xx, 429
-// storms and timeouts, the gateway loses answers after charging and answers 60010/50000, and the
-// SMTP server refuses mail temporarily. The verdict is read from the sandbox's own records (Xero's
+// storms and timeouts, the gateway loses answers after charging, answers 60010/50000 or only after
+// the debit node gave up, its search lags its charges, and the SMTP server refuses mail
+// temporarily. Meanwhile a bookkeeper pays, part-pays, voids and credits invoices in Xero before
+// they are charged (world.ts): every charge must be exactly what Xero had due at that moment,
+// and each of those clients must end told what really happened. The verdict is read from the sandbox's own records (Xero's
 // invoices and payments, the gateway's transactions, the mailbox) and the parked queues, never
 // from what the pipeline says about itself. Then n8n's files, the broker's messages and the
 // emails are scanned for secrets and card numbers.
@@ -9,11 +12,13 @@ import * as amqp from 'amqplib';
 import { randomBytes } from 'crypto';
 import { seededRandom } from '../../sandbox/common/http';
 import { sleep } from 'n8n-workflow';
-import { ledgerOf, startPipeline } from '../../support/pipeline';
+import { ledgerOf, PAYMENT_NOTICE_KINDS, settledAfterBookkeeper, startPipeline } from '../../support/pipeline';
 import type { ClientLedger, PipelineRun } from '../../support/pipeline';
 import { ChaosBroker } from './broker';
 import { filesUnder, scan } from './secrets';
 import type { ScanReport, ScanSource, Secret } from './secrets';
+import { Bookkeeper, chargeCents } from './world';
+import type { BookkeeperAction, BookkeeperRates } from './world';
 
 export interface ChaosOptions {
 	/** Billable clients, one invoice each (plus the CRM's malformed rows, which must be parked). */
@@ -29,6 +34,10 @@ export interface ChaosOptions {
 	xeroMinuteMs?: number;
 	batchSize?: number;
 	nodesTemplate?: string;
+	/** Shares of invoices the bookkeeper pays, part-pays, voids and credits before the charge (default 2, 2, 1, 1 %). */
+	bookkeeperRates?: BookkeeperRates;
+	/** Share of charges whose answer comes after the debit node's timeout (default 2 %, at least 3). */
+	slowAnswerShare?: number;
 	log?: (line: string) => void;
 }
 
@@ -72,6 +81,22 @@ export interface ChaosFigures {
 	faults: Record<string, number>;
 	xeroCalls: number;
 	gatewayCalls: number;
+	/** What the bookkeeper did, by kind (tooLate: planned, but the invoice was already read for charging). */
+	bookkeeper: Record<string, number>;
+	bookkeeperActions: BookkeeperAction[];
+	/** Charges whose amount differs from what was due in Xero when the gateway took it. */
+	wrongAmount: Array<{ key: string; chargedCents: number; dueCents: number }>;
+	chargesChecked: number;
+	/** Charges of invoices paid, credited or voided in full before the charge. */
+	chargedNothingDue: number;
+	reattemptsAfterHardDecline: number;
+	/** Clients told "paid" / "charged the remainder" without a Xero payment from one of our charges. */
+	paidNoticesWithoutOurPayment: string[];
+	paidNotices: number;
+	/** Bookkeeper-touched clients in exactly their one right final state. */
+	touchedRight: number;
+	touchedWrong: Array<{ clientId: string; expected: string; got: string }>;
+	slowAnswers: number;
 }
 
 export interface ChaosResult {
@@ -82,14 +107,17 @@ export interface ChaosResult {
 	table: string;
 }
 
-const PAYMENT_NOTICES = ['paid', 'declined', 'noCardOnFile', 'finalNotice'];
+const PAYMENT_NOTICES: readonly string[] = PAYMENT_NOTICE_KINDS;
 
 /** The final states a client is in, by the sandbox's records and the parked queues. */
 function finalStates(c: ClientLedger, parked: boolean): string[] {
 	const e = c.emails;
 	const states: string[] = [];
 	if (c.expected === 'rejected') return parked && c.invoices === 0 && c.charges === 0 ? ['rejected and parked'] : [];
-	if (c.charges >= 1 && c.payments >= 1 && e.paid >= 1) states.push('paid and notified');
+	if (c.charges >= 1 && c.ourPayments >= 1 && e.paid >= 1) states.push('paid and notified');
+	// A bookkeeper paid, credited or voided the invoice before the charge.
+	if (c.charges === 0 && e.nothingToCharge >= 1) states.push('nothing to charge and notified');
+	if (c.charges >= 1 && c.ourPayments >= 1 && e.chargedRemainder >= 1) states.push('charged the remainder and notified');
 	// A soft decline is final only after the last dunning charge (final notice).
 	if (c.charges === 0 && c.declinedAuths >= 1 && (e.finalNotice >= 1 || (c.expected !== 'declined-soft' && e.declined >= 1))) {
 		states.push('declined and notified');
@@ -105,6 +133,11 @@ const EXPECTED_STATE: Record<string, string> = {
 	'declined-hard': 'declined and notified',
 	'no-card': 'no card and notified',
 	rejected: 'rejected and parked',
+};
+
+const TOUCHED_STATE: Record<BookkeeperAction['expect'], string> = {
+	nothingToCharge: 'nothing to charge and notified',
+	chargedRemainder: 'charged the remainder and notified',
 };
 
 /** Parked items (billing key → stage and reason), read without taking them off their queues. */
@@ -160,7 +193,20 @@ export function renderTable(f: ChaosFigures, secrets: ScanReport): string {
 	check('Billable clients with exactly one invoice in Xero', `${f.invoicedOnce} / ${f.billable}`, f.invoicedTwice === 0);
 	check('Invoices created twice', String(f.invoicedTwice), f.invoicedTwice === 0);
 	check('Billing keys charged more than once', String(f.keysChargedTwice), f.keysChargedTwice === 0);
-	check('Charged invoices with exactly one payment in Xero', `${f.chargedWithOnePayment} / ${f.charged}`, f.chargedWithOnePayment === f.charged);
+	check('Charged invoices with exactly one payment from us in Xero', `${f.chargedWithOnePayment} / ${f.charged}`, f.chargedWithOnePayment === f.charged);
+	check('Charges of the amount due in Xero at charge time', `${f.chargesChecked - f.wrongAmount.length} / ${f.chargesChecked}`, f.wrongAmount.length === 0);
+	check('Charges of invoices paid, credited or voided before', String(f.chargedNothingDue), f.chargedNothingDue === 0);
+	check('AUTHs after a hard decline', String(f.reattemptsAfterHardDecline), f.reattemptsAfterHardDecline === 0);
+	check(
+		'Paid notices without a Xero payment from our charge',
+		`${f.paidNoticesWithoutOurPayment.length} (of ${f.paidNotices})`,
+		f.paidNoticesWithoutOurPayment.length === 0,
+	);
+	check(
+		'Bookkeeper-touched clients in their one right final state',
+		`${f.touchedRight} / ${f.bookkeeperActions.length}`,
+		f.touchedRight === f.bookkeeperActions.length,
+	);
 	check('Invoiced clients who received their invoice email', `${f.invoiceEmails} / ${f.invoiced}`, f.missingInvoiceEmail === 0);
 	check('Billable clients who received their payment notice', `${f.paymentNotices} / ${f.billable}`, f.missingNotice === 0);
 	check('Items in exactly one final state', `${f.exactlyOneFinalState} / ${f.billable + f.malformed}`, f.exactlyOneFinalState === f.billable + f.malformed);
@@ -173,6 +219,7 @@ export function renderTable(f: ChaosFigures, secrets: ScanReport): string {
 	);
 	check('Secrets or card numbers found', `${secrets.findings.length} in ${secrets.sources} sources (${(secrets.bytes / 1e6).toFixed(1)} MB)`, secrets.findings.length === 0);
 	rows.push(['Faults injected', Object.entries(f.faults).map(([k, v]) => `${k} ${v}`).join(', '), '']);
+	rows.push(['Bookkeeper before the charge', Object.entries(f.bookkeeper).map(([k, v]) => `${k} ${v}`).join(', '), '']);
 	rows.push(['Chaos events', f.events.map((e) => `${e.name} at ${e.at}s (${pct(e.invoiced, 1)} invoiced, ${pct(e.notified, 1)} notified)`).join('; '), '']);
 	rows.push(['Run time', `${f.seconds} s for ${f.billable} invoices`, '']);
 	rows.push(['Xero calls per invoice', (f.xeroCalls / Math.max(1, f.billable)).toFixed(3), '']);
@@ -196,6 +243,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 	log(`chaos: starting a throwaway RabbitMQ node`);
 	const broker = await ChaosBroker.start();
 	let run: PipelineRun | undefined;
+	let bookkeeperStop: (() => void) | undefined;
 	try {
 		run = await startPipeline({
 			nodesTemplate: opts.nodesTemplate,
@@ -209,11 +257,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 				xeroLimits: { minuteMs: opts.xeroMinuteMs ?? 10_000 },
 				secureTradingUser: stSecret,
 				smtpAuth: smtpSecret,
+				// The gateway's search shows a charge only 1.5 s after it was made.
+				secureTradingQueryVisibilityDelayMs: 1500,
 			},
 			settings: {
 				retryDelays: '1s, 2s, 4s, 8s, 15s',
 				maxAttempts: 6,
 				dunningDelays: '3s, 6s',
+				// Unknown outcomes settle within the run: short checks, a one-minute window.
+				settleDelays: '20s, 20s, 30s, 40s',
+				settleWindowMinutes: 1,
+				// Slow answers (below) come after this, so the node really does not know.
+				debitTimeoutMs: SLOW_TIMEOUT_MS,
 				batchSize: opts.batchSize ?? 50,
 				batchWindowMs: 1000,
 				attachPdf: true,
@@ -231,6 +286,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 
 		const billable = sandbox.scenario.filter((c) => c.expected !== 'rejected').length;
 		const malformed = sandbox.scenario.length - billable;
+		const expectedByKey = new Map(ledgerOf(sandbox).map((c) => [c.billingKey, c.expected as string]));
+		const bookkeeper = new Bookkeeper(sandbox, expectedByKey, seed, opts.bookkeeperRates);
+		bookkeeper.start();
+		bookkeeperStop = () => bookkeeper.stop();
+		// Slow acquirer: now and then an AUTH is charged at once but answered after the node gave up.
+		const slowCount = Math.max(3, Math.round((opts.slowAnswerShare ?? 0.02) * billable));
+		const slowAt = Array.from({ length: slowCount }, (_, i) => 0.05 + (0.8 * i) / slowCount);
 		const progress = (ledger: ClientLedger[]) => {
 			const bill = ledger.filter((c) => c.expected !== 'rejected');
 			return {
@@ -275,11 +337,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 		const activeQueues = async () => (await broker.queues()).filter((q) => q.name.startsWith(`${run!.settings.exchange}.`));
 		let parked = new Map<string, { stage: string; reason: string }>();
 		let quietSince = 0;
+		let stuckSince = 0;
 		let lastReport = 0;
 		for (;;) {
 			if (Date.now() > deadline) throw new Error(`chaos run did not settle in time:\n${JSON.stringify(progress(ledgerOf(sandbox)))}\n${n8n.logs(60)}`);
 			const ledger = ledgerOf(sandbox);
 			const p = progress(ledger);
+			while (slowAt.length && slowAt[0] <= p.notified) {
+				slowAt.shift();
+				sandbox.secureTrading.injectFault({ kind: 'slowAnswer', delayMs: SLOW_TIMEOUT_MS + 5000 });
+			}
 			while (plan.length && plan[0].due(p)) {
 				const ev = plan.shift()!;
 				events.push({ name: ev.name, at: Math.round((Date.now() - t0) / 1000), ...p });
@@ -305,11 +372,24 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 					// Quiet for a while: late duplicates (if any) would have arrived.
 					if (!quietSince) quietSince = Date.now();
 					if (Date.now() - quietSince > 5000) break;
-				} else quietSince = 0;
-			} else quietSince = 0;
+				} else {
+					quietSince = 0;
+					// Nothing queued or waiting in a delay queue, yet items lack a final state: nothing
+					// will ever move them. Judge now; the verdict names them instead of timing out.
+					if (!stuckSince) stuckSince = Date.now();
+					if (Date.now() - stuckSince > STUCK_MS) {
+						log(`chaos: queues empty for ${STUCK_MS / 1000} s with ${unsettled.length} items in no final state; judging now`);
+						break;
+					}
+				}
+			} else {
+				quietSince = 0;
+				stuckSince = 0;
+			}
 			await sleep(1000);
 		}
 		const seconds = Math.round((Date.now() - t0) / 1000);
+		bookkeeper.stop();
 		log(`chaos: settled after ${seconds} s`);
 
 		// ----------------------------------------------------------------- verdict
@@ -317,15 +397,40 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 		const states: Record<string, number> = {};
 		let exactlyOne = 0;
 		const wrongOutcome: ChaosFigures['wrongOutcome'] = [];
+		const touched = new Map(bookkeeper.actions.map((a) => [a.billingKey, a]));
+		const touchedWrong: ChaosFigures['touchedWrong'] = [];
 		for (const c of ledger) {
 			const s = finalStates(c, isParked(c, parked));
 			if (s.length === 1) exactlyOne++;
 			const label = s.join(' + ') || 'no final state';
 			states[label] = (states[label] ?? 0) + 1;
-			if (s.length === 1 && s[0] !== 'parked with a reason' && s[0] !== EXPECTED_STATE[c.expected]) {
+			const action = touched.get(c.billingKey);
+			if (action) {
+				// Parking is no right end here: the bookkeeper's change is what the pipeline must handle.
+				const want = TOUCHED_STATE[action.expect];
+				if (s.length !== 1 || s[0] !== want || !settledAfterBookkeeper(c)) touchedWrong.push({ clientId: c.clientId, expected: `${action.kind} → ${want}`, got: label });
+			} else if (s.length === 1 && s[0] !== 'parked with a reason' && s[0] !== EXPECTED_STATE[c.expected]) {
 				wrongOutcome.push({ clientId: c.clientId, expected: c.expected, got: s[0] });
 			}
 		}
+		// What was due in Xero at the instant of each charge: the total less the bookkeeper's
+		// transfers and credits before it, nothing after a void.
+		const byKey = new Map(ledger.map((c) => [c.billingKey, c]));
+		const wrongAmount: ChaosFigures['wrongAmount'] = [];
+		let chargesChecked = 0;
+		let chargedNothingDue = 0;
+		for (const t of sandbox.secureTrading.transactions()) {
+			if (!t.charged || t.fields.requesttypedescription !== 'AUTH') continue;
+			const c = byKey.get(String(t.fields.orderreference));
+			if (!c || c.invoiceTotalCents === null) continue;
+			chargesChecked++;
+			const before = bookkeeper.actions.filter((a) => a.billingKey === c.billingKey && a.at <= t.createdAtMs);
+			const dueCents = before.some((a) => a.kind === 'void') ? 0 : c.invoiceTotalCents - before.reduce((n, a) => n + a.cents, 0);
+			const charged = chargeCents(t.fields.baseamount, t.fields.currencyiso3a);
+			if (dueCents <= 0) chargedNothingDue++;
+			if (charged !== dueCents) wrongAmount.push({ key: c.billingKey, chargedCents: charged, dueCents });
+		}
+		const toldPaid = ledger.filter((c) => (c.emails.paid ?? 0) + (c.emails.chargedRemainder ?? 0) > 0);
 		const bill = ledger.filter((c) => c.expected !== 'rejected');
 		const chargeCounts = sandbox.secureTrading.chargeCounts();
 		const stFaults = sandbox.secureTrading.callCounts().faults;
@@ -340,7 +445,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 			invoicedTwice: ledger.filter((c) => c.invoices > 1).length,
 			keysChargedTwice: Object.values(chargeCounts).filter((n) => n > 1).length,
 			charged: bill.filter((c) => c.charges > 0).length,
-			chargedWithOnePayment: bill.filter((c) => c.charges > 0 && c.payments === 1).length,
+			chargedWithOnePayment: bill.filter((c) => c.charges > 0 && c.ourPayments === 1).length,
 			invoiced: bill.filter((c) => c.invoices > 0).length,
 			invoiceEmails: bill.filter((c) => (c.emails.invoice ?? 0) > 0).length,
 			paymentNotices: bill.filter((c) => PAYMENT_NOTICES.some((k) => (c.emails[k] ?? 0) > 0)).length,
@@ -358,10 +463,22 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 				'gateway drop-after-charge': stFaults.dropAfterCharge ?? 0,
 				'gateway 60010': stFaults.bankError ?? 0,
 				'gateway 50000': stFaults.socketError ?? 0,
+				'gateway slow answer': stFaults.slowAnswer ?? 0,
 				'SMTP 451': sandbox.smtp.stats().refused,
 			},
 			xeroCalls: sandbox.xero.callCount(),
 			gatewayCalls: sandbox.secureTrading.callCounts().http,
+			bookkeeper: bookkeeper.counts(),
+			bookkeeperActions: bookkeeper.actions,
+			wrongAmount,
+			chargesChecked,
+			chargedNothingDue,
+			reattemptsAfterHardDecline: sandbox.secureTrading.reattemptsAfterHardDecline(),
+			paidNoticesWithoutOurPayment: toldPaid.filter((c) => c.ourPayments === 0).map((c) => c.billingKey),
+			paidNotices: toldPaid.length,
+			touchedRight: bookkeeper.actions.length - touchedWrong.length,
+			touchedWrong,
+			slowAnswers: stFaults.slowAnswer ?? 0,
 		};
 
 		// ----------------------------------------------------------------- secrets
@@ -388,18 +505,35 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 		if (figures.chargedWithOnePayment !== figures.charged) problems.push(`${figures.charged - figures.chargedWithOnePayment} charged invoices lack exactly one Xero payment`);
 		if (figures.missingInvoiceEmail) problems.push(`${figures.missingInvoiceEmail} invoiced clients never received their invoice email`);
 		if (figures.missingNotice) problems.push(`${figures.missingNotice} clients never received a payment notice`);
-		if (exactlyOne !== ledger.length) problems.push(`${ledger.length - exactlyOne} items are not in exactly one final state: ${JSON.stringify(states)}`);
+		if (exactlyOne !== ledger.length) {
+			const stray = ledger.filter((c) => finalStates(c, isParked(c, parked)).length !== 1);
+			problems.push(`${ledger.length - exactlyOne} items are not in exactly one final state: ${JSON.stringify(states)}; e.g. ${JSON.stringify(stray.slice(0, 5))}`);
+		}
 		if (wrongOutcome.length) problems.push(`${wrongOutcome.length} clients ended in the wrong state: ${JSON.stringify(wrongOutcome.slice(0, 5))}`);
+		if (wrongAmount.length) problems.push(`${wrongAmount.length} charges differ from what Xero had due at that moment: ${JSON.stringify(wrongAmount.slice(0, 5))}`);
+		if (chargedNothingDue) problems.push(`${chargedNothingDue} invoices were charged after being paid, credited or voided in full`);
+		if (figures.reattemptsAfterHardDecline) problems.push(`${figures.reattemptsAfterHardDecline} AUTHs were sent after a hard decline for the same billing key`);
+		if (figures.paidNoticesWithoutOurPayment.length) {
+			problems.push(`${figures.paidNoticesWithoutOurPayment.length} clients were told they paid without a Xero payment from our charge: ${figures.paidNoticesWithoutOurPayment.slice(0, 5).join(', ')}`);
+		}
+		if (touchedWrong.length) problems.push(`${touchedWrong.length} bookkeeper-touched clients are not in their right final state: ${JSON.stringify(touchedWrong.slice(0, 5))}`);
 		if (figures.unexplainedDuplicates.length) problems.push(`${figures.unexplainedDuplicates.length} duplicate emails not sent at a crash: ${JSON.stringify(figures.unexplainedDuplicates.slice(0, 5))}`);
 		if (secretsReport.findings.length) problems.push(`secrets found: ${JSON.stringify(secretsReport.findings.slice(0, 5))}`);
 		if (events.length !== kills + brokerRestarts + 1) problems.push(`only ${events.length} chaos events struck`);
 		const table = renderTable(figures, secretsReport);
 		return { ok: problems.length === 0, problems, figures, secrets: secretsReport, table };
 	} finally {
+		bookkeeperStop?.();
 		await run?.stop().catch((e: Error) => log(`chaos: cleanup: ${e.message}`));
 		await broker.close();
 	}
 }
+
+/** Queues empty this long while items still lack a final state: they never will. */
+const STUCK_MS = 90_000;
+
+/** The debit node's gateway timeout in the chaos run; slow answers come 5 s after it. */
+const SLOW_TIMEOUT_MS = 10_000;
 
 // The server accepts, then n8n hears the reply and fsyncs its journal: a kill in that gap (or a
 // message already written to the socket when the process died) repeats the email.
