@@ -324,6 +324,8 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		// Two batches of 50 in flight; a query and an AUTH take about a second each.
 		options: {
 			concurrency: 25,
+			// A dunning attempt redelivered after a crash returns its decline instead of a new AUTH.
+			chargeAttempt: '={{ $json.dunningAttempt ?? 1 }}',
 			...(s.settleWindowMinutes !== undefined ? { settleWindowMinutes: s.settleWindowMinutes } : {}),
 			...(s.debitTimeoutMs !== undefined ? { timeoutMs: s.debitTimeoutMs } : {}),
 		},
@@ -360,7 +362,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		"(() => { const charge = ($json.records ?? []).find((r) => r.requesttypedescription === 'AUTH' && r.outcome === 'paid'); return charge ? { ...$json.input, notice: 'paid', attempt: $json.input.dunningAttempt ?? 1, transactionreference: charge.transactionreference, payment: { outcome: 'paid', reason: 'charged earlier for this billing key', transactionreference: charge.transactionreference, authcode: charge.authcode, maskedpan: charge.maskedpan, reusedExisting: true } } : { ...$json.input, notice: 'nothingToCharge', payment: { outcome: 'nothingToCharge', reason: $json.input.chargeable.reason } }; })()");
 	const notApproved = h.retryOrPark(wf, 'Park Unapproved Invoice', 4, 3.1, { parkNow: true, errorMessage: '={{ $json.chargeable?.reason }}', failedNode: 'Read Invoice from Xero' });
 	const result = h.shape(wf, 'Payment Result', 5, 0.6,
-		"{ ...$json.input, amountMinor: $json.input.chargeable?.amountDueMinor ?? $json.input.amountMinor, attempt: $json.input.dunningAttempt ?? 1, declineReason: $json.reason, acquirerResponseCode: $json.acquirerresponsecode ?? '', payment: { outcome: $json.outcome, retryable: $json.retryable, reason: $json.reason, errorcode: $json.errorcode, errormessage: $json.errormessage, errordata: $json.errordata, acquirerresponsecode: $json.acquirerresponsecode, field: $json.field ?? $json.error?.field, settle: $json.settle } }");
+		"{ ...$json.input, amountMinor: $json.input.chargeable?.amountDueMinor ?? $json.input.amountMinor, attempt: $json.input.dunningAttempt ?? 1, declineReason: $json.reason, acquirerResponseCode: $json.acquirerresponsecode ?? '', payment: { outcome: $json.outcome, retryable: $json.retryable, reason: $json.reason, errorcode: $json.errorcode, errormessage: $json.errormessage, errordata: $json.errordata, acquirerresponsecode: $json.acquirerresponsecode, field: $json.field ?? $json.error?.field, settle: $json.settle, chargeAttempts: $json.chargeAttempts } }");
 	const route = wf.add('Outcome', 'n8n-nodes-base.switch', 3.2, 6, 0.6, switchRules([
 		{ key: 'Declined', conditions: equals('={{ $json.payment.outcome }}', 'declined') },
 		{ key: 'Invalid', conditions: equals('={{ $json.payment.outcome }}', 'invalid') },
@@ -371,7 +373,8 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		options: {},
 	});
 	const declinedNotice = h.shape(wf, 'Declined Notice', 8, 0.3, "{ ...$json, notice: 'declined' }");
-	const finalNotice = h.shape(wf, 'Final or Hard Decline', 8, 0.9, "{ ...$json, notice: $json.payment.retryable === true ? 'finalNotice' : 'declined' }");
+	// Soft declines that used up their attempts (also when the gateway's count says so) get the final notice.
+	const finalNotice = h.shape(wf, 'Final or Hard Decline', 8, 0.9, `{ ...$json, notice: $json.payment.retryable === true || ($json.payment.chargeAttempts ?? 0) >= ${maxCharges} ? 'finalNotice' : 'declined' }`);
 	const dunning = h.retryOrPark(wf, 'Schedule Next Charge', 8, -0.3, {
 		stage: STAGES.dunning,
 		attempt: '={{ $json.dunningAttempt ?? 1 }}',

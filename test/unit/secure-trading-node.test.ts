@@ -945,6 +945,23 @@ describe('Secure Trading node', () => {
 			expect(authsFor(sb, once)).toHaveLength(1);
 		});
 
+		it('a dunning attempt redelivered after a crash is not made again: its decline is returned (Charge Attempt)', async () => {
+			const parent = sb.addStoredCard({ behaviour: 'insufficientFunds' });
+			const billingKey = key('redeliv');
+			// Attempts 1 and 2 were made (attempt 2's execution was then killed and its message redelivered).
+			for (const chargeAttempt of [1, 2]) expect(only(await run(guardParams(parent, billingKey, { chargeAttempt })), 1)).toMatchObject({ outcome: 'declined', retryable: true });
+			chargeMemo.clear();
+			const auths = sb.callCounts().AUTH;
+			const again = only(await run(guardParams(parent, billingKey, { chargeAttempt: 2 })), 1);
+			// Still a soft decline: dunning goes on to attempt 3 as planned.
+			expect(again).toMatchObject({ outcome: 'declined', retryable: true, reusedExisting: true, previouslyDeclined: true, chargeAttempts: 2, acquirerresponsecode: '51' });
+			expect(again.reason).toMatch(/attempt 2 was made before \(the gateway shows 2 declined AUTHs for this billing key\), so it is not made again$/);
+			expect(sb.callCounts().AUTH).toBe(auths);
+			// Attempt 3 is a new one.
+			only(await run(guardParams(parent, billingKey, { chargeAttempt: 3 })), 1);
+			expect(sb.callCounts().AUTH).toBe(auths + 1);
+		});
+
 		it('with a settle record, a new AUTH only after the settle window AND two spaced queries that showed no charge', async () => {
 			const parent = sb.addStoredCard();
 			const tenSecondsAgo = new Date(Date.now() - 10_000).toISOString();

@@ -45,6 +45,15 @@ import {
 /** Options of the duplicate and retry guards (sorted into the Options collection below). */
 const guardOptions: INodeProperties[] = [
 	{
+		displayName: 'Charge Attempt',
+		name: 'chargeAttempt',
+		type: 'number',
+		default: 0,
+		typeOptions: { minValue: 0, maxValue: 10 },
+		description:
+			"Which attempt this is for the billing key (e.g. the dunning attempt, 1 for the first charge); 0 = not tracked. When the gateway already shows this many declined AUTHs for the key, this attempt was made before (a redelivery after a crash): its decline is returned again without a new AUTH.",
+	},
+	{
 		displayName: 'Max Charge Attempts',
 		name: 'maxChargeAttempts',
 		type: 'number',
@@ -232,6 +241,8 @@ async function debit(ctx: OperationContext<SecureTradingConnection>, itemIndex: 
 /** The item's duplicate and retry guards: its settle record and the options that bound them. */
 interface Guard {
 	settle?: SettleRecord;
+	/** Which attempt this is (0 = not tracked). */
+	chargeAttempt: number;
 	maxChargeAttempts: number;
 	settleWindowMs: number;
 	settleQueryGapMs: number;
@@ -242,6 +253,7 @@ function guardParameters(ctx: OperationContext<SecureTradingConnection>, itemInd
 	const settle = parseSettleRecord(fns.getNodeParameter('settleRecord', itemIndex, '') as unknown);
 	return {
 		...(settle ? { settle } : {}),
+		chargeAttempt: numberParameter(fns, 'options.chargeAttempt', itemIndex, { default: 0, min: 0, max: 10, integer: true, label: 'Charge Attempt' }),
 		maxChargeAttempts: numberParameter(fns, 'options.maxChargeAttempts', itemIndex, { default: 3, min: 1, max: 10, integer: true, label: 'Max Charge Attempts' }),
 		settleWindowMs: numberParameter(fns, 'options.settleWindowMinutes', itemIndex, { default: 15, min: 1, label: 'Settle Window (Minutes)' }) * 60_000,
 		settleQueryGapMs: numberParameter(fns, 'options.settleQueryGapMs', itemIndex, { default: 60_000, min: 0, label: 'Settle Query Gap (Ms)' }),
@@ -289,6 +301,8 @@ async function queryThenCharge(call: GatewayCall, job: ChargeJob): Promise<IData
 		return declinedBeforeItem(before.hardDecline, base);
 	}
 	if (before.declines.length >= job.maxChargeAttempts) return attemptsExhaustedItem(before.declines, job.maxChargeAttempts, base);
+	// This attempt was made already (redelivered after a crash): answer with its decline, no new AUTH.
+	if (job.chargeAttempt > 0 && before.declines.length >= job.chargeAttempt) return attemptMadeBeforeItem(before.declines, job.chargeAttempt, base);
 	let charge = base;
 	if (settle) {
 		// An earlier AUTH's result is unknown: only a settled uncertainty (window passed, two spaced
@@ -429,6 +443,19 @@ function attemptsExhaustedItem(declines: GatewayResponse[], max: number, base: I
 			outcome: 'declined',
 			retryable: false,
 			reason: `${classification.reason}; the gateway already shows ${declines.length} declined AUTH${declines.length === 1 ? '' : 's'} for this billing key (Max Charge Attempts ${max}), so it is not attempted again`,
+		},
+		last,
+		{ ...base, reusedExisting: true, previouslyDeclined: true, chargeAttempts: declines.length },
+	);
+}
+
+function attemptMadeBeforeItem(declines: GatewayResponse[], attempt: number, base: IDataObject): IDataObject {
+	const last = declines[declines.length - 1];
+	const classification = classifyResponse('AUTH', last);
+	return resultItem(
+		{
+			...classification,
+			reason: `${classification.reason}; attempt ${attempt} was made before (the gateway shows ${declines.length} declined AUTH${declines.length === 1 ? '' : 's'} for this billing key), so it is not made again`,
 		},
 		last,
 		{ ...base, reusedExisting: true, previouslyDeclined: true, chargeAttempts: declines.length },
