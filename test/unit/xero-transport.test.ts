@@ -182,6 +182,24 @@ describe('XeroTransport against the sandbox', () => {
 		await expect(t.getOrganisationName()).rejects.toMatchObject({ kind: 'rateLimit', message: expect.stringContaining('still rate-limited by Xero (minute) after waiting 2 s') });
 	});
 
+	it('reads X-Rate-Limit-Problem case-insensitively: a "Day" 429 is the day limit, never a pause of the organisation', async () => {
+		// A front end that capitalises the header value: hours of Retry-After, marked "Day".
+		sb.storm429({ calls: 1, retryAfterSeconds: 4 * 3600, problem: 'Day' as never });
+		const t = new XeroTransport(conn, policy);
+		await expect(t.getOrganisationName()).rejects.toThrow(XeroDayLimitError);
+		expect(t.limiter.snapshot().pausedForMs).toBe(0);
+	});
+
+	it('refuses a Retry-After longer than it may wait instead of pausing every call of the organisation', async () => {
+		sb.storm429({ calls: 1, retryAfterSeconds: 3600, problem: 'minute' });
+		const t = new XeroTransport(conn, { ...policy, maxRateLimitWaitMs: 60_000 });
+		const started = Date.now();
+		await expect(t.getOrganisationName()).rejects.toMatchObject({ kind: 'rateLimit', message: expect.stringContaining('asks to wait 3600 s (minute), longer than Max Rate-Limit Wait') });
+		expect(Date.now() - started).toBeLessThan(5_000);
+		// The next call is not held back an hour.
+		await expect(t.getOrganisationName()).resolves.toEqual(expect.any(String));
+	});
+
 	it('times out a hung call and retries it', async () => {
 		sb.failNext(1, { kind: 'timeout', hangMs: 2000 });
 		const t = new XeroTransport(conn, { ...policy, timeoutMs: 200 });

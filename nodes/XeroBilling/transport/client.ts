@@ -4,7 +4,7 @@
 // key; 429 waits Retry-After).
 import { createHash } from 'crypto';
 import { XeroClient as XeroSdkClient, type AccountingApi } from 'xero-node';
-import { lowerHeaders, parseSdkRejection, resendable, XeroApiError, XeroDayLimitError } from './errors';
+import { lowerHeaders, parseSdkRejection, rateLimitProblem, resendable, XeroApiError, XeroDayLimitError } from './errors';
 import { OrgLimiter } from './limiter';
 import { contactModel, elements, invoiceModel, paymentModel, toContact, toInvoice, toPayment } from './model';
 import { fetchToken, type AccessToken } from './token';
@@ -132,8 +132,20 @@ export class XeroTransport {
 			}
 
 			if (error.statusCode === 429) {
-				const problem = error.headers['x-rate-limit-problem'];
+				const problem = rateLimitProblem(error.headers);
 				const retryAfterMs = Math.max(1, Number(error.headers['retry-after']) || 1) * 1000;
+				if (problem !== 'day' && retryAfterMs > this.policy.maxRateLimitWaitMs) {
+					// A wait longer than this call may wait (hours, e.g. an unmarked day limit) must not
+					// pause every call of the organisation: say so and let the item be retried later.
+					throw new XeroApiError(
+						`${what}: Xero asks to wait ${Math.round(retryAfterMs / 1000)} s (${problem ?? 'limit'}), longer than Max Rate-Limit Wait; nothing was paused`,
+						'rateLimit',
+						429,
+						error.messages,
+						error.body,
+						error.headers,
+					);
+				}
 				this.entry.limiter.rateLimitedFor(retryAfterMs, problem);
 				if (problem === 'day') {
 					throw new XeroDayLimitError(

@@ -149,3 +149,12 @@ export function parseSdkRejection(e: unknown, what: string): XeroApiError {
 	else summary = `${what} failed: Xero answered ${status}${messages.length ? `: ${messages.join('; ')}` : ''}`;
 	return new XeroApiError(summary, kind, status, messages, body, headers);
 }
+
+/**
+ * Which limit a 429 hit, from X-Rate-Limit-Problem (`day`, `minute`, `concurrent`, `appminute`).
+ * Read case-insensitively: a "Day" must never be taken for a short pause of the organisation.
+ */
+export function rateLimitProblem(headers: Record<string, string | undefined>): string | undefined {
+	const value = headers['x-rate-limit-problem'];
+	return value === undefined ? undefined : value.trim().toLowerCase();
+}
