@@ -91,3 +91,8 @@ export const AMOUNT_UNIT_OPTIONS: INodePropertyOptions[] = [
 	{ name: 'Major Units (e.g. 10.50)', value: 'major' },
 	{ name: 'Minor Units (e.g. 1050)', value: 'minor' },
 ];
+
+/** The one Amount Unit parameter of the package: `amountUnit`, minor units by default everywhere. */
+export function amountUnitProperty(description: string): INodeProperties {
+	return choiceProperty('Amount Unit', 'amountUnit', 'minor', AMOUNT_UNIT_OPTIONS, description);
+}

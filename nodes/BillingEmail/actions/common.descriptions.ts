@@ -1,7 +1,7 @@
 // Field descriptions shared by both operations. Defaults read the usual item fields, so a
 // workflow built from the pipeline's queues needs no mapping; each can be overridden.
 import type { INodeProperties } from 'n8n-workflow';
-import { choiceProperty, optionsCollection } from '../../shared/descriptions';
+import { amountUnitProperty, optionsCollection } from '../../shared/descriptions';
 import { PLACEHOLDERS } from '../templates';
 
 const placeholderHint = `Placeholders (fixed mode, not expressions): ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`;
@@ -45,7 +45,7 @@ export const recipientFields: INodeProperties[] = [
 		default: '={{ $json.amountMinor }}',
 		description: 'Invoice total, in the format chosen below',
 	},
-	choiceProperty('Amount Unit', 'amountUnit', 'minor', [{ name: 'Minor Units (e.g. 1250 = 12.50)', value: 'minor' }, { name: 'Major Units (e.g. 12.50)', value: 'major' }], 'Whether Amount is in minor units (pence, cents: 1250) or major units (12.50)'),
+	amountUnitProperty('Whether Amount is in minor units (pence, cents: 1250) or major units (12.50)'),
 	{
 		displayName: 'Currency',
 		name: 'currency',

@@ -1,7 +1,7 @@
 // Descriptions shared by several operations. Operations set where they show with
 // forOperation (nodes/shared/descriptions), so these carry no resource/operation conditions of their own.
 import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
-import { AMOUNT_UNIT_OPTIONS, choiceProperty } from '../../shared/descriptions';
+import { amountUnitProperty } from '../../shared/descriptions';
 
 export const timeoutOption: INodeProperties = {
 	displayName: 'Timeout (Ms)',
@@ -74,7 +74,7 @@ export function amountFields(displayOptions?: IDisplayOptions): INodeProperties[
 			description: 'The amount, in minor units ("1050" = 10.50 GBP) or major units ("10.50") as chosen below',
 		},
 		// Minor units by default, as every node of this package (Xero Billing, Billing Email): the pipeline carries amountMinor.
-		choiceProperty('Amount Unit', 'amountUnit', 'minor', AMOUNT_UNIT_OPTIONS, 'How to read the amount. It is sent in minor units of the currency (JPY 0, GBP 2, BHD 3 decimals).'),
+		amountUnitProperty('How to read the amount. It is sent in minor units of the currency (JPY 0, GBP 2, BHD 3 decimals).'),
 		{
 			displayName: 'Currency',
 			name: 'currency',

@@ -3,7 +3,7 @@
 // invoice's AmountCredited goes up and its AmountDue down (to PAID when nothing is left), exactly
 // as a payment would, but without a payment. Only the bookkeeper (bookkeeper.ts) creates them.
 import { randomUUID } from 'crypto';
-import { amountDueCents, findInvoice, type InvoiceRec } from './invoices';
+import { amountDueCents, findInvoice, markPaidIfSettled, type InvoiceRec } from './invoices';
 import type { Organisation } from './organisation';
 import { fromCents, todayUtc } from './values';
 
@@ -51,10 +51,7 @@ export function creditInvoice(org: Organisation, idOrNumber: string, cents: numb
 	org.creditNotes.set(rec.CreditNoteID, rec);
 	inv.CreditNoteIDs.push(rec.CreditNoteID);
 	inv.AmountCreditedCents += cents;
-	if (amountDueCents(inv) === 0) {
-		inv.Status = 'PAID';
-		inv.FullyPaidOnDate = rec.Date;
-	}
+	markPaidIfSettled(inv, rec.Date);
 	inv.UpdatedDateUTC = now;
 	return { ok: true, rec, invoice: inv };
 }

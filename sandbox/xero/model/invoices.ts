@@ -110,6 +110,13 @@ export function amountDueCents(inv: InvoiceRec): number {
 	return inv.TotalCents - inv.AmountPaidCents - inv.AmountCreditedCents;
 }
 
+/** After a payment or credit: an invoice with nothing left due is PAID, as of `date`. */
+export function markPaidIfSettled(inv: InvoiceRec, date: InvoiceRec['FullyPaidOnDate']): void {
+	if (amountDueCents(inv) !== 0) return;
+	inv.Status = 'PAID';
+	inv.FullyPaidOnDate = date;
+}
+
 export function findInvoice(org: Organisation, idOrNumber: string): InvoiceRec | undefined {
 	if (isGuid(idOrNumber)) return org.invoices.get(idOrNumber.toLowerCase());
 	return [...org.invoices.values()].find((i) => i.InvoiceNumber === idOrNumber);

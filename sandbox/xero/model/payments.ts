@@ -6,7 +6,7 @@ import { randomUUID } from 'crypto';
 import { amountToCents, fromCents, isGuid, todayUtc } from './values';
 import type { AccountDef } from './accounts';
 import type { DayInput, NumberInput } from './inputs';
-import { amountDueCents, type InvoiceRec } from './invoices';
+import { amountDueCents, markPaidIfSettled, type InvoiceRec } from './invoices';
 import type { Organisation } from './organisation';
 import { compileFilter, sortBy, type ListQuery, type SaveOutcome } from './query';
 
@@ -157,10 +157,7 @@ function savePayment(org: Organisation, input: PaymentInput): SaveOutcome<Paymen
 	org.payments.set(p.PaymentID, p);
 	inv.PaymentIDs.push(p.PaymentID);
 	inv.AmountPaidCents += cents;
-	if (amountDueCents(inv) === 0) {
-		inv.Status = 'PAID';
-		inv.FullyPaidOnDate = date;
-	}
+	markPaidIfSettled(inv, date);
 	inv.UpdatedDateUTC = now;
 	return { ok: true, rec: p };
 }

@@ -17,7 +17,7 @@ import type { Failure } from '../../../shared/failure';
 import { formatMinorUnits, fromMinorUnits, normaliseCurrency, toMinorUnits } from '../../../shared/currency';
 import { dayField, readPath, textField, todayUtc } from '../../../shared/itemFields';
 import { chunk } from '../../../shared/concurrency';
-import { choiceProperty, forOperation } from '../../../shared/descriptions';
+import { amountUnitProperty, forOperation } from '../../../shared/descriptions';
 import { forEachBatch } from '../../../shared/operation';
 import { booleanParameter, choiceParameter, requiredTextParameter, textParameter } from '../../../shared/parameters';
 import type { PaymentWrite, XeroInvoice } from '../../transport';
@@ -41,7 +41,7 @@ export const description: INodeProperties[] = forOperation('payment', 'record', 
 	},
 	fieldProperty('invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID'),
 	fieldProperty('amountField', 'Amount Field', 'amountMinor', 'Input field with the amount received'),
-	choiceProperty('Amount Unit', 'amountUnit', 'minor', [{ name: 'Minor Units (e.g. 1050 = 10.50)', value: 'minor' }, { name: 'Major Units (e.g. 10.50)', value: 'major' }], 'Whether Amount is in minor units (pence, cents: 1250) or major units (12.50)'),
+	amountUnitProperty('Whether Amount is in minor units (pence, cents: 1250) or major units (12.50)'),
 	fieldProperty('currencyField', 'Currency Field', 'currency', 'Input field with the ISO 4217 currency of the amount; it must match the invoice'),
 	fieldProperty('referenceField', 'Transaction Reference Field', 'transactionreference', 'Input field with the payment gateway transaction reference, stored as the payment Reference'),
 	fieldProperty('paymentDateField', 'Payment Date Field', '', 'Input field with the payment date (YYYY-MM-DD); empty or missing means today (UTC)', false),
