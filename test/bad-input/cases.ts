@@ -4,60 +4,13 @@
 // `accept` cases are odd but legal and must bill normally (names escaped in HTML, headers intact).
 // test/integration/bad-input.test.ts runs the whole table in-process through the real nodes and
 // the real broker; test/e2e/bad-input.test.ts pushes a selection through the shipped workflows.
-import type { IDataObject } from 'n8n-workflow';
+import { drop, line, reject, CRLF_BCC, HTML_NAME, RTL_NAME, UNICODE_NAME, type BadInputCase } from './case-kit';
+import { CRM_BOUNDARY_CASES } from './cases-crm-boundary';
+import { QUEUE_CASES } from './cases-queue';
+import { XERO_WIRE_CASES } from './cases-xero-wire';
+import { MONEY_CASES } from './cases-money';
 
-export type Stage = 'crm' | 'queue' | 'invoice' | 'email' | 'debit' | 'notify';
-
-export type Expect =
-	| { reject: { field: string; message: RegExp } }
-	/**
-	 * Odd but legal: billed normally (or the no-card path, or one line for an identical duplicate
-	 * row); `chargedWhatIsDue`: a debit message's own amount is history, the card is charged exactly
-	 * what Xero says is due on the invoice, once.
-	 */
-	| { accept: 'billed' | 'noCard' | 'deduplicated' | 'chargedWhatIsDue' };
-
-export interface CrmRow {
-	leadId?: unknown;
-	clientId?: unknown;
-	clientName?: unknown;
-	billingEmail?: unknown;
-	currency?: unknown;
-	cardReference?: unknown;
-	description?: unknown;
-	price?: unknown;
-	quantity?: unknown;
-	deliveredAt?: unknown;
-	[key: string]: unknown;
-}
-
-export interface BadInputCase {
-	id: string;
-	stage: Stage;
-	what: string;
-	/** crm: the client's rows, from one good row of that client (clientId `BI-<id>`). */
-	rows?: (good: CrmRow) => CrmRow[];
-	/** stages: the stage message, from a good one for this case's billing key. */
-	item?: (good: IDataObject) => IDataObject;
-	/** queue: a raw delivery. */
-	raw?: { body: Buffer | string; messageId?: string };
-	expect: Expect;
-	/** Also pushed through the real n8n workflows by the e2e suite. */
-	e2e?: boolean;
-}
-
-const reject = (field: string, message: RegExp): Expect => ({ reject: { field, message } });
-const drop = (row: CrmRow, key: keyof CrmRow): CrmRow => {
-	const copy = { ...row };
-	delete copy[key];
-	return copy;
-};
-const line = (over: IDataObject = {}): IDataObject => ({ leadId: 'L1', description: 'Lead L1', quantity: 1, unitAmount: '10.00', unitAmountMinor: 1000, lineAmountMinor: 1000, deliveredAt: null, ...over });
-
-export const HTML_NAME = '<script>alert("x")</script> & <b>Bold</b> Co';
-export const UNICODE_NAME = 'Zoë Ångström 株式会社 Müller 🚀';
-export const RTL_NAME = 'שלום בע"מ شركة \u202Egnp.exe';
-const CRLF_BCC = '\r\nBcc: attacker@evil.example';
+export * from './case-kit';
 
 export const CASES: BadInputCase[] = [
 	// ---- CRM rows -> Invoice Preparation (stage 1) ----------------------------------------------
@@ -159,6 +112,12 @@ export const CASES: BadInputCase[] = [
 	{ id: 'notify-unknown-currency', stage: 'notify', what: 'currency QQQ', item: (g) => ({ ...g, currency: 'QQQ' }), expect: reject('Currency', /not an active ISO 4217/) },
 	{ id: 'notify-html-name', stage: 'notify', what: 'markup in the client name', item: (g) => ({ ...g, clientName: HTML_NAME }), expect: { accept: 'billed' }, e2e: true },
 	{ id: 'notify-rtl-name', stage: 'notify', what: 'right-to-left name with an override', item: (g) => ({ ...g, clientName: RTL_NAME }), expect: { accept: 'billed' } },
+
+	// ---- per-area case files (issue 16) ------------------------------------------------------------
+	...CRM_BOUNDARY_CASES,
+	...QUEUE_CASES,
+	...XERO_WIRE_CASES,
+	...MONEY_CASES,
 ];
 
 /** The case's billing key (and CRM client id): unique, and within Secure Trading's 25 characters. */
