@@ -3,6 +3,7 @@
 // One definition, checked the same way wherever a key enters a stage.
 import { createHash } from 'crypto';
 import { FieldError } from './errors';
+import { parseZonedTime } from './itemFields';
 
 /** Trust Payments recommends order references of at most 25 characters; the key is sent as one. */
 export const MAX_BILLING_KEY_LENGTH = 25;
@@ -14,16 +15,28 @@ export const MAX_BILLING_KEY_LENGTH = 25;
 export const BILLING_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const compactDate = (iso: string) => iso.slice(0, 10).replace(/-/g, '');
+const isUtcMidnight = (iso: string) => iso.endsWith('T00:00:00.000Z');
+
+/** A period bound as `toISOString()` gives it: a zoned ISO 8601 time, or a bare day read as UTC midnight. */
+function periodBound(value: string, field: 'periodStart' | 'periodEnd'): string {
+	const t = parseZonedTime(value, { dayAsUtcMidnight: true });
+	if (t === undefined) throw new FieldError(field, `Billing period bound "${value}" is not an ISO 8601 time with a zone (field "${field}")`);
+	return new Date(t).toISOString();
+}
 
 /**
  * Deterministic key for one client and one billing period, so a rerun of the same period yields
- * the same keys. Readable when the client id is short and plain; otherwise a hash, because
- * rewriting the id (e.g. dropping punctuation) could make two clients collide.
+ * the same keys. Readable (`<client>-<yyyymmdd>-<yyyymmdd>`) only when the client id is short and
+ * plain and both bounds are UTC midnight, since the dates alone then say the whole period;
+ * otherwise a hash over the id and the full timestamps, because rewriting the id (e.g. dropping
+ * punctuation) could make two clients collide, and two periods on the same days must differ.
  */
 export function billingKey(clientId: string, periodStart: string, periodEnd: string): string {
-	const readable = `${clientId}-${compactDate(periodStart)}-${compactDate(periodEnd)}`;
-	if (/^[A-Za-z0-9]+$/.test(clientId) && readable.length <= MAX_BILLING_KEY_LENGTH) return readable;
-	return hashedKey('BK', [clientId, periodStart, periodEnd]);
+	const start = periodBound(periodStart, 'periodStart');
+	const end = periodBound(periodEnd, 'periodEnd');
+	const readable = `${clientId}-${compactDate(start)}-${compactDate(end)}`;
+	if (isUtcMidnight(start) && isUtcMidnight(end) && /^[A-Za-z0-9]+$/.test(clientId) && readable.length <= MAX_BILLING_KEY_LENGTH) return readable;
+	return hashedKey('BK', [clientId, start, end]);
 }
 
 /** A valid key made of a short prefix and a hash of `parts`, for ids that are long or odd. */

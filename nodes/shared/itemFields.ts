@@ -3,7 +3,12 @@
 import type { IDataObject } from 'n8n-workflow';
 import { FieldError } from './errors';
 
-/** Control characters (line breaks included): a data error in a name or key, and unsafe in email headers. */
+/**
+ * Control characters (line breaks included): a data error in a name or key, and unsafe in email
+ * headers. A superset of what the Billing Email node refuses in a header (C0 but tab, DEL,
+ * U+2028/U+2029) and of what Xero Billing refuses in a lead id (C0, DEL, C1 with U+0085), so a
+ * value the first stage accepts is never refused by a later one.
+ */
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** Reads `a.b.c` from an item; a key that itself contains dots is tried first. */
@@ -30,12 +35,15 @@ export function textField(json: IDataObject, path: string, label: string, option
 	if (typeof raw !== 'string' && typeof raw !== 'number') {
 		throw new FieldError(path, `${label} must be text, got ${Array.isArray(raw) ? 'a list' : typeof raw} (field "${path}")`);
 	}
-	const value = String(raw).trim();
+	const text = String(raw);
+	// Checked before trimming: trim() silently drops line breaks (U+2028 too) at either end, which
+	// later stages would refuse in the untrimmed value.
+	if (!options.allowControlCharacters && CONTROL_CHARACTERS.test(text)) {
+		throw new FieldError(path, `${label} contains control characters such as line breaks (field "${path}")`);
+	}
+	const value = text.trim();
 	if (options.max !== undefined && value.length > options.max) {
 		throw new FieldError(path, `${label} is longer than ${options.max} characters (field "${path}")`);
-	}
-	if (!options.allowControlCharacters && CONTROL_CHARACTERS.test(value)) {
-		throw new FieldError(path, `${label} contains control characters such as line breaks (field "${path}")`);
 	}
 	return value;
 }
@@ -58,6 +66,47 @@ export function parseDay(text: string): string | undefined {
 	const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
 	const day = `${m[1]}-${m[2]}-${m[3]}`;
 	return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === day ? day : undefined;
+}
+
+// ISO 8601 date and time with a zone: `Z` or `±hh:mm` (`±hhmm` too, as Salesforce writes it).
+const ZONED_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))$/;
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+// A date and time without a zone, in the forms Date.parse would read in the server's zone.
+const UNZONED_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?$/;
+
+/**
+ * Milliseconds since the epoch of a zoned ISO 8601 time (`2026-11-24T10:00:00Z`,
+ * `2026-11-24T11:00+01:00`), or undefined. Never reads a time in the server's zone: a time
+ * without a zone is refused, and a bare day `YYYY-MM-DD` is read as UTC midnight only when
+ * `dayAsUtcMidnight` says so. Digits beyond milliseconds are dropped.
+ */
+export function parseZonedTime(text: string, options: { dayAsUtcMidnight?: boolean } = {}): number | undefined {
+	const day = options.dayAsUtcMidnight ? DAY.exec(text) : null;
+	if (day) return utcTime(day[1], day[2], day[3], '00', '00', '00', '', 0);
+	const m = ZONED_TIME.exec(text);
+	if (!m) return undefined;
+	const [, y, mo, d, h, mi, s = '00', fraction = '', z, sign, oh, om] = m;
+	let offsetMinutes = 0;
+	if (!z) {
+		if (Number(oh) > 23 || Number(om) > 59) return undefined;
+		offsetMinutes = (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
+	}
+	return utcTime(y, mo, d, h, mi, s, fraction, offsetMinutes);
+}
+
+/** True for a date, or a date and time, that names no zone (`2026-11-24 10:00`, `2026-11-24T10:00:00`). */
+export function isUnzonedTime(text: string): boolean {
+	return UNZONED_TIME.test(text);
+}
+
+function utcTime(y: string, mo: string, d: string, h: string, mi: string, s: string, fraction: string, offsetMinutes: number): number | undefined {
+	const [year, month, date, hour, minute, second] = [y, mo, d, h, mi, s].map(Number);
+	if (hour > 23 || minute > 59 || second > 59) return undefined;
+	const local = Date.UTC(year, month - 1, date, hour, minute, second, Number(fraction.slice(0, 3).padEnd(3, '0')));
+	// Date.UTC rolls 31 February into March and reads years 0–99 as 19xx: refuse both.
+	const check = new Date(local);
+	if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== date) return undefined;
+	return local - offsetMinutes * 60_000;
 }
 
 export function todayUtc(): string {

@@ -145,6 +145,139 @@ describe('Invoice Preparation', () => {
 		await expect(prepare([lead()], { options: { maxQuantity: 0 } })).rejects.toThrow(/"Max Quantity per Line" must be a whole number at least 1, got 0/);
 	});
 
+	it.each([['0x10'], ['1e2'], ['1.0'], ['+5'], ['-1'], ['5 units'], [' '], ['\u0661\u0662'], ['12\n'], [true], [[2]]])(
+		'refuses quantity %j: only a JS integer or ASCII digits, never what Number() reads',
+		async (quantity) => {
+			const { invoices, rejected } = await prepare([lead({ quantity })]);
+			expect(invoices).toEqual([]);
+			expect(rejected[0].error).toMatchObject({ field: 'quantity', message: expect.stringMatching(/Quantity must be a whole number from 1 to 10000 \(digits only\), got .* \(field "quantity"\)/) });
+		},
+	);
+
+	it('reads digit strings with surrounding spaces and JS integers as quantities', async () => {
+		const { invoices, rejected } = await prepare([lead({ leadId: 'L1', quantity: ' 12 ' }), lead({ leadId: 'L2', quantity: '007' }), lead({ leadId: 'L3', quantity: 3 }), lead({ leadId: 'L4', quantity: '' })]);
+		expect(rejected).toEqual([]);
+		expect(invoices[0].lines.map((l: { quantity: number }) => l.quantity)).toEqual([12, 7, 3, 1]);
+	});
+
+	it.each([['2026-11-17T10:00:00'], ['2026-11-17 10:00'], ['2026-11-17'], ['2026-11-17T10:00:00.000']])(
+		'refuses delivery time %s without a time zone instead of reading it in the server zone',
+		async (deliveredAt) => {
+			const { invoices, rejected } = await prepare([lead({ deliveredAt })]);
+			expect(invoices).toEqual([]);
+			expect(rejected[0].error.field).toBe('deliveredAt');
+			expect(rejected[0].error.message).toMatch(/has no time zone.*\(field "deliveredAt"\); give an ISO 8601 time with Z or ±hh:mm/);
+		},
+	);
+
+	it.each([['17/11/2026 10:00Z'], ['2026-02-30T10:00:00Z'], ['2026-11-17T25:00:00Z'], ['2026-11-17T10:00:00+25:00'], ['Tue, 17 Nov 2026 10:00:00 GMT']])(
+		'refuses delivery time %s, which is not a zoned ISO 8601 time',
+		async (deliveredAt) => {
+			const { rejected } = await prepare([lead({ deliveredAt })]);
+			expect(rejected[0].error).toMatchObject({ field: 'deliveredAt', message: expect.stringMatching(/is not a date/) });
+		},
+	);
+
+	it('reads zoned delivery times by their offset, at the period bounds too', async () => {
+		const { invoices, rejected } = await prepare([
+			lead({ leadId: 'L1', deliveredAt: '2026-11-17T11:00:00+01:00' }),
+			lead({ leadId: 'L2', deliveredAt: '2026-11-16T00:00:00.000Z' }),
+			lead({ leadId: 'L3', deliveredAt: '2026-11-18T23:59:59.999-00:00' }),
+			lead({ leadId: 'L4', deliveredAt: '2026-11-16T00:30:00+01:00', clientId: 'C002' }),
+		]);
+		expect(invoices[0].lines.map((l: { deliveredAt: string }) => l.deliveredAt)).toEqual(['2026-11-17T10:00:00.000Z', '2026-11-16T00:00:00.000Z', '2026-11-18T23:59:59.999Z']);
+		// 00:30 at +01:00 is 23:30 UTC the day before the period starts.
+		expect(rejected).toEqual([expect.objectContaining({ error: expect.objectContaining({ field: 'deliveredAt', message: expect.stringMatching(/2026-11-15T23:30:00.000Z, outside the billing period/) }) })]);
+	});
+
+	it.each([
+		['periodStart', { periodStart: '2026-11-16T00:00:00' }],
+		['periodStart', { periodStart: '2026-11-16 00:00' }],
+		['periodEnd', { periodEnd: '2026-11-19T00:00:00.000' }],
+	])('fails the run with a FieldError on %s when the period has no time zone', async (field, parameters) => {
+		await expect(prepare([lead()], parameters)).rejects.toThrow(/has no time zone/);
+		const [invoices, rejected] = await runNode(new InvoicePreparation(), {
+			parameters: { ...period, priceIn: 'major', ...parameters } as never,
+			items: [{ json: lead() as never }],
+			continueOnFail: true,
+		});
+		expect(invoices).toEqual([]);
+		expect((rejected[0].json.error as any).field).toBe(field);
+	});
+
+	it('reads a bare day as the period bound at UTC midnight: the same keys as the full timestamps', async () => {
+		const full = await prepare([lead(), lead({ leadId: 'BAD', clientId: 'C002', price: 'x' })]);
+		const days = await prepare([lead(), lead({ leadId: 'BAD', clientId: 'C002', price: 'x' })], { periodStart: '2026-11-16', periodEnd: '2026-11-19' });
+		expect(days.invoices[0]).toMatchObject({ billingKey: 'C001-20261116-20261119', periodStart: '2026-11-16T00:00:00.000Z', periodEnd: '2026-11-19T00:00:00.000Z' });
+		expect(days.rejected[0].rejected.billingKey).toBe(full.rejected[0].rejected.billingKey);
+	});
+
+	it('gives two periods on the same days at different times different billing keys', async () => {
+		const morning = await prepare([lead({ deliveredAt: '2026-11-16T08:00:00Z' })], { periodStart: '2026-11-16T00:00:00Z', periodEnd: '2026-11-16T12:00:00Z' });
+		const afternoon = await prepare([lead({ deliveredAt: '2026-11-16T14:00:00Z' })], { periodStart: '2026-11-16T12:00:00Z', periodEnd: '2026-11-17T00:00:00Z' });
+		const keys = [morning.invoices[0].billingKey, afternoon.invoices[0].billingKey];
+		expect(keys[0]).not.toBe(keys[1]);
+		for (const key of keys) expect(validateBillingKey(key)).toMatch(/^BK-[0-9a-f]{22}$/);
+		// The same period given at another offset is the same period, and the same key.
+		const again = await prepare([lead({ deliveredAt: '2026-11-16T08:00:00Z' })], { periodStart: '2026-11-16T01:00:00+01:00', periodEnd: '2026-11-16T13:00:00+01:00' });
+		expect(again.invoices[0].billingKey).toBe(keys[0]);
+	});
+
+	it('rejects one lead id under two clients under both, naming both clients, and bills neither client', async () => {
+		const { invoices, rejected } = await prepare([
+			lead({ leadId: 'L1', clientId: 'C001' }),
+			lead({ leadId: 'L2', clientId: 'C001' }),
+			lead({ leadId: 'L1', clientId: 'C002', clientName: 'Beta', billingEmail: 'ap@beta.example' }),
+			lead({ leadId: 'L3', clientId: 'C003', clientName: 'Gamma', billingEmail: 'ap@gamma.example' }),
+		]);
+		expect(invoices.map((i) => i.clientId)).toEqual(['C003']);
+		expect(rejected.map((r) => [r.rejected.row, r.rejected.clientId, r.error.field])).toEqual([
+			[0, 'C001', 'leadId'],
+			[1, 'C001', undefined],
+			[2, 'C002', 'leadId'],
+		]);
+		for (const r of [rejected[0], rejected[2]]) {
+			expect(r.error.message).toMatch(/Lead id "L1" appears under clients C001 \(row 0\) and C002 \(row 2\)/);
+		}
+		expect(rejected[0].error.message).toMatch(/^Row 0 \(client C001\)/);
+		expect(rejected[2].error.message).toMatch(/^Row 2 \(client C002\)/);
+		expect(rejected[1].error.message).toMatch(/not invoiced because row\(s\) 0 of client C001 were rejected/);
+	});
+
+	it('counts a rejected row as a claim on its lead id, so the other client is not billed for it', async () => {
+		const { invoices, rejected } = await prepare([lead({ leadId: 'L1', clientId: 'C001' }), lead({ leadId: 'L1', clientId: 'C002', price: 'abc' })]);
+		expect(invoices).toEqual([]);
+		expect(rejected[0].error).toMatchObject({ field: 'leadId', message: expect.stringMatching(/appears under clients C001 \(row 0\) and C002 \(row 1\)/) });
+		expect(rejected[1].error.field).toBe('price');
+	});
+
+	it.each([
+		['U+2028 inside the client name', { clientName: 'Acme\u2028Ltd' }, 'clientName'],
+		['U+2029 at the end of the client name', { clientName: 'Acme Ltd\u2029' }, 'clientName'],
+		['U+2028 at the start of the client name', { clientName: '\u2028Acme Ltd' }, 'clientName'],
+		['U+0085 in the client name', { clientName: 'Acme\u0085Ltd' }, 'clientName'],
+		['a line feed at the end of the client name', { clientName: 'Acme Ltd\n' }, 'clientName'],
+		['a control character in the client id', { clientId: 'C001\u0007' }, 'clientId'],
+		['U+2028 in the client id', { clientId: 'C00\u20281' }, 'clientId'],
+		['a line break in the lead id', { leadId: 'L1\r\nL2' }, 'leadId'],
+		['a line feed at the end of the lead id', { leadId: 'L1\n' }, 'leadId'],
+		['U+0085 in the lead id', { leadId: 'L\u00851' }, 'leadId'],
+		['U+2029 in the description', { description: 'Solar\u2029lead' }, 'description'],
+	])('refuses %s, as the email and Xero stages would', async (_name, over, field) => {
+		const { invoices, rejected } = await prepare([lead(over)]);
+		expect(invoices).toEqual([]);
+		expect(rejected[0].error).toMatchObject({ field, message: expect.stringMatching(/contains control characters/) });
+		// The message stays on one line.
+		expect(rejected[0].error.message).not.toMatch(/[\n\r\u2028\u2029\u0085]/);
+	});
+
+	it('keeps backslash, quote and comma in client and lead ids (the Xero transport escapes them)', async () => {
+		const { invoices, rejected } = await prepare([lead({ clientId: 'C\\1,"x"', leadId: 'L\\1, "quoted" [x]' })]);
+		expect(rejected).toEqual([]);
+		expect(invoices[0]).toMatchObject({ clientId: 'C\\1,"x"', lines: [expect.objectContaining({ leadId: 'L\\1, "quoted" [x]' })] });
+		expect(validateBillingKey(invoices[0].billingKey)).toMatch(/^BK-/);
+	});
+
 	it('rejects a row whose quantity is not a number, keeping both outputs paired', async () => {
 		const { invoices, rejected } = await prepare([lead(), { clientId: 'C002', leadId: 'X', clientName: 'Beta', billingEmail: 'ap@beta.example', currency: 'GBP', price: '1', quantity: 'many' }]);
 		expect(invoices.map((i) => [i.clientId, i.pairedItem])).toEqual([['C001', [{ item: 0 }]]]);

@@ -4,7 +4,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { billingKey } from '../../shared/billingKey';
 import { formatMinorUnits, normaliseCurrency, toMinorUnits } from '../../shared/currency';
 import { FieldError } from '../../shared/errors';
-import { readPath, textField } from '../../shared/itemFields';
+import { CONTROL_CHARACTERS, isUnzonedTime, parseZonedTime, readPath, textField } from '../../shared/itemFields';
 
 export interface FieldMap {
 	leadId: string;
@@ -33,8 +33,10 @@ export const DEFAULT_FIELDS: FieldMap = {
 };
 
 export interface PrepareOptions {
-	periodStart: string; // ISO, inclusive
-	periodEnd: string; // ISO, exclusive
+	/** Zoned ISO 8601 time (or a bare day, read as UTC midnight), inclusive. */
+	periodStart: string;
+	/** Zoned ISO 8601 time (or a bare day, read as UTC midnight), exclusive. */
+	periodEnd: string;
 	fields: FieldMap;
 	priceIn: 'major' | 'minor';
 	maxQuantity: number;
@@ -78,6 +80,9 @@ export interface Rejection {
 export interface PrepareResult {
 	invoices: Array<{ invoice: InvoiceRequest; rows: number[] }>;
 	rejected: Rejection[];
+	/** The period as read, in `toISOString()` form. */
+	periodStart: string;
+	periodEnd: string;
 }
 
 interface GoodRow {
@@ -93,6 +98,27 @@ interface GoodRow {
 
 // Deliberately plain: one @, no spaces or control characters, a dotted domain.
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+
+/**
+ * A quantity: a JS integer, or ASCII digits with optional surrounding spaces. `Number()` is not
+ * used on text because it reads "0x10" as 16, "1e2" as 100 and "" as 0.
+ */
+function readQuantity(raw: unknown, field: string, max: number): number {
+	if (raw === undefined || raw === null || raw === '') return 1;
+	const digits = typeof raw === 'string' ? /^ *([0-9]+) *$/.exec(raw) : null;
+	const q = typeof raw === 'number' ? raw : digits ? Number(digits[1]) : NaN;
+	if (!Number.isInteger(q) || q < 1 || q > max) {
+		throw new FieldError(field, `Quantity must be a whole number from 1 to ${max} (digits only), got ${shown(JSON.stringify(raw) ?? typeof raw)} (field "${field}")`);
+	}
+	return q;
+}
+
+const CONTROL_CHARACTERS_ALL = new RegExp(CONTROL_CHARACTERS.source, 'g');
+
+/** An id shown inside a message: control characters as `\uXXXX`, so the message stays one line. */
+function shown(id: string): string {
+	return id.replace(CONTROL_CHARACTERS_ALL, (ch) => `\\u${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+}
 
 /** An optional text field: null when the row leaves it empty. */
 function optionalText(row: IDataObject, path: string, label: string, max: number): string | null {
@@ -111,21 +137,16 @@ function parseRow(row: IDataObject, index: number, o: PrepareOptions): GoodRow {
 	const currency = normaliseCurrency(readPath(row, f.currency), f.currency);
 	const unitAmountMinor = toMinorUnits(readPath(row, f.price), currency, { field: f.price, mode: o.priceIn, allowZero: true });
 
-	const quantityRaw = readPath(row, f.quantity);
-	let quantity = 1;
-	if (quantityRaw !== undefined && quantityRaw !== null && quantityRaw !== '') {
-		const q = typeof quantityRaw === 'string' ? Number(quantityRaw.trim()) : quantityRaw;
-		if (typeof q !== 'number' || !Number.isInteger(q) || q < 1 || q > o.maxQuantity) {
-			throw new FieldError(f.quantity, `Quantity must be a whole number from 1 to ${o.maxQuantity}, got ${JSON.stringify(quantityRaw)} (field "${f.quantity}")`);
-		}
-		quantity = q;
-	}
+	const quantity = readQuantity(readPath(row, f.quantity), f.quantity, o.maxQuantity);
 
 	const deliveredRaw = optionalText(row, f.deliveredAt, 'Delivery time', 64);
 	let deliveredAt: string | null = null;
 	if (deliveredRaw !== null) {
-		const t = Date.parse(deliveredRaw);
-		if (Number.isNaN(t)) throw new FieldError(f.deliveredAt, `Delivery time "${deliveredRaw}" is not a date (field "${f.deliveredAt}")`);
+		const t = parseZonedTime(deliveredRaw);
+		if (t === undefined) {
+			const problem = isUnzonedTime(deliveredRaw) ? 'has no time zone, so its moment would depend on the server' : 'is not a date';
+			throw new FieldError(f.deliveredAt, `Delivery time "${deliveredRaw}" ${problem} (field "${f.deliveredAt}"); give an ISO 8601 time with Z or ±hh:mm, e.g. 2026-11-24T10:00:00Z`);
+		}
 		if (t < Date.parse(o.periodStart) || t >= Date.parse(o.periodEnd)) {
 			throw new FieldError(f.deliveredAt, `Lead was delivered on ${new Date(t).toISOString()}, outside the billing period ${o.periodStart} – ${o.periodEnd} (field "${f.deliveredAt}")`);
 		}
@@ -162,19 +183,68 @@ function parseRow(row: IDataObject, index: number, o: PrepareOptions): GoodRow {
 
 const CLIENT_FIELDS = ['clientName', 'billingEmail', 'currency', 'cardReference'] as const;
 
-const PERIOD_HINT = 'Check Period Start and Period End';
+interface ClientRows {
+	good: GoodRow[];
+	badRows: number[];
+}
+
+/**
+ * Lead ids are the CRM's global ids: one under two clients is a data error, and whichever client
+ * is billed for it may be the wrong one. The lead's good rows are rejected under every client
+ * (which stops each client's whole invoice); rows rejected on their own still count as a claim.
+ */
+function rejectLeadsUnderTwoClients(byClient: Map<string, ClientRows>, rejected: Rejection[], leadField: string): void {
+	const claims = new Map<string, Map<string, number[]>>();
+	const claim = (leadId: string, clientId: string, row: number) => {
+		let clients = claims.get(leadId);
+		if (!clients) claims.set(leadId, (clients = new Map()));
+		clients.set(clientId, [...(clients.get(clientId) ?? []), row]);
+	};
+	for (const [clientId, entry] of byClient) for (const g of entry.good) claim(g.leadId, clientId, g.row);
+	for (const r of rejected) if (r.clientId && r.leadId?.trim()) claim(r.leadId.trim(), r.clientId, r.row);
+
+	for (const [clientId, entry] of byClient) {
+		entry.good = entry.good.filter((g) => {
+			const clients = claims.get(g.leadId)!;
+			if (clients.size < 2) return true;
+			const where = [...clients].map(([c, rows]) => `${shown(c)} (row ${rows.join(', ')})`).join(' and ');
+			rejected.push({
+				row: g.row,
+				clientId,
+				leadId: g.leadId,
+				field: leadField,
+				reason: `Row ${g.row} (client ${shown(clientId)}): Lead id "${shown(g.leadId)}" appears under clients ${where}; a lead belongs to one client, so it is billed to neither until the CRM is fixed (field "${leadField}")`,
+			});
+			entry.badRows.push(g.row);
+			return false;
+		});
+	}
+}
+
+const PERIOD_HINT =
+	'Check Period Start and Period End: each an ISO 8601 time with a zone (e.g. 2026-11-16T00:00:00Z or 2026-11-16T00:00:00+01:00), or a bare day YYYY-MM-DD, read as UTC midnight';
+
+/** A period bound in `toISOString()` form; never read in the server's time zone. */
+function periodBound(value: unknown, field: 'periodStart' | 'periodEnd', label: string): string {
+	const text = typeof value === 'string' ? value.trim() : value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : undefined;
+	if (text === undefined || text === '') throw new FieldError(field, `${label} is missing`, PERIOD_HINT);
+	const t = parseZonedTime(text, { dayAsUtcMidnight: true });
+	if (t === undefined) {
+		const problem = isUnzonedTime(text) ? 'has no time zone, so the period would depend on the server’s time zone' : 'is not a date';
+		throw new FieldError(field, `${label} "${text}" ${problem}`, PERIOD_HINT);
+	}
+	return new Date(t).toISOString();
+}
 
 /** Refuses the whole run when the period itself is unusable; row problems never do. */
 export function prepareInvoices(rows: IDataObject[], o: PrepareOptions): PrepareResult {
-	if (Number.isNaN(Date.parse(o.periodStart))) throw new FieldError('periodStart', `Period start "${o.periodStart}" is not a date`, PERIOD_HINT);
-	if (Number.isNaN(Date.parse(o.periodEnd))) throw new FieldError('periodEnd', `Period end "${o.periodEnd}" is not a date`, PERIOD_HINT);
-	if (Date.parse(o.periodEnd) <= Date.parse(o.periodStart)) throw new FieldError('periodEnd', 'Period end must be after period start', PERIOD_HINT);
-	const periodStart = new Date(o.periodStart).toISOString();
-	const periodEnd = new Date(o.periodEnd).toISOString();
+	const periodStart = periodBound(o.periodStart, 'periodStart', 'Period start');
+	const periodEnd = periodBound(o.periodEnd, 'periodEnd', 'Period end');
+	if (Date.parse(periodEnd) <= Date.parse(periodStart)) throw new FieldError('periodEnd', 'Period end must be after period start', PERIOD_HINT);
 	const opts = { ...o, periodStart, periodEnd };
 
 	const rejected: Rejection[] = [];
-	const byClient = new Map<string, { good: GoodRow[]; badRows: number[]; conflict?: Rejection }>();
+	const byClient = new Map<string, ClientRows>();
 	const clientOf = (id: string) => {
 		let entry = byClient.get(id);
 		if (!entry) byClient.set(id, (entry = { good: [], badRows: [] }));
@@ -196,18 +266,19 @@ export function prepareInvoices(rows: IDataObject[], o: PrepareOptions): Prepare
 				clientId,
 				leadId: typeof rawLead === 'string' || typeof rawLead === 'number' ? String(rawLead) : null,
 				field: error instanceof FieldError ? error.field : null,
-				reason: `Row ${index}${clientId ? ` (client ${clientId})` : ''}: ${(error as Error).message}`,
+				reason: `Row ${index}${clientId ? ` (client ${shown(clientId)})` : ''}: ${(error as Error).message}`,
 			});
 			if (clientId) clientOf(clientId).badRows.push(index);
 		}
 	});
+	rejectLeadsUnderTwoClients(byClient, rejected, o.fields.leadId);
 
 	const invoices: PrepareResult['invoices'] = [];
 	for (const [clientId, entry] of byClient) {
 		const { good } = entry;
 		let problem: string | null = null;
 		if (entry.badRows.length > 0) {
-			problem = `not invoiced because row(s) ${entry.badRows.join(', ')} of client ${clientId} were rejected; fix them and rerun the period`;
+			problem = `not invoiced because row(s) ${entry.badRows.sort((a, b) => a - b).join(', ')} of client ${shown(clientId)} were rejected; fix them and rerun the period`;
 		}
 		// All rows of one client must agree on who and how to bill.
 		if (!problem && good.length > 0) {
@@ -273,5 +344,5 @@ export function prepareInvoices(rows: IDataObject[], o: PrepareOptions): Prepare
 		});
 	}
 	rejected.sort((a, b) => a.row - b.row);
-	return { invoices, rejected };
+	return { invoices, rejected, periodStart, periodEnd };
 }

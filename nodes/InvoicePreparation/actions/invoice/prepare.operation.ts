@@ -22,7 +22,8 @@ export const description: INodeProperties[] = [
 		type: 'dateTime',
 		default: '',
 		required: true,
-		description: 'First moment of the billing period (inclusive). Leads delivered before it are rejected.',
+		description:
+			'First moment of the billing period (inclusive), as an ISO 8601 time with a zone (2026-11-16T00:00:00Z or +01:00); a bare day 2026-11-16 means UTC midnight. A time without a zone is refused. Leads delivered before it are rejected.',
 	},
 	{
 		displayName: 'Period End',
@@ -30,7 +31,8 @@ export const description: INodeProperties[] = [
 		type: 'dateTime',
 		default: '',
 		required: true,
-		description: 'End of the billing period (exclusive). Same period, same billing keys: reruns never bill twice.',
+		description:
+			'End of the billing period (exclusive), as an ISO 8601 time with a zone; a bare day means UTC midnight. A time without a zone is refused. Same period, same billing keys: reruns never bill twice.',
 	},
 	choiceProperty('Prices Are In', 'priceIn', 'major', AMOUNT_UNIT_OPTIONS, 'How the CRM expresses lead prices; minor units use the currency’s ISO 4217 decimals'),
 	optionsCollection(
@@ -40,11 +42,11 @@ export const description: INodeProperties[] = [
 			fieldOption('clientId', 'Client ID Field', 'Field holding the CRM client ID'),
 			fieldOption('clientName', 'Client Name Field', 'Field holding the client’s name as it should appear on the invoice'),
 			fieldOption('currency', 'Currency Field', 'Field holding the ISO 4217 currency code'),
-			fieldOption('deliveredAt', 'Delivered At Field', 'Field holding when the lead was delivered'),
+			fieldOption('deliveredAt', 'Delivered At Field', 'Field holding when the lead was delivered, an ISO 8601 time with a zone (Z or ±hh:mm)'),
 			fieldOption('description', 'Description Field', 'Field holding the invoice line description'),
 			fieldOption('leadId', 'Lead ID Field', 'Field holding the lead’s unique ID'),
 			fieldOption('price', 'Price Field', 'Field holding the lead’s price'),
-			fieldOption('quantity', 'Quantity Field', 'Field holding the quantity (1 when absent)'),
+			fieldOption('quantity', 'Quantity Field', 'Field holding the quantity: a whole number, or digits only as text (1 when absent)'),
 		],
 		{
 			displayName: 'Field Mapping',
@@ -72,6 +74,7 @@ export const description: INodeProperties[] = [
  */
 export async function execute(ctx: OperationContext<undefined>): Promise<void> {
 	const { fns, items, results } = ctx;
+	// Checked by prepareInvoices (a zoned ISO time or a bare day), which returns them as read.
 	const periodStart = fns.getNodeParameter('periodStart', 0) as string;
 	const periodEnd = fns.getNodeParameter('periodEnd', 0) as string;
 	const priceIn = choiceParameter(fns, 'priceIn', 0, ['major', 'minor'] as const, 'major');
@@ -90,7 +93,10 @@ export async function execute(ctx: OperationContext<undefined>): Promise<void> {
 		results.failure(
 			r.row,
 			{ message: r.reason, ...(r.field ? { field: r.field } : {}), retryable: false, code: 'invalidRow' },
-			{ ...items[r.row].json, rejected: { row: r.row, clientId: r.clientId, leadId: r.leadId, billingKey: rejectedRowKey(periodStart, periodEnd, r.clientId, r.leadId, r.row) } },
+			{
+				...items[r.row].json,
+				rejected: { row: r.row, clientId: r.clientId, leadId: r.leadId, billingKey: rejectedRowKey(prepared.periodStart, prepared.periodEnd, r.clientId, r.leadId, r.row) },
+			},
 		);
 	}
 }
