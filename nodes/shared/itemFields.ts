@@ -109,6 +109,26 @@ function utcTime(y: string, mo: string, d: string, h: string, mi: string, s: str
 	return local - offsetMinutes * 60_000;
 }
 
+/**
+ * A date and time without a zone read in the IANA time zone `timeZone` (what n8n's date picker stores,
+ * meant in the workflow's time zone), as an ISO string with `Z`; undefined when it is not one.
+ */
+export function inTimeZone(text: string, timeZone: string): string | undefined {
+	// A bare day keeps its own rule (UTC midnight, see parseZonedTime).
+	if (!isUnzonedTime(text) || DAY.test(text)) return undefined;
+	const asUtc = parseZonedTime(`${text.replace(' ', 'T')}Z`);
+	if (asUtc === undefined) return undefined;
+	// The zone's offset at that wall-clock time, found by formatting; twice for DST edges.
+	const offsetAt = (t: number) => {
+		const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(t);
+		const v = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+		return Date.UTC(v('year'), v('month') - 1, v('day'), v('hour'), v('minute'), v('second')) - Math.floor(t / 1000) * 1000;
+	};
+	let t = asUtc - offsetAt(asUtc);
+	t = asUtc - offsetAt(t);
+	return new Date(t).toISOString();
+}
+
 export function todayUtc(): string {
 	return new Date().toISOString().slice(0, 10);
 }

@@ -194,15 +194,15 @@ describe('Invoice Preparation', () => {
 		['periodStart', { periodStart: '2026-11-16T00:00:00' }],
 		['periodStart', { periodStart: '2026-11-16 00:00' }],
 		['periodEnd', { periodEnd: '2026-11-19T00:00:00.000' }],
-	])('fails the run with a FieldError on %s when the period has no time zone', async (field, parameters) => {
-		await expect(prepare([lead()], parameters)).rejects.toThrow(/has no time zone/);
+	])('reads a %s without a time zone in the workflow time zone', async (field, parameters) => {
+		// What n8n's date picker stores: meant in the workflow's zone, never the server's.
 		const [invoices, rejected] = await runNode(new InvoicePreparation(), {
 			parameters: { ...period, priceIn: 'major', ...parameters } as never,
-			items: [{ json: lead() as never }],
+			items: [{ json: lead({ deliveredAt: '2026-11-17T12:00:00Z' }) as never }],
 			continueOnFail: true,
 		});
-		expect(invoices).toEqual([]);
-		expect((rejected[0].json.error as any).field).toBe(field);
+		expect(rejected ?? []).toEqual([]);
+		expect(String(invoices[0].json[field])).toMatch(/^2026-11-\d\dT\d\d:00:00\.000Z$/);
 	});
 
 	it('reads a bare day as the period bound at UTC midnight: the same keys as the full timestamps', async () => {
@@ -284,5 +284,13 @@ describe('Invoice Preparation', () => {
 		expect(rejected).toHaveLength(1);
 		expect(rejected[0].error).toMatchObject({ field: 'quantity', code: 'invalidRow', retryable: false });
 		expect(rejected[0].rejected).toMatchObject({ row: 1, clientId: 'C002', leadId: 'X' });
+	});
+});
+
+describe('prepareInvoices (pure)', () => {
+	it('refuses a period bound without a time zone: only the node knows the workflow time zone', () => {
+		const { prepareInvoices, DEFAULT_FIELDS } = jest.requireActual('../../nodes/InvoicePreparation/helpers/prepare') as typeof import('../../nodes/InvoicePreparation/helpers/prepare');
+		const o = { periodStart: '2026-11-16T00:00:00', periodEnd: '2026-11-19T00:00:00Z', fields: DEFAULT_FIELDS, priceIn: 'major' as const, maxQuantity: 10 };
+		expect(() => prepareInvoices([], o)).toThrow(/has no time zone/);
 	});
 });

@@ -2,6 +2,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import type { OperationContext } from '../../../shared/operation';
 import { rejectedRowKey } from '../../../shared/billingKey';
 import { AMOUNT_UNIT_OPTIONS, choiceProperty, optionsCollection } from '../../../shared/descriptions';
+import { inTimeZone } from '../../../shared/itemFields';
 import { choiceParameter, numberParameter } from '../../../shared/parameters';
 import { DEFAULT_FIELDS, type FieldMap, prepareInvoices } from '../../helpers/prepare';
 
@@ -81,10 +82,15 @@ export async function execute(ctx: OperationContext<undefined>): Promise<void> {
 	const fields = { ...DEFAULT_FIELDS, ...(fns.getNodeParameter('fields', 0, {}) as Partial<FieldMap>) };
 	const maxQuantity = numberParameter(fns, 'options.maxQuantity', 0, { default: 10000, min: 1, integer: true, label: 'Max Quantity per Line' });
 
+	// n8n's date picker stores a date-time without a zone, meant in the workflow's time zone:
+	// read it there, never in the server's.
+	const zone = fns.getTimezone();
+	const period = (value: string) => (typeof value === 'string' ? (inTimeZone(value, zone) ?? value) : value);
+
 	// Only the period (or an option) fails the run as a whole; row problems go to Rejected.
 	const prepared = prepareInvoices(
 		items.map((item) => item.json),
-		{ periodStart, periodEnd, fields, priceIn, maxQuantity },
+		{ periodStart: period(periodStart), periodEnd: period(periodEnd), fields, priceIn, maxQuantity },
 	);
 	for (const { invoice, rows } of prepared.invoices) {
 		results.aggregate(rows, { json: invoice as unknown as IDataObject });
