@@ -3,6 +3,7 @@
 // - ServiceError: a remote service failed or refused; every transport's error extends it, so the
 //   kit can tell "our input was wrong" from "the service said no" without knowing the service.
 import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
+import { redactDeep, redactSecrets } from './redact';
 
 export class FieldError extends Error {
 	constructor(
@@ -55,9 +56,14 @@ const RETRYABLE = 'billingRetryable';
 /**
  * Any error → the n8n error the node throws (when it does not continue on fail): FieldError →
  * NodeOperationError, ServiceError → NodeApiError, n8n errors as they are, anything else →
- * NodeOperationError. `itemIndex` lets the editor point at the item.
+ * NodeOperationError. `itemIndex` lets the editor point at the item. Secrets are redacted here
+ * (redact.ts): every error a node throws or continues with passes this function or toFailure.
  */
 export function toNodeError(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
+	return redactNodeError(buildNodeError(node, error, itemIndex));
+}
+
+function buildNodeError(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
 	if (error instanceof FieldError) {
 		const nodeError = new NodeOperationError(node, atItem(error.message, itemIndex), {
@@ -69,7 +75,8 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): No
 		return nodeError;
 	}
 	if (error instanceof ServiceError) {
-		const nodeError = new NodeApiError(node, { message: error.message, ...(error.code ? { code: error.code } : {}), ...(error.details ?? {}) } as JsonObject, {
+		const response = redactDeep({ message: error.message, ...(error.code ? { code: error.code } : {}), ...(error.details ?? {}) } as JsonObject);
+		const nodeError = new NodeApiError(node, response, {
 			message: atItem(error.message, itemIndex),
 			description: error.description,
 			httpCode: error.httpCode,
@@ -84,6 +91,26 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): No
 	return nodeError;
 }
 
+/**
+ * Everything n8n shows or saves of an error (message, description, messages, stack, context,
+ * the API answer, the cause's message) without secrets. In place: the error is thrown as it is.
+ */
+function redactNodeError<E extends NodeApiError | NodeOperationError>(error: E): E {
+	error.message = redactSecrets(error.message);
+	if (typeof error.description === 'string') error.description = redactSecrets(error.description);
+	error.messages = error.messages.map((m) => redactSecrets(m));
+	if (error.stack) error.stack = redactSecrets(error.stack);
+	error.context = redactDeep(error.context);
+	if (error.errorResponse) error.errorResponse = redactDeep(error.errorResponse);
+	// n8n saves the cause's message with the error (the original error, or its message as text).
+	const cause: unknown = error.cause;
+	if (cause instanceof Error) {
+		cause.message = redactSecrets(cause.message);
+		if (cause.stack) cause.stack = redactSecrets(cause.stack);
+	}
+	return error;
+}
+
 /** Marks an n8n error the node builds itself with the facts a failure item carries. */
 export function describeNodeError<E extends NodeApiError | NodeOperationError>(error: E, facts: { field?: string; code?: string; retryable?: boolean }): E {
 	if (facts.field !== undefined) error.context[FIELD] = facts.field;
@@ -92,8 +119,20 @@ export function describeNodeError<E extends NodeApiError | NodeOperationError>(e
 	return error;
 }
 
-/** The facts of any error, as the failure item carries them (see failure.ts). */
-export function errorFacts(error: unknown): { message: string; field?: string; code?: string; retryable?: boolean; description?: string } {
+type ErrorFacts = { message: string; field?: string; code?: string; retryable?: boolean; description?: string };
+
+/** The facts of any error, as the failure item carries them (see failure.ts), without secrets. */
+export function errorFacts(error: unknown): ErrorFacts {
+	const facts = rawFacts(error);
+	return {
+		...facts,
+		message: redactSecrets(facts.message),
+		...(facts.code !== undefined ? { code: redactSecrets(facts.code) } : {}),
+		...(facts.description !== undefined ? { description: redactSecrets(facts.description) } : {}),
+	};
+}
+
+function rawFacts(error: unknown): ErrorFacts {
 	if (error instanceof FieldError) return { message: error.message, field: error.field, retryable: false, ...(error.description ? { description: error.description } : {}) };
 	if (error instanceof ServiceError) {
 		return { message: error.message, ...(error.code ? { code: error.code } : {}), retryable: error.retryable, ...(error.description ? { description: error.description } : {}) };

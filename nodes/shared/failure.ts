@@ -4,6 +4,7 @@
 // `$json.error.message` and `$json.error.retryable` without knowing which node failed.
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { errorFacts } from './errors';
+import { redactSecrets } from './redact';
 
 export interface Failure extends IDataObject {
 	message: string;
@@ -16,16 +17,19 @@ export interface Failure extends IDataObject {
 	description?: string;
 }
 
-/** An error (or a failure the node decided on, such as a decline) as the failure shape. */
+/**
+ * An error (or a failure the node decided on, such as a decline) as the failure shape. Every
+ * failure item's error passes here, so its texts are redacted here (redact.ts).
+ */
 export function toFailure(error: unknown): Failure {
 	if (error && typeof error === 'object' && !(error instanceof Error) && typeof (error as Failure).message === 'string') {
 		const f = error as Failure;
 		return {
-			message: f.message,
+			message: redactSecrets(f.message),
 			...(f.field !== undefined ? { field: f.field } : {}),
-			...(f.code !== undefined ? { code: String(f.code) } : {}),
+			...(f.code !== undefined ? { code: redactSecrets(String(f.code)) } : {}),
 			...(f.retryable !== undefined ? { retryable: f.retryable } : {}),
-			...(f.description ? { description: f.description } : {}),
+			...(f.description ? { description: redactSecrets(String(f.description)) } : {}),
 		};
 	}
 	return errorFacts(error);

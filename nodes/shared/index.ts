@@ -8,4 +8,5 @@ export * from './failure';
 export * from './itemFields';
 export * from './operation';
 export * from './parameters';
+export * from './redact';
 export * from './router';

@@ -7,6 +7,7 @@ import type { ICredentialDataDecryptedObject, IExecuteFunctions, INodeExecutionD
 import { NodeOperationError } from 'n8n-workflow';
 import { toNodeError } from './errors';
 import { ItemResults, type OperationExecute } from './operation';
+import { credentialSecrets, withSecrets } from './redact';
 
 export interface ClientLease<TClient> {
 	client: TClient;
@@ -26,6 +27,11 @@ export interface RouterTable<TClient> {
 	defaultResource?: string;
 	/** The operation when the node has no Operation parameter. */
 	defaultOperation?: string;
+	/**
+	 * The credential fields redacted from every error of the execution. By default those named
+	 * like a secret (password, passphrase, clientSecret, key, …; see redact.ts).
+	 */
+	secretFields?: readonly string[];
 }
 
 export async function route<TClient>(fns: IExecuteFunctions, table: RouterTable<TClient>): Promise<INodeExecutionData[][]> {
@@ -40,21 +46,31 @@ export async function route<TClient>(fns: IExecuteFunctions, table: RouterTable<
 	if (!execute) throw new NodeOperationError(node, `The operation "${operation}" on "${resource}" is not supported`);
 
 	const all = items.map((_, i) => i);
-	let lease: ClientLease<TClient>;
+	let credentials: ICredentialDataDecryptedObject | undefined;
 	try {
-		const credentials = table.credential ? await fns.getCredentials<ICredentialDataDecryptedObject>(table.credential) : undefined;
-		lease = await table.connect(fns, credentials, operation);
+		credentials = table.credential ? await fns.getCredentials<ICredentialDataDecryptedObject>(table.credential) : undefined;
 	} catch (error) {
 		results.errorAll(all, error);
 		return results.toOutputs();
 	}
-	try {
-		await execute({ fns, node, items, client: lease.client, results });
-	} catch (error) {
-		if (!results.continueOnFail) throw toNodeError(node, error);
-		results.errorAll(all, error);
-	} finally {
-		await lease.release?.();
-	}
-	return results.toOutputs();
+	// From here on every error of this execution (thrown or a failure item) is redacted with the
+	// credential's secrets: a service that echoes our request cannot put them into an error.
+	return await withSecrets(credentialSecrets(credentials, table.secretFields), async () => {
+		let lease: ClientLease<TClient>;
+		try {
+			lease = await table.connect(fns, credentials, operation);
+		} catch (error) {
+			results.errorAll(all, error);
+			return results.toOutputs();
+		}
+		try {
+			await execute({ fns, node, items, client: lease.client, results });
+		} catch (error) {
+			if (!results.continueOnFail) throw toNodeError(node, error);
+			results.errorAll(all, error);
+		} finally {
+			await lease.release?.();
+		}
+		return results.toOutputs();
+	});
 }

@@ -15,7 +15,7 @@ import { sleep } from 'n8n-workflow';
 import { ledgerOf, PAYMENT_NOTICE_KINDS, settledAfterBookkeeper, startPipeline } from '../../support/pipeline';
 import type { ClientLedger, PipelineRun } from '../../support/pipeline';
 import { ChaosBroker } from './broker';
-import { filesUnder, scan } from './secrets';
+import { basicAuthSecret, filesUnder, scan } from './secrets';
 import type { ScanReport, ScanSource, Secret } from './secrets';
 import { Bookkeeper, chargeCents } from './world';
 import type { BookkeeperAction, BookkeeperRates } from './world';
@@ -484,18 +484,28 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 		// ----------------------------------------------------------------- secrets
 		// Stop n8n first so its database and log are complete on disk.
 		await n8n.stop();
+		// The echoing proxy: a Xero token endpoint and API that quote our request (Authorization
+		// header included) in their error answers; the real nodes run against it in-process and park
+		// their failures on this run's broker (echo.ts). Loaded only now: it brings n8n's engine.
+		log('chaos: echoing Xero proxy: running the Xero Billing and Billing Queue nodes against it');
+		const { brokerFromUrl, echoProbe } = await import('./echo');
+		const echo = await echoProbe({ broker: brokerFromUrl(broker.url) });
 		const secrets: Secret[] = [
 			{ name: 'RabbitMQ password', value: broker.password },
 			{ name: 'Secure Trading password', value: stSecret.password },
+			basicAuthSecret('Secure Trading user and password', stSecret.username, stSecret.password),
 			{ name: 'SMTP password', value: smtpSecret.password },
 			{ name: 'Xero client secret', value: sandbox.xero.clientSecret },
+			basicAuthSecret('Xero client id and secret', sandbox.xero.clientId, sandbox.xero.clientSecret),
 			...sandbox.xero.issuedTokens().map((value, i) => ({ name: `Xero access token #${i + 1}`, value })),
+			...echo.secrets.map((s) => ({ ...s, name: `echo probe: ${s.name}` })),
 		];
 		const allQueues = (await broker.queues()).map((q) => q.name);
 		const sources: ScanSource[] = [
 			...filesUnder(n8n.userFolder),
 			...(await queueMessages(broker.url, allQueues)),
 			...sandbox.smtp.messages().map((m) => ({ where: `email ${m.messageId ?? m.id}`, text: m.raw })),
+			...echo.sources.map((s) => ({ ...s, where: `echo probe: ${s.where}` })),
 		];
 		const secretsReport = scan(sources, secrets);
 

@@ -10,6 +10,14 @@ export interface Secret {
 	value: string;
 }
 
+/**
+ * The `Authorization: Basic` form of a user and password, base64("user:password"): an echo of our
+ * request carries the password only in this form, which a search for the password itself misses.
+ */
+export function basicAuthSecret(name: string, user: string, password: string): Secret {
+	return { name: `${name} (Basic user:password)`, value: Buffer.from(`${user}:${password}`, 'utf8').toString('base64') };
+}
+
 export interface ScanSource {
 	/** Where the text came from (a file path, "queue billing.x.parked #3", "email <id>"). */
 	where: string;

@@ -1,6 +1,6 @@
 // The chaos run's secrets scan must find real card numbers and stored secrets, and must not
 // cry wolf at random digits that happen to pass Luhn (hex ids, MIME boundaries).
-import { findPans, scan } from '../chaos/secrets';
+import { basicAuthSecret, findPans, scan } from '../chaos/secrets';
 
 describe('chaos secrets scan', () => {
 	it('finds Luhn-valid card numbers standing on their own', () => {
@@ -33,5 +33,13 @@ describe('chaos secrets scan', () => {
 			['a.log', 'card number'],
 		]);
 		expect(report.findings.every((f) => !f.context.includes('s3cr3t-value-123') && !f.context.includes('4111111111111111'))).toBe(true);
+	});
+
+	it('finds a password echoed only inside Basic credentials, which a search for the password misses', () => {
+		const echo = `POST /connect/token HTTP/1.1\r\nauthorization: Basic ${Buffer.from('CLIENT-ID:s3cr3t-value-123').toString('base64')}\r\n`;
+		const password = { name: 'Xero client secret', value: 's3cr3t-value-123' };
+		expect(scan([{ where: 'echo', text: echo }], [password]).findings).toEqual([]);
+		const report = scan([{ where: 'echo', text: echo }], [password, basicAuthSecret('Xero client id and secret', 'CLIENT-ID', 's3cr3t-value-123')]);
+		expect(report.findings.map((f) => f.what)).toEqual(['Xero client id and secret (Basic user:password)']);
 	});
 });

@@ -8,6 +8,7 @@ import {
 	forEachBatch,
 	forEachItem,
 	forOperation,
+	hashedKey,
 	ItemResults,
 	KeyedLock,
 	LockWaitAborted,
@@ -16,6 +17,7 @@ import {
 	optionsCollection,
 	parseNumber,
 	readPath,
+	redactSecrets,
 	resourceProperty,
 	route,
 	ServiceError,
@@ -26,6 +28,7 @@ import {
 	type NodeHead,
 	type OperationContext,
 } from '../../nodes/shared';
+import { assertHeaderSafe } from '../../nodes/BillingEmail/helpers/text';
 
 const node: INode = { id: 'n', name: 'Kit Node', type: 'test.kit', typeVersion: 1, position: [0, 0], parameters: {} };
 const items = (n: number): INodeExecutionData[] => Array.from({ length: n }, (_, i) => ({ json: { i } }));
@@ -175,6 +178,32 @@ describe('parameters and item fields', () => {
 		expect(readPath({ 'client.email': 'flat' }, 'client.email')).toBe('flat');
 		expect(() => textField({ name: 'A\u2028B' }, 'name', 'Client name')).toThrow('Client name contains control characters such as line breaks (field "name")');
 	});
+
+	it('refuses in text every character the Billing Email node refuses in a header, at either end too', () => {
+		const missed: string[] = [];
+		for (let cp = 0; cp <= 0xffff; cp++) {
+			const ch = String.fromCharCode(cp);
+			let emailRefuses = false;
+			try {
+				assertHeaderSafe(`A${ch}B`, 'name');
+			} catch {
+				emailRefuses = true;
+			}
+			if (!emailRefuses) continue;
+			for (const value of [`A${ch}B`, `Acme${ch}`, `${ch}Acme`]) {
+				try {
+					textField({ name: value }, 'name', 'Client name');
+					missed.push(JSON.stringify(value));
+				} catch (error) {
+					expect(error).toBeInstanceOf(FieldError);
+				}
+			}
+		}
+		expect(missed).toEqual([]);
+		// U+0085 (next line) is refused as well, though the email node lets it through.
+		expect(() => textField({ name: 'A\u0085B' }, 'name', 'Client name')).toThrow(/control characters/);
+		expect(textField({ name: '  Acme Ltd  ' }, 'name', 'Client name')).toBe('Acme Ltd');
+	});
 });
 
 describe('billing key', () => {
@@ -182,6 +211,24 @@ describe('billing key', () => {
 		expect(validateBillingKey(billingKey('C0012', '2026-11-16T00:00:00Z', '2026-11-19T00:00:00Z'))).toBe('C0012-20261116-20261119');
 		expect(validateBillingKey(billingKey('client "\\ 7', '2026-11-16', '2026-11-19'))).toMatch(/^BK-[0-9a-f]{22}$/);
 		for (const bad of ['A,B', 'A"B', 'A\\B', 'A\nB', 'x'.repeat(26), '']) expect(() => validateBillingKey(bad, 'billingKey')).toThrow(FieldError);
+	});
+
+	it('keeps the readable key only when both period bounds are UTC midnight, and hashes the full timestamps otherwise', () => {
+		// Existing invoices carry the readable key: it must not change.
+		expect(billingKey('C0012', '2026-11-16T00:00:00.000Z', '2026-11-19T00:00:00.000Z')).toBe('C0012-20261116-20261119');
+		expect(billingKey('C0012', '2026-11-16', '2026-11-19')).toBe('C0012-20261116-20261119');
+		expect(billingKey('C0012', '2026-11-16T01:00:00+01:00', '2026-11-19T00:00:00Z')).toBe('C0012-20261116-20261119');
+		// Same dates, different times: different periods, different keys.
+		const morning = billingKey('C0012', '2026-11-16T00:00:00Z', '2026-11-16T12:00:00Z');
+		const afternoon = billingKey('C0012', '2026-11-16T12:00:00Z', '2026-11-16T23:00:00Z');
+		const fromNoon = billingKey('C0012', '2026-11-16T12:00:00Z', '2026-11-19T00:00:00Z');
+		expect(new Set([morning, afternoon, fromNoon, billingKey('C0012', '2026-11-16T00:00:00Z', '2026-11-19T00:00:00Z')]).size).toBe(4);
+		for (const key of [morning, afternoon, fromNoon]) expect(validateBillingKey(key)).toMatch(/^BK-[0-9a-f]{22}$/);
+		// A period read at another offset is the same period.
+		expect(billingKey('C0012', '2026-11-16T13:00:00+01:00', '2026-11-19T00:00:00Z')).toBe(fromNoon);
+		// Hashed keys of odd client ids are unchanged for the timestamps callers pass (toISOString()).
+		expect(billingKey('client.with.dots', '2026-11-16T00:00:00.000Z', '2026-11-19T00:00:00.000Z')).toBe(hashedKey('BK', ['client.with.dots', '2026-11-16T00:00:00.000Z', '2026-11-19T00:00:00.000Z']));
+		expect(() => billingKey('C0012', '2026-11-16T00:00:00', '2026-11-19T00:00:00Z')).toThrow(FieldError);
 	});
 });
 
@@ -251,5 +298,85 @@ describe('description builders', () => {
 			description: 'Which',
 			displayOptions: { show: { mode: ['x'] } },
 		});
+	});
+});
+
+describe('secrets in errors (issue 16, item 8)', () => {
+	const secret = 'kit-Secret-42';
+	const basic = Buffer.from(`client-id:${secret}`).toString('base64');
+
+	it('toNodeError removes Authorization values from message, description, API answer, context and cause', () => {
+		const service = new ServiceError(`Token request failed: echo Authorization: Basic ${basic}`, {
+			code: 'auth',
+			description: `Proxy said: Bearer 9f8E7d6C5b4A3`,
+			details: { request: { headers: { authorization: `Basic ${basic}` } }, text: `password=${secret}` },
+		});
+		const error = toNodeError(node, service, 2);
+		expect(error.message).toBe('Token request failed: echo Authorization: [redacted] [item 2]');
+		expect(error.description).toBe('Proxy said: Bearer [redacted]');
+		expect(JSON.stringify([error.errorResponse, error.context, error.messages, error.stack])).not.toMatch(new RegExp(`${basic}|${secret}|9f8E7d6C5b4A3`));
+		expect(toFailure(error)).toMatchObject({ message: error.message, code: 'auth' });
+
+		const plain = toNodeError(node, new Error(`socket closed after Authorization: Bearer ${basic}`));
+		expect(plain.message).toBe('socket closed after Authorization: [redacted]');
+		expect(JSON.stringify(plain)).not.toContain(basic);
+		expect((plain.cause as Error).message).not.toContain(basic);
+	});
+
+	it('toFailure redacts a failure the node decided on, and errors passed as they are', () => {
+		expect(toFailure({ message: `Refused: Bearer ${basic}`, code: `token=${basic}`, description: `client_secret=${secret}` })).toEqual({
+			message: 'Refused: Bearer [redacted]',
+			code: 'token=[redacted]',
+			description: 'client_secret=[redacted]',
+		});
+		const nodeError = new NodeApiError(node, { message: 'x' }, { message: `n8n said Authorization: Basic ${basic}` });
+		expect(toNodeError(node, nodeError).message).toBe('n8n said Authorization: [redacted]');
+	});
+
+	it('route redacts the credential’s secret values from failure items and thrown errors, for the execution only', async () => {
+		const credFns = (continueOnFail: boolean) =>
+			({
+				getInputData: () => items(2),
+				getNode: () => node,
+				continueOnFail: () => continueOnFail,
+				getNodeParameter: (name: string) => (name === 'operation' ? 'op' : 'res'),
+				getCredentials: async () => ({ user: 'api-user', password: secret, url: 'https://service.example' }),
+			}) as unknown as IExecuteFunctions;
+		const table = {
+			credential: 'anything',
+			connect: () => ({ client: null }),
+			outputs: 2 as const,
+			operations: {
+				res: {
+					op: async (ctx: OperationContext<null>) => {
+						ctx.results.failure(0, { message: `Service echoed ${secret}`, code: 'refused' });
+						await forEachItem(ctx, async (_item, i) => {
+							if (i === 1) throw new ServiceError(`Answer quoted ${Buffer.from(`api-user:${secret}`).toString('base64')} and ${secret}`);
+						});
+					},
+				},
+			},
+		};
+		const [ok, failed] = await route(credFns(true), table);
+		expect(ok).toEqual([]);
+		expect(failed.map((o) => (o.json.error as { message: string }).message)).toEqual(['Service echoed [redacted]', 'Answer quoted [redacted] and [redacted] [item 1]']);
+		await expect(route(credFns(false), table)).rejects.toThrow('Answer quoted [redacted] and [redacted] [item 1]');
+		// Outside the execution the value is an ordinary word again.
+		expect(redactSecrets(`Service echoed ${secret}`)).toBe(`Service echoed ${secret}`);
+	});
+});
+
+describe('inTimeZone (n8n date picker values)', () => {
+	const { inTimeZone } = jest.requireActual('../../nodes/shared/itemFields') as typeof import('../../nodes/shared/itemFields');
+	it('reads a date and time without a zone in the given IANA zone, across DST', () => {
+		expect(inTimeZone('2026-11-16T00:00:00', 'Europe/London')).toBe('2026-11-16T00:00:00.000Z');
+		expect(inTimeZone('2026-07-16T00:00:00', 'Europe/London')).toBe('2026-07-15T23:00:00.000Z');
+		expect(inTimeZone('2026-11-16 09:30', 'America/New_York')).toBe('2026-11-16T14:30:00.000Z');
+		expect(inTimeZone('2026-11-16T00:00:00', 'Asia/Tokyo')).toBe('2026-11-15T15:00:00.000Z');
+	});
+	it('leaves zoned times and bare days to their own rules', () => {
+		expect(inTimeZone('2026-11-16T00:00:00Z', 'Asia/Tokyo')).toBeUndefined();
+		expect(inTimeZone('2026-11-16', 'Asia/Tokyo')).toBeUndefined();
+		expect(inTimeZone('soon', 'Asia/Tokyo')).toBeUndefined();
 	});
 });

@@ -3,8 +3,11 @@ import { startXeroSandbox, type XeroSandbox } from '../../sandbox/xero';
 import { ServiceError } from '../../nodes/shared/errors';
 import { parseSdkRejection, xeroMessages, XeroApiError, XeroDayLimitError } from '../../nodes/XeroBilling/transport/errors';
 import { OrgLimiter } from '../../nodes/XeroBilling/transport/limiter';
+import { FieldError } from '../../nodes/shared/errors';
+import { morePages } from '../../nodes/XeroBilling/transport/client';
 import {
 	forgetXeroOrganisations,
+	listCommaError,
 	packList,
 	packTerms,
 	packWhere,
@@ -65,7 +68,8 @@ describe('error parsing', () => {
 		// A rate limit passes: retryable for the workflow, though the transport waits rather than resends.
 		expect([r429.code, r429.retryable, r429.httpCode]).toEqual(['rateLimit', true, '429']);
 		const r503 = parseSdkRejection(JSON.stringify({ response: { statusCode: 503, body: 'The Xero API is temporarily unavailable.', headers: {} } }), 'X');
-		expect([r503.kind, r503.retryable, r503.messages]).toEqual(['server', true, ['The Xero API is temporarily unavailable.']]);
+		// A non-JSON body is never quoted (an echoing proxy would put credentials there): status, type, size.
+		expect([r503.kind, r503.retryable, r503.messages, r503.message]).toEqual(['server', true, [], 'X failed: Xero answered 503 with no content type (40 B)']);
 		const dropped = parseSdkRejection(JSON.stringify({ response: { statusCode: 0, body: 'socket hang up', headers: {} } }), 'X');
 		expect([dropped.kind, dropped.retryable]).toEqual(['network', true]);
 		expect(parseSdkRejection(new Error('boom'), 'X').kind).toBe('other');
@@ -292,11 +296,92 @@ describe("where clauses within Xero's URL length limit", () => {
 		const byLength = packList(long, 'InvoiceNumbers');
 		expect(byLength.groups.length).toBeGreaterThan(1);
 		for (const g of byLength.groups) expect('InvoiceNumbers='.length + sentLength(g.join(','))).toBeLessThanOrEqual(WHERE_MAX_SENT_CHARS);
-		expect(packList(['x'.repeat(2100), 'ok'], 'InvoiceNumbers')).toEqual({ groups: [['ok']], tooLong: ['x'.repeat(2100)] });
+		expect(packList(['x'.repeat(2100), 'ok'], 'InvoiceNumbers')).toEqual({ groups: [['ok']], tooLong: ['x'.repeat(2100)], withComma: [] });
 		// The length is the one the SDK really sends.
 		const t = new XeroTransport(conn, policy);
 		await t.findInvoices({ invoiceNumbers: byLength.groups[0] });
 		const sent = sb.calls({ route: 'GET /Invoices' }).at(-1)!;
 		expect(sent.queryLength).toBe('InvoiceNumbers='.length + sentLength(byLength.groups[0].join(',')));
+	});
+});
+
+describe('the wire as real Xero speaks it (issue 16)', () => {
+	it('never puts a value holding a comma into a comma-separated list, and names the field for it', () => {
+		const { groups, tooLong, withComma } = packList(['a', 'b,c', 'd', ',', 'b,c'], 'InvoiceNumbers', { maxEntries: 50 });
+		expect(groups).toEqual([['a', 'd']]);
+		expect(tooLong).toEqual([]);
+		expect(withComma).toEqual(['b,c', ',']);
+		const e = listCommaError('b,c', 'InvoiceNumbers', 'billingKey');
+		expect(e).toBeInstanceOf(FieldError);
+		expect(e.message).toBe('"b,c" holds a comma, which Xero\'s comma-separated InvoiceNumbers list cannot carry: it was not looked up (field "billingKey")');
+		expect((e as FieldError).field).toBe('billingKey');
+	});
+
+	/** `n` authorised sales invoices with References r0…, seeded without API calls. */
+	function seedInvoices(n: number): void {
+		const contactID = sb.seedContact({ Name: 'Paging Ltd' }).ContactID;
+		sb.seedInvoices(
+			Array.from({ length: n }, (_, k) => ({
+				Type: 'ACCREC',
+				Contact: { ContactID: contactID },
+				Reference: `r${k}`,
+				DueDate: '2030-01-31',
+				Status: 'AUTHORISED',
+				LineItems: [{ Description: 'Lead', Quantity: 1, UnitAmount: 10, AccountCode: '200' }],
+			})),
+		);
+	}
+
+	it("pages by Xero's pagination, not by an assumed page size: 250 invoices with pageSize 1000 asked and 100 served", async () => {
+		seedInvoices(250);
+		const t = new XeroTransport(conn, policy);
+		const listed = await t.listInvoiceSummaries('Type=="ACCREC"');
+		expect(listed.map((i) => i.reference).sort()).toEqual(Array.from({ length: 250 }, (_, k) => `r${k}`).sort());
+		const calls = sb.calls({ route: 'GET /Invoices' });
+		expect(calls.map((c) => [c.query.page, c.query.pageSize])).toEqual([
+			['1', '1000'],
+			['2', '1000'],
+			['3', '1000'],
+		]);
+		// With line items (pages of Xero's default size): every page, and no call past the last.
+		const withLines = await t.findInvoices({ where: 'Type=="ACCREC"', withLineItems: true });
+		expect(withLines).toHaveLength(250);
+		expect(withLines.every((i) => i.lineItems?.length === 1)).toBe(true);
+		expect(sb.calls({ route: 'GET /Invoices' }).slice(3).map((c) => c.query.page)).toEqual(['1', '2', '3']);
+	});
+
+	it('without pagination data, asks until an empty page; an empty page always ends the listing', () => {
+		expect(morePages(1, 100, undefined)).toBe(true);
+		expect(morePages(1, 37, undefined)).toBe(true);
+		expect(morePages(2, 0, undefined)).toBe(false);
+		expect(morePages(1, 100, { page: 1, pageSize: 100, pageCount: 1, itemCount: 100 })).toBe(false);
+		expect(morePages(1, 100, { page: 1, pageSize: 100, pageCount: 3, itemCount: 250 })).toBe(true);
+		expect(morePages(3, 50, { page: 3, pageSize: 100, pageCount: 3, itemCount: 250 })).toBe(false);
+		expect(morePages(2, 0, { page: 2, pageSize: 100, pageCount: 5, itemCount: 500 })).toBe(false);
+	});
+
+	it('aborts a timed-out request and holds its limiter slot until it has ended: never more than 5 requests open at Xero', async () => {
+		// Slow answers (1.5 s) to requests that time out after 150 ms: without the abort each
+		// timeout freed a slot while its request stayed open at Xero, and the retries piled up.
+		sb.failNext(8, { kind: 'slow', hangMs: 1500, routes: /^GET \/Organisation$/ });
+		const t = new XeroTransport(conn, { ...policy, timeoutMs: 150, maxRetries: 3, retryDelayMs: 10 });
+		const names = await Promise.all(Array.from({ length: 10 }, () => t.getOrganisationName()));
+		expect(names).toEqual(Array.from({ length: 10 }, () => 'Sandbox Billing Ltd'));
+		expect(sb.faults.injected.slow).toBe(8);
+		expect(sb.concurrency().peak).toBeLessThanOrEqual(5);
+		// The aborted requests were dropped by the client, not answered.
+		expect(sb.calls({ route: 'GET /Organisation' }).filter((c) => c.fault === 'slow').every((c) => c.status === 0)).toBe(true);
+		expect(t.limiter.snapshot().inFlight).toBe(0);
+	});
+
+	it('a cancelled execution aborts the request in flight at once', async () => {
+		sb.failNext(1, { kind: 'slow', hangMs: 3000 });
+		const ac = new AbortController();
+		const t = new XeroTransport(conn, { ...policy, timeoutMs: 10_000, signal: ac.signal });
+		const started = Date.now();
+		setTimeout(() => ac.abort(), 100);
+		await expect(t.getOrganisationName()).rejects.toThrow('cancelled');
+		expect(Date.now() - started).toBeLessThan(1000);
+		expect(t.limiter.snapshot().inFlight).toBe(0);
 	});
 });

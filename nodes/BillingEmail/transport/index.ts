@@ -7,6 +7,7 @@ import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { ServiceError } from '../../shared/errors';
+import { redactSecrets } from '../../shared/redact';
 import type { SmtpConnection, SmtpSettings } from './credentials';
 
 export { connectionFromCredentials, type SmtpConnection, type SmtpSettings, type TlsMode } from './credentials';
@@ -54,23 +55,25 @@ const CONNECTION_PROBLEMS = ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECO
 /**
  * An SMTP failure, with what the server said. `code` is the server's reply code when it gave one
  * (451, 550), else nodemailer's (ECONNECTION); `retryable` says whether a later retry may succeed:
- * 4xx replies and connection problems yes, 5xx and auth failures no.
+ * 4xx replies and connection problems yes, 5xx and auth failures no. The server's words are kept
+ * without secrets: a server may echo the AUTH exchange (base64 of user and password) in its reply,
+ * and the reply travels into the item's output.
  */
 export class SmtpSendError extends ServiceError {
 	readonly responseCode?: number;
 	readonly response?: string;
 	readonly command?: string;
 
-	constructor(cause: SmtpFailureCause) {
+	constructor(cause: SmtpFailureCause, secrets: readonly string[] = []) {
 		const connectionProblem = CONNECTION_PROBLEMS.includes(cause.code ?? '');
-		super(cause.message || 'SMTP send failed', {
+		super(redactSecrets(cause.message || 'SMTP send failed', secrets), {
 			code: cause.responseCode ?? cause.code,
 			retryable: cause.responseCode !== undefined ? cause.responseCode >= 400 && cause.responseCode < 500 : connectionProblem,
 		});
 		this.name = 'SmtpSendError';
 		this.responseCode = cause.responseCode;
-		this.response = cause.response;
-		this.command = cause.command;
+		this.response = cause.response === undefined ? undefined : redactSecrets(cause.response, secrets);
+		this.command = cause.command === undefined ? undefined : redactSecrets(cause.command, secrets);
 	}
 
 	/** The SMTP word for `retryable` (a 4xx reply is a "temporary" failure). */
@@ -188,7 +191,7 @@ export function acquireSmtpPool(settings: SmtpSettings): SmtpLease {
 				envelope: { from: info.envelope.from, to: info.envelope.to },
 			};
 		} catch (error) {
-			throw new SmtpSendError(error as SmtpFailureCause);
+			throw new SmtpSendError(error as SmtpFailureCause, [settings.password]);
 		}
 	};
 	const release = () => {
@@ -217,7 +220,7 @@ export async function verifySmtp(settings: SmtpSettings): Promise<void> {
 	try {
 		await transporter.verify();
 	} catch (error) {
-		throw new SmtpSendError(error as SmtpFailureCause);
+		throw new SmtpSendError(error as SmtpFailureCause, [settings.password]);
 	} finally {
 		transporter.close();
 	}

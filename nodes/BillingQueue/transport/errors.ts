@@ -2,6 +2,7 @@
 // ServiceError, `code` is the AMQP reply code when RabbitMQ sent one (406, 404, 403, 530), else
 // the kind, and `retryable` says whether the same call may succeed later.
 import { ServiceError } from '../../shared/errors';
+import { redactSecrets } from '../../shared/redact';
 
 export type BrokerErrorKind =
 	| 'connect' // could not open a connection (refused, DNS, TLS, login, vhost)
@@ -31,14 +32,17 @@ export class BrokerError extends ServiceError {
 	readonly replyCode?: number | string;
 
 	constructor(message: string, kind: BrokerErrorKind, options: BrokerErrorOptions = {}) {
-		super(message, {
+		// A connection error can name the AMQP URL, password included (amqp://user:password@host).
+		const text = redactSecrets(message);
+		const brokerMessage = options.brokerMessage === undefined ? undefined : redactSecrets(options.brokerMessage);
+		super(text, {
 			code: typeof options.replyCode === 'number' ? options.replyCode : kind,
 			retryable: options.retryable ?? TRANSIENT.has(kind),
-			description: options.brokerMessage && options.brokerMessage !== message ? `RabbitMQ: ${options.brokerMessage}` : undefined,
+			description: brokerMessage && brokerMessage !== text ? `RabbitMQ: ${brokerMessage}` : undefined,
 		});
 		this.name = 'BrokerError';
 		this.kind = kind;
-		this.brokerMessage = options.brokerMessage;
+		this.brokerMessage = brokerMessage;
 		this.replyCode = options.replyCode;
 	}
 }

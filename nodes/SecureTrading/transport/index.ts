@@ -9,6 +9,7 @@ import * as zlib from 'zlib';
 import { randomBytes } from 'crypto';
 import { sleep } from 'n8n-workflow';
 import { ServiceError } from '../../shared/errors';
+import { bodySummary } from '../../shared/redact';
 
 export const GATEWAY_URLS = {
 	eu: 'https://webservices.securetrading.net',
@@ -291,8 +292,10 @@ function parseReply(reply: RawReply, requestReference: string): GatewayResult {
 		throw malformed(`The gateway's answer could not be decompressed: ${(error as Error).message}`, requestReference, reply.status);
 	}
 	if (reply.status !== 200) {
-		const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
-		throw new TransportError('httpStatus', `The gateway answered HTTP ${reply.status}${title ? ` (${title})` : ''}`, {
+		// Named by type and size, never quoted: a proxy's error page can echo our request, and with
+		// it the Authorization header.
+		const answer = text.length ? ` with ${bodySummary(reply.headers['content-type'], Buffer.byteLength(text))}` : '';
+		throw new TransportError('httpStatus', `The gateway answered HTTP ${reply.status}${answer}`, {
 			requestReference,
 			// 5xx: the gateway may have processed the request before failing.
 			mayHaveBeenProcessed: reply.status >= 500,

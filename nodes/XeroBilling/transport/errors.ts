@@ -5,6 +5,7 @@
 // headers and Xero's own messages from it.
 import type { JsonObject } from 'n8n-workflow';
 import { ServiceError } from '../../shared/errors';
+import { bodySummary } from '../../shared/redact';
 
 export type XeroErrorKind =
 	| 'validation' // 400 ValidationException and other 4xx answers with Xero messages
@@ -139,15 +140,40 @@ export function parseSdkRejection(e: unknown, what: string): XeroApiError {
 		return new XeroApiError(`${what} failed: ${message}`, 'other', 0, [message]);
 	}
 	const status = Number(parsed.response.statusCode ?? 0);
-	const body = parsed.response.body ?? parsed.body;
 	const headers = lowerHeaders(parsed.response.headers);
+	const raw = parsed.response.body ?? parsed.body;
+	// Status 0: xero-node's own text for a connection that failed (no answer, so nothing echoed).
+	const body = status === 0 ? raw : jsonBody(raw);
 	const messages = xeroMessages(body);
 	const kind = kindFor(status, body);
 	let summary: string;
 	if (status === 0) summary = `${what} failed: no answer from Xero (${messages[0] ?? 'connection error'})`;
 	else if (status === 429) summary = `${what} was refused by Xero's rate limit (${headers['x-rate-limit-problem'] ?? 'limit'}; Retry-After ${headers['retry-after'] ?? '?'} s)`;
+	else if (body === undefined && textLength(raw) > 0) summary = `${what} failed: Xero answered ${status} with ${bodySummary(headers['content-type'], textLength(raw))}`;
 	else summary = `${what} failed: Xero answered ${status}${messages.length ? `: ${messages.join('; ')}` : ''}`;
 	return new XeroApiError(summary, kind, status, messages, body, headers);
+}
+
+/**
+ * An error answer's body when it is JSON (an object), else undefined: a non-JSON body (an HTML
+ * error page, a proxy's text, an echo of our request with its Authorization header) is never
+ * quoted, only named by type and size.
+ */
+function jsonBody(raw: unknown): unknown {
+	if (raw === undefined || raw === null || raw === '') return undefined;
+	const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : raw;
+	if (typeof text !== 'string') return typeof text === 'object' ? text : undefined;
+	try {
+		const parsed = JSON.parse(text) as unknown;
+		return parsed && typeof parsed === 'object' ? parsed : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+function textLength(raw: unknown): number {
+	if (Buffer.isBuffer(raw)) return raw.length;
+	return typeof raw === 'string' ? Buffer.byteLength(raw) : 0;
 }
 
 /**

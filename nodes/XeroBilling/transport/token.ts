@@ -1,5 +1,6 @@
 // The access token of a custom connection (client-credentials grant), fetched here rather than by
 // xero-node because the SDK hard-codes identity.xero.com and we must also reach a stand-in.
+import { bodySummary, redactSecrets } from '../../shared/redact';
 import { XeroApiError } from './errors';
 import type { CallPolicy, XeroConnection } from './types';
 import { waitUnlessAborted } from './wait';
@@ -32,16 +33,17 @@ export async function fetchToken(c: XeroConnection, policy: CallPolicy): Promise
 				await waitUnlessAborted(policy.retryDelayMs * 2 ** (attempt - 1), policy.signal);
 				continue;
 			}
-			throw new XeroApiError(`Could not reach the Xero token endpoint ${c.tokenUrl}: ${(e as Error).message}`, 'network', 0);
+			throw new XeroApiError(redactSecrets(`Could not reach the Xero token endpoint ${c.tokenUrl}: ${(e as Error).message}`, [c.clientSecret]), 'network', 0);
 		}
 		const text = await res.text();
-		let body: Record<string, unknown> = {};
+		let body: Record<string, unknown> | undefined;
 		try {
-			body = JSON.parse(text) as Record<string, unknown>;
+			const parsed = JSON.parse(text) as unknown;
+			if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
 		} catch {
-			body = {};
+			body = undefined;
 		}
-		if (res.ok && typeof body.access_token === 'string') {
+		if (res.ok && typeof body?.access_token === 'string') {
 			const ttl = Number(body.expires_in ?? 1800);
 			return { value: body.access_token, expiresAt: Date.now() + (Number.isFinite(ttl) ? ttl : 1800) * 1000 };
 		}
@@ -50,8 +52,15 @@ export async function fetchToken(c: XeroConnection, policy: CallPolicy): Promise
 			await waitUnlessAborted(policy.retryDelayMs * 2 ** (attempt - 1), policy.signal);
 			continue;
 		}
-		const code = typeof body.error === 'string' ? body.error : text.slice(0, 200);
+		const kind = res.status >= 500 ? 'server' : 'auth';
+		// OAuth's `error` code (invalid_client, …) is quoted; any other answer (an HTML page, a proxy
+		// echoing our request with its Basic credentials) only by type and size.
+		if (typeof body?.error !== 'string') {
+			const answer = `answered with ${bodySummary(res.headers.get('content-type'), Buffer.byteLength(text))}`;
+			throw new XeroApiError(`Xero refused the access token request: ${res.status} (${answer})`, kind, res.status);
+		}
+		const code = redactSecrets(body.error.slice(0, 200), [c.clientSecret]);
 		const hint = code === 'invalid_client' ? ' (check the client id and secret of the custom connection)' : '';
-		throw new XeroApiError(`Xero refused the access token request: ${res.status} ${code}${hint}`, res.status >= 500 ? 'server' : 'auth', res.status, [code], body);
+		throw new XeroApiError(`Xero refused the access token request: ${res.status} ${code}${hint}`, kind, res.status, [code], body);
 	}
 }

@@ -7,6 +7,7 @@ import { forOperation } from '../../../shared/descriptions';
 import { failureOf } from '../../../shared/failure';
 import type { OperationContext } from '../../../shared/operation';
 import { numberParameter } from '../../../shared/parameters';
+import { redactSecrets } from '../../../shared/redact';
 import { itemParameters, readTopology } from '../../helpers/config';
 import { buildMessage, type ErrorInfo, payloadOf, readQueueMeta, SAMPLE_SKIP_NOTE } from '../../helpers/message';
 import { decideRetry, stageTopology, validateMaxAttempts, validateStage } from '../../helpers/topology';
@@ -69,7 +70,9 @@ export const description: INodeProperties[] = forOperation('message', 'retryOrPa
 
 /**
  * The error to store: the Error Message parameter when set (the item's own failure still gives
- * code, field and retryability), else the failure the item carries in `error`.
+ * code, field and retryability), else the failure the item carries in `error`. Redacted: it
+ * becomes a header of the retried or parked message, and the item may come from any node (n8n's
+ * own error output included), so a Bearer token or Basic credentials in it must not be stored.
  */
 function readFailure(json: IDataObject, errorMessage: unknown, failedNode: string): ErrorInfo {
 	// The package's nodes set the failure object; n8n's own error output (any node set to
@@ -77,10 +80,10 @@ function readFailure(json: IDataObject, errorMessage: unknown, failedNode: strin
 	const failure = failureOf(json) ?? (typeof json.error === 'string' && json.error.trim() ? { message: json.error.trim() } : undefined);
 	const given = typeof errorMessage === 'string' ? errorMessage.trim() : errorMessage === undefined || errorMessage === null ? '' : JSON.stringify(errorMessage);
 	return {
-		message: given || failure?.message || 'No error message was given',
+		message: redactSecrets(given || failure?.message || 'No error message was given'),
 		node: failedNode || undefined,
 		time: new Date().toISOString(),
-		...(failure?.code !== undefined ? { code: failure.code } : {}),
+		...(failure?.code !== undefined ? { code: redactSecrets(String(failure.code)) } : {}),
 		...(failure?.field !== undefined ? { field: failure.field } : {}),
 		...(failure?.retryable !== undefined ? { retryable: failure.retryable } : {}),
 	};
