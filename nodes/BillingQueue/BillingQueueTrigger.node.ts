@@ -1,6 +1,6 @@
 import type { INodeType, INodeTypeDescription, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
 import { choiceProperty, nodeDescription, optionsCollection } from '../shared/descriptions';
-import { maxAttemptsProperty, queueSetupProperty, stageProperty } from './actions/common.descriptions';
+import { maxAttemptsProperty, maxMessageSizeProperty, queueSetupProperty, stageProperty } from './actions/common.descriptions';
 import { billingQueueTrigger } from './helpers/trigger';
 import { billingRabbitMqConnectionTest } from './methods/credentialTest';
 
@@ -21,7 +21,7 @@ export class BillingQueueTrigger implements INodeType {
 		[
 			{
 				displayName:
-					'Messages are acknowledged only after the execution finished. If it fails, each message of the batch goes to the retry queue (or to parking after Max Attempts). Forward items with the Billing Queue node. Test runs in the editor put the messages back.',
+					'Messages are acknowledged only after the execution finished. If it fails, each half of the batch is run again on its own to find the message that fails it; that message (or, when every part fails, each message) goes to the retry queue (or to parking after Max Attempts). Forward items with the Billing Queue node. Test runs in the editor put the messages back.',
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -68,14 +68,9 @@ export class BillingQueueTrigger implements INodeType {
 						"If an execution has not reported back by then, its batch is treated as failed. Keep it below RabbitMQ's consumer_timeout (30 minutes by default).",
 				},
 				{ ...maxAttemptsProperty },
-				{
-					displayName: 'Max Message Size (KB)',
-					name: 'maxMessageSizeKb',
-					type: 'number',
-					typeOptions: { minValue: 1 },
-					default: 256,
-					description: 'Larger messages are parked as invalid',
-				},
+				maxMessageSizeProperty(
+					'Larger messages are parked as invalid. Keep it equal to Max Message Size of the Billing Queue nodes that publish to this stage (they refuse larger items).',
+				),
 				{
 					displayName: 'Prefetch',
 					name: 'prefetch',

@@ -111,6 +111,55 @@ describe('Billing Queue node: Publish to Stage', () => {
 		);
 	});
 
+	test('a body the next stage would park (too large, too deep, a billingKey that differs from the key) is refused before anything is sent', async () => {
+		const to = stageName('refuse');
+		const params = { resource: 'message', operation: 'publish', stage: to, billingKey: '', billingRunId: '', queueSetup: setup as never };
+		// The trigger's default limit (256 KB) applies when the option is unset.
+		const big = fromTrigger(to, 'BIG-1', 1, { xeroLines: 'x'.repeat(300 * 1024) });
+		const size = Buffer.byteLength(JSON.stringify({ billingKey: 'BIG-1', customer: 'ACME Ltd', amountMinor: 12345, xeroLines: 'x'.repeat(300 * 1024) }));
+		const error = await billingQueue(params, [fromTrigger(to, 'OK-1'), big]).catch((e) => e);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error.message).toBe(`The message for billing key "BIG-1" is ${size} bytes, over the 262144-byte limit (Max Message Size) of stage "${to}" (field "body") [item 1]`);
+		expect((await probe.count(`${exchange}.${to}`)) ?? 0).toBe(0); // nothing sent, not even OK-1
+
+		const deep = fromTrigger(to, 'DEEP-1', 1, { tree: JSON.parse(`${'{"a":'.repeat(70)}1${'}'.repeat(70)}`) as IDataObject });
+		const mismatch: INodeExecutionData = { json: { billingKey: 'BODY-1', amountMinor: 1 } };
+		const out = await billingQueue(
+			{ ...params, billingKey: '={{ "OTHER-1" }}', options: { maxMessageSizeKb: 2 } },
+			[
+				fromTrigger(to, 'OK-2'),
+				fromTrigger(to, 'MID-1', 1, { pad: 'x'.repeat(3000) }),
+				deep,
+				mismatch,
+				{ json: { billingKey: ' OTHER-1 ' } }, // the same key as the key rule reads it
+			],
+			true,
+		);
+		const failures = out.filter((o) => o.json.error).map((o) => [o.pairedItem, o.json.error]);
+		expect(failures).toEqual([
+			[
+				{ item: 1 },
+				{
+					message: expect.stringMatching(/^The message for billing key "MID-1" is \d+ bytes, over the 2048-byte limit \(Max Message Size\) of stage "[^"]+" \(field "body"\) \[item 1\]$/),
+					field: 'body',
+					code: 'messageTooLarge',
+					retryable: false,
+					description: expect.stringContaining('would park it'),
+				},
+			],
+			[{ item: 2 }, expect.objectContaining({ field: 'body', code: 'messageTooDeep', retryable: false, message: expect.stringContaining('"DEEP-1" nests objects and arrays more than 64 levels deep') })],
+			[
+				{ item: 3 },
+				expect.objectContaining({
+					field: 'billingKey',
+					retryable: false,
+					message: `Billing key "OTHER-1" differs from the item's billingKey field "BODY-1" (field "billingKey"); the stage "${to}" would park the message [item 3]`,
+				}),
+			],
+		]);
+		expect((await probe.drain(`${exchange}.${to}`)).map((m) => m.properties.messageId)).toEqual(['OK-2', 'OTHER-1']);
+	});
+
 	test('broker errors surface as NodeApiError with RabbitMQ’s own message', async () => {
 		const to = stageName('conflict');
 		await billingQueue({ resource: 'parked', operation: 'peek', stage: to, queueSetup: { ...setup, queueType: 'classic' } as never });

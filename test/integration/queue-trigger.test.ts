@@ -159,15 +159,22 @@ describe('Billing Queue Trigger (real RabbitMQ)', () => {
 		} finally {
 			await h.close();
 		}
-		// Three executions, each with both messages, attempt 1 → 2 → 3.
-		expect(h.emits.map((e) => e.json.length)).toEqual([2, 2, 2]);
-		expect(h.emits.map((e) => meta(e.json[0]).attempt)).toEqual([1, 2, 3]);
-		expect(meta(h.emits[0].json[0]).lastError).toBeNull();
-		expect(meta(h.emits[1].json[0]).lastError).toMatchObject({ message: 'Secure Trading: 70000 Decline', node: 'Xero' });
-		expect(meta(h.emits[1].json[0]).redelivered).toBe(false);
-		// Growing delays: ≥ 300 ms before attempt 2, ≥ 600 ms before attempt 3.
-		expect(h.emits[1].at - h.emits[0].at).toBeGreaterThanOrEqual(280);
-		expect(h.emits[2].at - h.emits[1].at).toBeGreaterThanOrEqual(580);
+		// Each attempt: the batch with both messages, then each half alone to look for a poison
+		// message; both halves fail too (systemic), so both go on together, attempt 1 → 2 → 3.
+		expect(h.emits.map((e) => [e.json.map((j) => j.billingKey), meta(e.json[0]).attempt])).toEqual(
+			[1, 2, 3].flatMap((attempt) => [
+				[[`${stage}-1`, `${stage}-2`], attempt],
+				[[`${stage}-1`], attempt],
+				[[`${stage}-2`], attempt],
+			]),
+		);
+		const batches = h.emits.filter((e) => e.json.length === 2);
+		expect(meta(batches[0].json[0]).lastError).toBeNull();
+		expect(meta(batches[1].json[0]).lastError).toMatchObject({ message: 'Secure Trading: 70000 Decline', node: 'Xero' });
+		expect(meta(batches[1].json[0]).redelivered).toBe(false);
+		// Growing delays: ≥ 300 ms before attempt 2, ≥ 600 ms before attempt 3 (after the halves ran).
+		expect(batches[1].at - h.emits[2].at).toBeGreaterThanOrEqual(280);
+		expect(batches[2].at - h.emits[5].at).toBeGreaterThanOrEqual(580);
 
 		await expectStageDrained(stage);
 		const parked = await probe.drain(`${exchange}.${stage}.parked`);
@@ -183,7 +190,7 @@ describe('Billing Queue Trigger (real RabbitMQ)', () => {
 		}
 	});
 
-	test('emit() throwing and a rejected donePromise count as failures; the next attempt succeeds and forwards once', async () => {
+	test('emit() throwing fails the whole batch (nothing ran); a rejected donePromise is a failed execution whose halves then run alone and forward once', async () => {
 		const stage = stageName('notify');
 		const next = stageName('notify-next');
 		let calls = 0;
@@ -204,10 +211,15 @@ describe('Billing Queue Trigger (real RabbitMQ)', () => {
 		} finally {
 			await h.close();
 		}
-		// attempt 1: emit threw; attempt 2: done rejected; attempt 3: success.
-		expect(h.emits.map((e) => meta(e.json[0]).attempt)).toEqual([1, 2, 3]);
+		// attempt 1: emit threw, no execution ran, so no bisection: all three to retry.
+		// attempt 2: done rejected; each half (2 + 1) then runs alone and succeeds, still attempt 2.
+		expect(h.emits.map((e) => [e.json.length, meta(e.json[0]).attempt])).toEqual([
+			[3, 1],
+			[3, 2],
+			[2, 2],
+			[1, 2],
+		]);
 		expect(meta(h.emits[1].json[0]).lastError).toMatchObject({ message: expect.stringContaining('Workflow could not be started') });
-		expect(meta(h.emits[2].json[0]).lastError).toMatchObject({ message: expect.stringContaining('Execution was cancelled') });
 		await expectStageDrained(stage);
 		expect(await probe.count(`${exchange}.${stage}.parked`)).toBe(0);
 		const keys = (await probe.drain(`${exchange}.${next}`)).map((m) => m.properties.messageId).sort();

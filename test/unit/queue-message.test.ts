@@ -8,7 +8,9 @@ import {
 	describeParked,
 	HEADERS,
 	type IncomingMessage,
+	MAX_JSON_DEPTH,
 	messageUid,
+	nestsDeeperThan,
 	payloadOf,
 } from '../../nodes/BillingQueue/helpers/message';
 import { classifyRun } from '../../nodes/BillingQueue/helpers/outcome';
@@ -96,6 +98,44 @@ describe('envelope', () => {
 		expect(reason(incoming('{}', { messageId: 'K'.repeat(26) }))).toBe(`Billing key "${'K'.repeat(26)}" is longer than 25 characters (field "messageId")`);
 		expect(reason(incoming('{"billingKey":"a/b"}'))).toMatch(/^Billing key "a\/b" may only hold letters, digits/);
 		expect(reason(incoming('{}', { messageId: 'K1\r\nBcc: x@example.com' }))).toBe('Billing key (messageId) contains control characters such as line breaks');
+	});
+
+	test('decodeMessage: a messageId and a body billingKey that differ are parked, naming both; a body without a key takes the messageId', () => {
+		const reason = (m: IncomingMessage) => {
+			const d = decodeMessage(m, ctx);
+			return d.ok ? `ok ${d.meta.billingKey}` : d.reason;
+		};
+		expect(reason(incoming('{"billingKey":"K2","amountMinor":1}', { messageId: 'K1' }))).toBe(
+			'Message\'s messageId "K1" and its body\'s billingKey "K2" differ (field "messageId"); publish it again with the same billing key in both',
+		);
+		expect(reason(incoming('{"billingKey":null}', { messageId: 'K1' }))).toMatch(/^Message's messageId "K1" and its body's billingKey null \(null\) differ/);
+		expect(reason(incoming('{"billingKey":{"id":"K1"}}', { messageId: 'K1' }))).toMatch(/billingKey \{"id":"K1"\} \(an object\) differ \(field "messageId"\)/);
+		expect(reason(incoming('{"billingKey":"K1"}', { messageId: 'K1' }))).toBe('ok K1');
+		expect(reason(incoming('{"amountMinor":1}', { messageId: 'K1' }))).toBe('ok K1');
+		// Read by the package's one key rule, as the stage nodes read it: a number is its text.
+		expect(reason(incoming('{"billingKey":12345}', { messageId: '12345' }))).toBe('ok 12345');
+	});
+
+	test('decodeMessage: a body nested deeper than MAX_JSON_DEPTH is parked without recursing; brackets inside strings do not count', () => {
+		const nested = (levels: number) => `${'{"a":'.repeat(levels - 1)}{}${'}'.repeat(levels - 1)}`;
+		const big = { ...ctx, maxBytes: 1024 * 1024 };
+		const reason = (body: string) => {
+			const d = decodeMessage(incoming(body, { messageId: 'K' }), big);
+			return d.ok ? 'ok' : d.reason;
+		};
+		expect(MAX_JSON_DEPTH).toBe(64);
+		expect(reason(nested(64))).toBe('ok');
+		expect(reason(nested(65))).toBe(
+			'Message body (field "body") nests objects and arrays more than 64 levels deep; no billing item does, so it is refused before it can overflow the stack',
+		);
+		// The poison of issue 16: 60,000 levels (arrays this time).
+		expect(reason(`${'['.repeat(60000)}${']'.repeat(60000)}`.replace(/^\[/, '{"a":[').replace(/\]$/, ']}'))).toMatch(/more than 64 levels deep/);
+		const inString = JSON.stringify({ note: '{['.repeat(500), quote: 'say \\"{{{{\\" \\\\', nested: { a: [1] } });
+		expect(reason(inString)).toBe('ok');
+		expect(nestsDeeperThan(Buffer.from('{"x":"\\"[[[[","y":[[1]]}'), 3)).toBe(false);
+		expect(nestsDeeperThan(Buffer.from('{"x":"\\"[[[[","y":[[[1]]]}'), 3)).toBe(true);
+		// Peek shows such a body as text instead of building the deep object.
+		expect(describeParked(incoming(nested(65), { messageId: 'K' }))).toMatchObject({ payload: null, raw: nested(65) });
 	});
 
 	test('identity survives redelivery: publish id, else a content hash', () => {

@@ -13,7 +13,9 @@ import {
 	validateMaxAttempts,
 	validateStage,
 } from '../../nodes/BillingQueue/helpers/topology';
-import { readTopology, readTriggerConfig } from '../../nodes/BillingQueue/helpers/config';
+import { readMaxMessageBytes, readTopology, readTriggerConfig } from '../../nodes/BillingQueue/helpers/config';
+import { BillingQueue } from '../../nodes/BillingQueue/BillingQueue.node';
+import { BillingQueueTrigger } from '../../nodes/BillingQueue/BillingQueueTrigger.node';
 import { DELIVER_NOT_BEFORE_FIELD, holdMs, parseDeliverNotBefore } from '../../nodes/BillingQueue/helpers/hold';
 import { FieldError } from '../../nodes/shared/errors';
 
@@ -181,6 +183,28 @@ describe('trigger parameters', () => {
 			executionWaitMs: 30000,
 			closeWaitMs: 0,
 		});
+	});
+});
+
+describe('max message size: one setting, read the same way by the trigger and by Publish', () => {
+	const option = (description: { properties: Array<{ name: string; options?: unknown[]; displayOptions?: unknown }> }, operation?: string) => {
+		const collections = description.properties.filter(
+			(p) => p.name === 'options' && (!operation || JSON.stringify(p.displayOptions ?? {}).includes(`"${operation}"`)),
+		);
+		return collections.flatMap((c) => (c.options ?? []) as Array<{ name: string; default?: unknown; typeOptions?: unknown }>).find((o) => o.name === 'maxMessageSizeKb');
+	};
+
+	test('both nodes offer Max Message Size with the same default and range; the reader refuses what is out of range', () => {
+		const trigger = option(new BillingQueueTrigger().description);
+		const publish = option(new BillingQueue().description, 'publish');
+		expect(publish).toBeDefined();
+		expect({ ...publish, description: undefined }).toEqual({ ...trigger, description: undefined });
+		expect(trigger).toMatchObject({ default: 256, typeOptions: { minValue: 1, maxValue: 512 * 1024 } });
+		expect(readMaxMessageBytes(undefined)).toBe(262144);
+		expect(readMaxMessageBytes('')).toBe(262144);
+		expect(readMaxMessageBytes(1.5)).toBe(1536);
+		expect(() => readMaxMessageBytes(0)).toThrow(FieldError);
+		expect(() => readMaxMessageBytes(0)).toThrow('"Max Message Size (KB)" must be a number from 1 to 524288, got 0');
 	});
 });
 

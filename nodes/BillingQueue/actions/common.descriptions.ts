@@ -2,6 +2,7 @@
 // topology). Operations place them with forOperation (nodes/shared/descriptions).
 import type { INodeProperties } from 'n8n-workflow';
 import { choiceProperty, optionsCollection } from '../../shared/descriptions';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../helpers/message';
 import { DEFAULT_EXCHANGE, DEFAULT_RETRY_DELAYS } from '../helpers/topology';
 
 export const queueSetupProperty: INodeProperties = optionsCollection(
@@ -66,3 +67,17 @@ export const maxAttemptsProperty: INodeProperties = {
 	default: 5,
 	description: 'Attempts a message gets in this stage before it is parked (the first try counts)',
 };
+
+const DEFAULT_MAX_MESSAGE_KB = DEFAULT_MAX_MESSAGE_BYTES / 1024;
+
+/** One limit on both sides of a queue: the trigger parks larger messages, Publish refuses them. */
+export function maxMessageSizeProperty(description: string): INodeProperties {
+	return {
+		displayName: 'Max Message Size (KB)',
+		name: 'maxMessageSizeKb',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 512 * 1024 },
+		default: DEFAULT_MAX_MESSAGE_KB,
+		description,
+	};
+}

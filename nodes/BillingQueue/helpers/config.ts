@@ -33,6 +33,16 @@ export function readTopology(get: ParamGetter): TopologyConfig {
 	};
 }
 
+/**
+ * Max Message Size (`options.maxMessageSizeKb`, KB) in bytes. The trigger parks larger bodies;
+ * Publish refuses them with the same setting, so nothing is sent that the next stage would park.
+ */
+export function readMaxMessageBytes(raw: unknown): number {
+	return Math.round(
+		parseNumber(raw, 'options.maxMessageSizeKb', { default: DEFAULT_MAX_MESSAGE_BYTES / 1024, min: 1, max: 512 * 1024, label: 'Max Message Size (KB)' }) * 1024,
+	);
+}
+
 export function readTriggerConfig(get: ParamGetter, nodeName: string): StageConsumerConfig {
 	const topology = readTopology(get);
 	const stage = validateStage(get('stage'), 'stage', 'Stage');
@@ -51,9 +61,7 @@ export function readTriggerConfig(get: ParamGetter, nodeName: string): StageCons
 		// Unset prefetch follows the batch size (1 in single mode).
 		prefetch: option('prefetch', { default: batchSize, min: 1, max: 65535, integer: true, label: 'Prefetch' }),
 		maxAttempts: validateMaxAttempts(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 'options.maxAttempts', 'Max Attempts'),
-		maxMessageBytes: Math.round(
-			option('maxMessageSizeKb', { default: DEFAULT_MAX_MESSAGE_BYTES / 1024, min: 1, max: 512 * 1024, label: 'Max Message Size (KB)' }) * 1024,
-		),
+		maxMessageBytes: readMaxMessageBytes(options.maxMessageSizeKb),
 		executionWaitMs: Math.round(option('executionWaitMinutes', { default: 25, min: 0.001, max: 24 * 60, label: 'Execution Wait Limit (Minutes)' }) * 60000),
 		closeWaitMs: Math.round(option('closeWaitSeconds', { default: 30, min: 0, max: 3600, label: 'Close Wait (Seconds)' }) * 1000),
 		nodeName,

@@ -31,6 +31,12 @@ export const HEADERS = {
 export const META_KEY = '_queue';
 export const APP_ID = 'n8n-nodes-billing-pipeline';
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
+/**
+ * Deepest nesting of objects and arrays a body may have (the body object itself is level 1).
+ * Billing items are a few levels deep; a deeper body is refused before anything recursive (n8n's
+ * deep copies, structuredClone, serialisers) can overflow the stack on it and fail its whole batch.
+ */
+export const MAX_JSON_DEPTH = 64;
 const MAX_ERROR_TEXT = 2000;
 
 export interface ErrorInfo extends IDataObject {
@@ -207,6 +213,46 @@ export function copyForRequeue(
 	return { routingKey: opts.routingKey, content: msg.content, properties, publishId };
 }
 
+/**
+ * Whether JSON text nests objects and arrays deeper than `max`, found by counting brackets outside
+ * strings, without parsing and without recursion (so the check itself cannot overflow). Works on
+ * the UTF-8 bytes: quote, backslash and brackets are ASCII and never part of a multi-byte character.
+ */
+export function nestsDeeperThan(content: Buffer, max: number): boolean {
+	let depth = 0;
+	let inString = false;
+	for (let i = 0; i < content.length; i++) {
+		const byte = content[i];
+		if (inString) {
+			if (byte === 0x5c) i++; // backslash: the next byte is escaped
+			else if (byte === 0x22) inString = false;
+		} else if (byte === 0x22) {
+			inString = true;
+		} else if (byte === 0x7b || byte === 0x5b) {
+			if (++depth > max) return true;
+		} else if (byte === 0x7d || byte === 0x5d) {
+			depth--;
+		}
+	}
+	return false;
+}
+
+/** Whether a body's billingKey value is `key` as the package's one rule reads keys (trimmed, numbers as text). */
+export function sameBillingKey(bodyKey: unknown, key: string): boolean {
+	try {
+		return validateBillingKey(bodyKey) === key;
+	} catch {
+		return false;
+	}
+}
+
+/** A value for a reason text: strings quoted, anything else as JSON with its type, kept short. */
+function shown(value: unknown): string {
+	if (typeof value === 'string') return JSON.stringify(truncate(value, 60));
+	const json = JSON.stringify(value) ?? String(value);
+	return `${truncate(json, 60)} (${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value === 'object' ? 'an object' : `a ${typeof value}`})`;
+}
+
 export type Decoded =
 	| { ok: true; payload: IDataObject; meta: QueueMeta }
 	| { ok: false; reason: string; meta: QueueMeta };
@@ -234,6 +280,9 @@ export function decodeMessage(
 	if (msg.content.length > ctx.maxBytes) {
 		return fail(`Message body is ${msg.content.length} bytes, over the ${ctx.maxBytes}-byte limit`);
 	}
+	if (nestsDeeperThan(msg.content, MAX_JSON_DEPTH)) {
+		return fail(`Message body (field "body") nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep; no billing item does, so it is refused before it can overflow the stack`);
+	}
 	let payload: unknown;
 	try {
 		payload = JSON.parse(msg.content.toString('utf8'));
@@ -255,6 +304,14 @@ export function decodeMessage(
 		meta.billingKey = validateBillingKey(key, msg.properties.messageId ? 'messageId' : 'billingKey');
 	} catch (error) {
 		return fail((error as Error).message);
+	}
+	// Retries and parking follow the messageId, the stage nodes (Xero, Secure Trading) the body's
+	// billingKey: a message where the two disagree would be billed under one key and retried under
+	// the other, so neither is trusted.
+	if (msg.properties.messageId && body.billingKey !== undefined && !sameBillingKey(body.billingKey, meta.billingKey)) {
+		return fail(
+			`Message's messageId ${shown(msg.properties.messageId)} and its body's billingKey ${shown(body.billingKey)} differ (field "messageId"); publish it again with the same billing key in both`,
+		);
 	}
 	delete body[META_KEY];
 	return { ok: true, payload: body, meta };
@@ -287,6 +344,8 @@ export function describeParked(msg: IncomingMessage, maxPreviewBytes = 64 * 1024
 	let payload: unknown = null;
 	let raw: string | null = null;
 	try {
+		// A too-deep body would overflow n8n's copies of the output item: shown as text instead.
+		if (nestsDeeperThan(msg.content, MAX_JSON_DEPTH)) throw new Error('too deep');
 		payload = JSON.parse(msg.content.toString('utf8'));
 	} catch {
 		raw = msg.content.subarray(0, maxPreviewBytes).toString('utf8');

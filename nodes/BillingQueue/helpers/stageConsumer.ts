@@ -1,7 +1,9 @@
 // The Billing Queue Trigger's engine: consume a stage queue with manual acks, hand batches to
 // n8n, and settle every message only after its execution finished:
 //   succeeded  → ack (the workflow forwarded the items itself)
-//   failed     → confirmed copy to the retry queue (attempt + 1) or to parking, then ack
+//   failed     → confirmed copy to the retry queue (attempt + 1) or to parking, then ack; a
+//                failed execution of several messages is first bisected (halves re-run on
+//                their own) so that one poison message does not fail the others with it
 //   invalid    → confirmed copy to parking with the reason, then ack
 // Nothing is ever nack-requeued, so a failing message cannot spin. When the connection drops,
 // unacked messages return by themselves; the consumer comes back when the connection does,
@@ -72,6 +74,18 @@ interface Entry {
 	meta: QueueMeta;
 }
 
+/** A batch member and the memo its redelivered copies wait on; resolved once its fate is known. */
+interface Member {
+	entry: Entry;
+	memo: { promise: Promise<Memo>; resolve: (v: Memo) => void };
+}
+
+/**
+ * How one execution ended. `reported`: the execution ran and said it failed (not a timeout, where
+ * it may still be running, and not an emit() that threw, where none ran).
+ */
+type Run = { kind: 'ok' } | { kind: 'failed'; error: ErrorInfo; reported: boolean } | { kind: 'closed' };
+
 /** Outcomes of recent messages by identity, for settling redelivered copies. Bounded. */
 class OutcomeMemory {
 	private readonly map = new Map<string, { memo: Promise<Memo>; at: number }>();
@@ -122,7 +136,7 @@ export class StageConsumer {
 	private backoffMs = 0;
 	private readonly onConnect = () => this.scheduleSetup(0);
 	/** Counters for logs and tests. */
-	readonly stats = { emitted: 0, acked: 0, retried: 0, parked: 0, duplicatesDropped: 0, setups: 0 };
+	readonly stats = { emitted: 0, acked: 0, retried: 0, parked: 0, duplicatesDropped: 0, setups: 0, bisections: 0 };
 
 	constructor(
 		private readonly cfg: StageConsumerConfig,
@@ -298,58 +312,117 @@ export class StageConsumer {
 	}
 
 	private async runBatch(entries: Entry[]): Promise<void> {
-		const memos = entries.map((entry) => {
+		const members = entries.map((entry) => {
 			const memo = deferred<Memo>();
 			this.memory.set(entry.meta.messageUid, memo.promise);
-			return memo;
+			return { entry, memo };
 		});
-		const items: INodeExecutionData[] = entries.map((e) => ({ json: toItemJson(e.payload, e.meta) }));
+		const run = await this.execute(members);
+		if (run.kind === 'failed') {
+			this.hooks.log.info(`Billing Queue Trigger: execution failed for ${entries.length} message(s) from "${this.queue}": ${run.error.message}`);
+		}
+		await this.settle(members, run);
+	}
 
-		let outcome: ExecutionOutcome;
+	/** Runs one execution of these members' items and says how it ended. */
+	private async execute(members: Member[]): Promise<Run> {
+		// Fresh copies each time: a re-run during bisection must not see what an earlier run changed.
+		const items: INodeExecutionData[] = members.map(({ entry }) => ({ json: toItemJson(structuredClone(entry.payload), structuredClone(entry.meta)) }));
 		this.stats.emitted += 1;
 		try {
 			const result = await within(this.hooks.execute(items), this.cfg.executionWaitMs, this.stop.signal);
-			if (result.done) {
-				outcome = result.value;
-			} else if (result.aborted) {
-				// Shutting down with the execution still running: leave the messages unacked so
-				// they return to the queue; we cannot know what the execution will do.
-				this.hooks.log.warn(`Billing Queue Trigger closed while an execution of ${entries.length} message(s) was still running; they return to "${this.queue}"`);
-				memos.forEach((m) => m.resolve({ failed: { message: 'The trigger closed before the execution finished' } }));
-				return;
-			} else {
-				outcome = {
-					ok: false,
-					error: {
-						message: `The execution did not report back within ${Math.round(this.cfg.executionWaitMs / 1000)} s`,
-						node: this.cfg.nodeName,
-						time: new Date().toISOString(),
-					},
-				};
-			}
+			if (result.done) return result.value.ok ? { kind: 'ok' } : { kind: 'failed', error: result.value.error, reported: true };
+			if (result.aborted) return { kind: 'closed' };
+			// The execution may still be running: it proved nothing about its members.
+			const message = `The execution did not report back within ${Math.round(this.cfg.executionWaitMs / 1000)} s`;
+			return { kind: 'failed', reported: false, error: { message, node: this.cfg.nodeName, time: new Date().toISOString() } };
 		} catch (error) {
-			// emit() itself threw: no execution ran.
-			outcome = {
-				ok: false,
-				error: { message: `Starting the execution failed: ${(error as Error).message}`, node: this.cfg.nodeName, time: new Date().toISOString() },
-			};
+			// emit() itself threw: no execution ran, so none of the members caused it.
+			const message = `Starting the execution failed: ${(error as Error).message}`;
+			return { kind: 'failed', reported: false, error: { message, node: this.cfg.nodeName, time: new Date().toISOString() } };
 		}
+	}
 
-		if (outcome.ok) {
-			entries.forEach((entry, i) => {
+	/**
+	 * Settles members after their execution: acked on success; on a failure the execution itself
+	 * reported, a group of several is bisected to find the message that fails it; otherwise each
+	 * member goes to retry (attempt + 1) or parking.
+	 */
+	private async settle(group: Member[], run: Run): Promise<void> {
+		if (run.kind === 'ok') {
+			for (const { entry, memo } of group) {
 				if (entry.delivery.channel.ack(entry.delivery)) this.stats.acked += 1;
 				// Acked or not (channel gone), the work is done: a redelivered copy is a duplicate.
-				memos[i].resolve('handled');
-			});
+				memo.resolve('handled');
+			}
 			return;
 		}
-		this.hooks.log.info(`Billing Queue Trigger: execution failed for ${entries.length} message(s) from "${this.queue}": ${outcome.error.message}`);
-		const error = outcome.error;
+		if (run.kind === 'closed') {
+			// Shutting down with the execution still running: leave the messages unacked so
+			// they return to the queue; we cannot know what the execution will do.
+			this.hooks.log.warn(`Billing Queue Trigger closed while an execution of ${group.length} message(s) was still running; they return to "${this.queue}"`);
+			for (const { memo } of group) memo.resolve({ failed: { message: 'The trigger closed before the execution finished' } });
+			return;
+		}
+		if (group.length > 1 && run.reported && this.mayRunAgain(group)) {
+			await this.bisect(group, run.error);
+			return;
+		}
+		await this.routeAll(group, run.error);
+	}
+
+	/**
+	 * One poison message must not take its whole batch to retry and parking with it: each half of
+	 * a failed group runs as its own execution; a half that succeeds is acked, a failing half is
+	 * split again, down to the single message that fails. When both halves fail, the cause is
+	 * systemic (an outage, not a poison): every member is routed at once, so an outage costs two
+	 * extra executions, not one per message. Re-running members is safe: the stages are idempotent
+	 * by billing key.
+	 */
+	private async bisect(group: Member[], error: ErrorInfo): Promise<void> {
+		const mid = Math.ceil(group.length / 2);
+		const halves = [group.slice(0, mid), group.slice(mid)];
+		this.stats.bisections += 1;
+		this.hooks.log.info(
+			`Billing Queue Trigger: running each half (${halves[0].length} + ${halves[1].length}) of the failed execution as its own execution to find the message that fails it`,
+			{ queue: this.queue, error: error.message },
+		);
+		const runs: Run[] = [];
+		for (const half of halves) {
+			// Closing, or the channel is gone (its copies are redelivered and wait for this outcome).
+			const run: Run = this.mayRunAgain(half) ? await this.execute(half) : { kind: 'failed', error, reported: false };
+			runs.push(run);
+			// Acked at once: a good half does not wait for its sibling's execution.
+			if (run.kind === 'ok') await this.settle(half, run);
+		}
+		const [first, second] = runs;
+		if (first.kind === 'failed' && second.kind === 'failed') {
+			this.hooks.log.warn(
+				`Billing Queue Trigger: both halves of a failed execution of ${group.length} message(s) from "${this.queue}" failed too; treated as a systemic failure, every one goes to retry or parking`,
+				{ first: first.error.message, second: second.error.message },
+			);
+			await Promise.all([this.routeAll(halves[0], first.error), this.routeAll(halves[1], second.error)]);
+			return;
+		}
 		await Promise.all(
-			entries.map(async (entry, i) => {
-				memos[i].resolve(await this.routeFailure(entry.delivery, entry.meta, error));
+			halves.map(async (half, k) => {
+				const run = runs[k];
+				if (run.kind === 'ok') return;
+				if (run.kind === 'failed' && half.length === 1) {
+					this.hooks.log.warn(`Billing Queue Trigger isolated ${half[0].entry.meta.billingKey} as the message that fails its batch on "${this.queue}": ${run.error.message}`);
+				}
+				await this.settle(half, run);
 			}),
 		);
+	}
+
+	/** Whether members can run again now: not closing, and their channel still holds them. */
+	private mayRunAgain(group: Member[]): boolean {
+		return this.state === 'running' && !this.stop.signal.aborted && group.every(({ entry }) => !entry.delivery.channel.closed);
+	}
+
+	private async routeAll(group: Member[], error: ErrorInfo): Promise<void> {
+		await Promise.all(group.map(async ({ entry, memo }) => memo.resolve(await this.routeFailure(entry.delivery, entry.meta, error))));
 	}
 
 	/** A failed message goes to its retry queue with attempt + 1, or to parking at max attempts. */

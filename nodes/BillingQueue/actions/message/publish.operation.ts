@@ -1,16 +1,26 @@
 // Publish to stage: each item becomes one persistent message on the stage's queue, or, with
 // "Deliver Not Before" in the future, on its hold queue until then. An item counts as forwarded
 // only once RabbitMQ confirmed it.
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { type IDataObject, type INodeProperties, NodeOperationError } from 'n8n-workflow';
 import { validateBillingKey } from '../../../shared/billingKey';
 import { forOperation, optionsCollection } from '../../../shared/descriptions';
+import { describeNodeError, FieldError } from '../../../shared/errors';
 import type { OperationContext } from '../../../shared/operation';
-import { itemParameters, readTopology } from '../../helpers/config';
+import { itemParameters, readMaxMessageBytes, readTopology } from '../../helpers/config';
 import { DELIVER_NOT_BEFORE_FIELD, holdMs, parseDeliverNotBefore } from '../../helpers/hold';
-import { buildMessage, type OutgoingMessage, payloadOf, readQueueMeta, SAMPLE_SKIP_NOTE } from '../../helpers/message';
+import {
+	buildMessage,
+	MAX_JSON_DEPTH,
+	nestsDeeperThan,
+	type OutgoingMessage,
+	payloadOf,
+	readQueueMeta,
+	SAMPLE_SKIP_NOTE,
+	sameBillingKey,
+} from '../../helpers/message';
 import { holdQueueName, routingKeys, stageQueueName, stageTopology, type TopologySpec, validateStage } from '../../helpers/topology';
 import { type PooledConnection, publishConfirmed } from '../../transport';
-import { queueSetupProperty, stageProperty } from '../common.descriptions';
+import { maxMessageSizeProperty, queueSetupProperty, stageProperty } from '../common.descriptions';
 
 export const description: INodeProperties[] = forOperation('message', 'publish', [
 	stageProperty({
@@ -43,6 +53,9 @@ export const description: INodeProperties[] = forOperation('message', 'publish',
 			description:
 				'Earliest time the target stage may receive the message, usually an expression reading the due date of the item: an ISO date-time with a time zone or a day (2026-12-14 = 00:00 UTC). A future time keeps the message in the stage\'s hold queue (e.g. billing.debit.hold) until then, at most 49 days ahead; empty or past = now. An expression that gives no value fails the item.',
 		},
+		maxMessageSizeProperty(
+			"Largest message body this node sends. Keep it equal to Max Message Size of the target stage's Billing Queue Trigger, which parks larger messages: a larger item fails here instead, before anything is sent.",
+		),
 	]),
 ]);
 
@@ -74,6 +87,12 @@ function outgoing(p: Plan): { msg: OutgoingMessage; out: IDataObject } {
 	return { msg, out: { ...p.out, queue: holdQueueName({ exchange: p.spec.exchange }, p.stage), held: true, holdMs: held } };
 }
 
+/** A body the next stage would refuse: never retryable, the item has to change first. */
+function refusal(ctx: OperationContext<PooledConnection>, itemIndex: number, code: string, message: string, description: string): NodeOperationError {
+	const error = new NodeOperationError(ctx.node, `${message} [item ${itemIndex}]`, { itemIndex, description });
+	return describeNodeError(error, { field: 'body', code, retryable: false });
+}
+
 export async function execute(ctx: OperationContext<PooledConnection>): Promise<void> {
 	const { items, results } = ctx;
 	const plans: Plan[] = [];
@@ -97,14 +116,43 @@ export async function execute(ctx: OperationContext<PooledConnection>): Promise<
 			const notBefore = parseDeliverNotBefore(get(DELIVER_NOT_BEFORE_FIELD, ''), isExpression(ctx, 'deliverNotBefore'));
 			// Refuse a time beyond RabbitMQ's TTL limit now, before anything is sent.
 			if (notBefore !== undefined) holdMs(notBefore);
+			const maxBytes = readMaxMessageBytes(get('options.maxMessageSizeKb', ''));
+			const payload = payloadOf(json);
+			// The next stage's trigger parks a message whose messageId and body key differ.
+			if (payload.billingKey !== undefined && !sameBillingKey(payload.billingKey, billingKey)) {
+				throw new FieldError(
+					'billingKey',
+					`Billing key "${billingKey}" differs from the item's billingKey field ${JSON.stringify(payload.billingKey)} (field "billingKey"); the stage "${stage}" would park the message`,
+					"Set Billing Key to the item's billingKey, or correct the billingKey field, so that the message ID and the body agree.",
+				);
+			}
 			const msg = buildMessage({
 				stage,
 				routingKey: routingKeys.stage(stage),
-				payload: payloadOf(json),
+				payload,
 				billingKey,
 				correlationId: runId,
 				attempt,
 			});
+			// Refused here what the next stage's trigger would park after this stage's work is done.
+			if (msg.content.length > maxBytes) {
+				throw refusal(
+					ctx,
+					i,
+					'messageTooLarge',
+					`The message for billing key "${billingKey}" is ${msg.content.length} bytes, over the ${maxBytes}-byte limit (Max Message Size) of stage "${stage}" (field "body")`,
+					`The trigger of stage "${stage}" would park it. Drop fields the next stage does not need from the item, or raise Max Message Size on this node and on that trigger alike.`,
+				);
+			}
+			if (nestsDeeperThan(msg.content, MAX_JSON_DEPTH)) {
+				throw refusal(
+					ctx,
+					i,
+					'messageTooDeep',
+					`The message for billing key "${billingKey}" nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep (field "body")`,
+					`The trigger of stage "${stage}" would park it. Flatten the item before publishing it.`,
+				);
+			}
 			plans.push({
 				index: i,
 				stage,
