@@ -1,5 +1,5 @@
 // Fault injection for the Xero sandbox: random 5xx and timeouts (seeded, so runs repeat), scripted
-// failures for the next N calls, and 429 storms. A fault can strike before the work is applied or
+// failures (or slow answers) for the next N calls, and 429 storms. A fault can strike before the work is applied or
 // after it (the request did its work but the client never learns), which is what makes
 // idempotency keys matter.
 import { seededRandom } from '../common/http';
@@ -27,7 +27,8 @@ export interface FaultConfig {
 }
 
 export interface ScriptedFault {
-	kind: 'error' | 'timeout';
+	/** `slow`: the call is answered normally, but only after `hangMs` (before or after the work, by phase). */
+	kind: 'error' | 'timeout' | 'slow';
 	status?: number;
 	phase?: FaultPhase;
 	hangMs?: number;
@@ -46,7 +47,7 @@ export interface StormOptions {
 }
 
 export interface FaultDecision {
-	kind: 'error' | 'timeout';
+	kind: 'error' | 'timeout' | 'slow';
 	status: number;
 	phase: 'before' | 'after';
 	hangMs: number;
@@ -58,7 +59,7 @@ export class FaultInjector {
 	private scripted: ScriptedFault[] = [];
 	private storm: { callsLeft: number; until: number; retryAfterSeconds: number; problem: LimitProblem } | null = null;
 	/** How many faults of each kind were injected, for tests to assert against. */
-	readonly injected = { error: 0, timeout: 0, rateLimited: 0 };
+	readonly injected = { error: 0, timeout: 0, slow: 0, rateLimited: 0 };
 
 	constructor(config: FaultConfig = {}) {
 		this.set(config);
@@ -82,6 +83,7 @@ export class FaultInjector {
 	resetCounters(): void {
 		this.injected.error = 0;
 		this.injected.timeout = 0;
+		this.injected.slow = 0;
 		this.injected.rateLimited = 0;
 	}
 

@@ -48,10 +48,26 @@ class RollingWindow {
 
 export class TenantCounters {
 	inFlight = 0;
+	/** Requests open at the server right now, admitted or not (from arrival until the connection's answer ends or it closes). */
+	open = 0;
+	/** The most requests ever open at once: Xero allows 5 concurrent calls per organisation. */
+	peakOpen = 0;
 	readonly minute = new RollingWindow();
 	readonly day = new RollingWindow();
+	/** Counts one arriving request; the returned function ends it (once). */
+	opened(): () => void {
+		this.open++;
+		this.peakOpen = Math.max(this.peakOpen, this.open);
+		let ended = false;
+		return () => {
+			if (ended) return;
+			ended = true;
+			this.open--;
+		};
+	}
 	reset(): void {
 		this.inFlight = 0;
+		this.peakOpen = this.open;
 		this.minute.clear();
 		this.day.clear();
 	}

@@ -137,19 +137,26 @@ export async function runApiCall(state: SandboxState, call: ApiRequest, dispatch
 	const conn = authenticate(state, call);
 	if (!conn) return;
 	const started = Date.now();
+	call.res.on('close', conn.counters.opened());
 	const record = recordCall(state, call, conn, started);
 	// Xero's front end refuses an over-long URL before the API (and its rate limits) see it.
 	if (call.rawQuery.length > state.maxQueryLength) return send(call.res, notFound());
 	if (!admit(state, call, conn, record, started)) return;
 
 	await state.sleep(drawLatency(state.latency, state.faults.random));
-	const fault = state.faults.decide(call.method, record.route);
-	if (fault) {
-		record.fault = fault.kind;
-		record.faultPhase = fault.phase;
+	const decided = state.faults.decide(call.method, record.route);
+	if (decided) {
+		record.fault = decided.kind;
+		record.faultPhase = decided.phase;
 	}
+	// A slow answer is a normal answer, late: before the work, or after it (the work is done even
+	// when the client has given up meanwhile).
+	const slowMs = (phase: 'before' | 'after') => (decided?.kind === 'slow' && decided.phase === phase ? decided.hangMs : 0);
+	const fault = decided?.kind === 'slow' ? null : decided;
+	await state.sleep(slowMs('before'));
 	if (fault && fault.phase === 'before') return deliverFault(state, call, conn, fault);
 	const reply = produce(state, call, conn, record, dispatch);
+	await state.sleep(slowMs('after'));
 	if (fault) return deliverFault(state, call, conn, fault);
 	send(call.res, reply, { ...limitHeaders(state, conn), 'Xero-Correlation-Id': randomUUID() });
 }

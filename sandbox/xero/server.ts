@@ -79,6 +79,7 @@ export async function startXeroSandbox(opts: XeroSandboxOptions = {}): Promise<X
 		expireTokens: () => {
 			for (const t of state.tokens.values()) t.expiresAt = Date.now() - 1;
 		},
+		concurrency: () => ({ open: primary.counters.open, peak: primary.counters.peakOpen }),
 		reset: () => state.reset(),
 		close: async () => {
 			state.clearTimers();

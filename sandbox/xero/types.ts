@@ -45,7 +45,7 @@ export interface CallRecord {
 	/** Final HTTP status; 0 when the connection was dropped. */
 	status: number;
 	replayed?: boolean;
-	fault?: 'error' | 'timeout';
+	fault?: 'error' | 'timeout' | 'slow';
 	faultPhase?: 'before' | 'after';
 	rateLimitProblem?: string;
 	durationMs?: number;
@@ -117,6 +117,8 @@ export interface XeroSandbox extends OrgInspector {
 	setLimits(limits: Partial<RateLimitConfig>): void;
 	/** Makes every issued access token expire now. */
 	expireTokens(): void;
+	/** API requests open at once for the primary organisation: now, and the most since the last reset. */
+	concurrency(): { open: number; peak: number };
 	/** Clears data, call logs, idempotency records, rate-limit windows and faults. */
 	reset(): void;
 	close(): Promise<void>;

@@ -3,6 +3,7 @@
 // AND/OR/NOT (and && || !), parentheses, dotted paths (Contact.ContactID), string methods
 // (Contains, StartsWith, EndsWith, ToLower, ToUpper), and literals: "text", numbers, true/false,
 // null, guid("…"), DateTime(y,m,d[,h,m,s]). String equality ignores case, like Xero's SQL backend.
+// String literals are read as Xero reads them: `"a""b"` is a"b, and `\` has no special meaning.
 
 export class QueryParseError extends Error {}
 
@@ -25,6 +26,8 @@ function tokenize(src: string): Token[] {
 			continue;
 		}
 		if (c === '"' || c === "'") {
+			// As Xero's parser (Microsoft's Dynamic LINQ, see docs/xero.md): a literal runs to the next
+			// quote, a doubled quote stands for one quote, and a backslash is an ordinary character.
 			const quote = c;
 			const start = i;
 			let value = '';
@@ -32,13 +35,6 @@ function tokenize(src: string): Token[] {
 			for (;;) {
 				if (i >= src.length) throw new QueryParseError(`Unterminated string literal at position ${start}`);
 				const ch = src[i];
-				if (ch === '\\' && i + 1 < src.length) {
-					const next = src[i + 1];
-					value += next === 'n' ? '\n' : next === 't' ? '\t' : next;
-					i += 2;
-					continue;
-				}
-				// A doubled quote is an escaped quote, as in Dynamic LINQ.
 				if (ch === quote && src[i + 1] === quote) {
 					value += quote;
 					i += 2;
@@ -51,6 +47,8 @@ function tokenize(src: string): Token[] {
 				value += ch;
 				i++;
 			}
+			// Single quotes make a character literal there (Contact.Name=='x' compares a char).
+			if (quote === "'" && value.length !== 1) throw new QueryParseError('Character literal must contain exactly one character');
 			tokens.push({ kind: 'str', value, pos: start });
 			continue;
 		}

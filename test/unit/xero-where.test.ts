@@ -1,4 +1,5 @@
 import { compileWhere, QueryParseError } from '../../sandbox/xero/where';
+import { contactNumberTerm, whereString } from '../../nodes/XeroBilling/transport/where';
 
 const schema = {
 	typeName: 'Invoice',
@@ -48,10 +49,29 @@ describe('Xero where filter', () => {
 		expect(pick('Total <> 0')).toEqual(['bk-1', 'bk-2']);
 	});
 
-	it('handles escaped quotes inside string literals', () => {
+	it('reads string literals as Xero does: a doubled quote is one quote, a backslash is a plain character', () => {
 		const s = { typeName: 'Contact', fields: ['Name'] };
-		expect(compileWhere('Name=="Say \\"hi\\""', s)({ Name: 'Say "hi"' })).toBe(true);
 		expect(compileWhere('Name=="a""b"', s)({ Name: 'a"b' })).toBe(true);
+		expect(compileWhere('Name=="a\\b"', s)({ Name: 'a\\b' })).toBe(true);
+		expect(compileWhere('Name=="a\\"', s)({ Name: 'a\\' })).toBe(true);
+		// Xero answers a backslash-escaped quote with "Syntax error" (XeroAPI/Xero-Java#347): the
+		// literal ends at the quote after the backslash.
+		expect(() => compileWhere('Name=="Say \\"hi\\""', s)).toThrow(/Syntax error/);
+		// Single quotes make a character literal, as in Xero's QueryParseException.
+		expect(() => compileWhere("Name=='ab'", s)).toThrow('Character literal must contain exactly one character');
+	});
+
+	it('round-trips values with backslashes, quotes and commas quoted by the transport: each finds itself and nothing else', () => {
+		const s = { typeName: 'Contact', fields: ['ContactNumber'] };
+		const values = ['A\\B"C,', 'AB"C,', 'A\\\\B"C,', '\\', '"', '\\"', '"\\', 'A\\', 'A', 'a,b', '""', '\\\\'];
+		const records = values.map((v) => ({ ContactNumber: v }));
+		for (const v of values) {
+			const found = records.filter(compileWhere(`ContactNumber==${whereString(v)}`, s)).map((r) => r.ContactNumber);
+			expect({ v, found }).toEqual({ v, found: [v] });
+		}
+		// All ORed in one clause, as the contact lookup sends them: a trailing backslash breaks nothing.
+		const all = records.filter(compileWhere(values.map(contactNumberTerm).join(' OR '), s));
+		expect(all.map((r) => r.ContactNumber)).toEqual(values);
 	});
 
 	it('rejects unknown fields the way Xero words it', () => {

@@ -1,12 +1,13 @@
 // The one class that talks to Xero. API calls go through the official xero-node SDK (the token
 // comes from token.ts). Every call passes the organisation's shared limiter, a timeout, and a
 // retry loop (5xx, timeouts and dropped connections retried with backoff and the SAME idempotency
-// key; 429 waits Retry-After).
+// key; 429 waits Retry-After). A timeout aborts the HTTP request itself and the limiter slot is
+// held until it has ended, so no more than 5 requests are ever open at Xero.
 import { createHash } from 'crypto';
-import { XeroClient as XeroSdkClient, type AccountingApi } from 'xero-node';
+import { AccountingApi, XeroClient as XeroSdkClient, type Authentication, type Pagination } from 'xero-node';
 import { lowerHeaders, parseSdkRejection, rateLimitProblem, resendable, XeroApiError, XeroDayLimitError } from './errors';
 import { OrgLimiter } from './limiter';
-import { contactModel, elements, invoiceModel, paymentModel, toContact, toInvoice, toPayment } from './model';
+import { contactModel, elements, invoiceModel, needsUnitdp4, paymentModel, toContact, toInvoice, toPayment } from './model';
 import { fetchToken, type AccessToken } from './token';
 import { DEFAULT_POLICY, type CallPolicy, type ContactWrite, type ElementResult, type InvoiceWrite, type PaymentWrite, type XeroConnection, type XeroContact, type XeroInvoice, type XeroPayment } from './types';
 import { waitUnlessAborted } from './wait';
@@ -47,22 +48,36 @@ export function forgetXeroOrganisations(): void {
 	registry.clear();
 }
 
-// ------------------------------------------------------------------ timeouts
+// ------------------------------------------------------------------ one request
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-	return new Promise<T>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new XeroApiError(`${what}: no answer from Xero within ${ms} ms`, 'timeout', 0)), ms);
-		promise.then(
-			(v) => {
-				clearTimeout(timer);
-				resolve(v);
-			},
-			(e) => {
-				clearTimeout(timer);
-				reject(e);
-			},
-		);
-	});
+/**
+ * The generated API for one request, with the organisation's token and `signal` put on the axios
+ * request. xero-node 20 passes only headers through its `options` argument, but it lets every
+ * request through the API's default Authentication (`applyToRequest(axiosConfig)`) before axios
+ * sends it: that is where the signal goes. A fresh instance per request, as the shared one would
+ * mix up the signals of concurrent calls.
+ */
+function requestApi(entry: OrgEntry, signal: AbortSignal): AccountingApi {
+	const api = new AccountingApi(entry.client.accountingApi.basePath);
+	api.accessToken = entry.token?.value ?? '';
+	const withSignal: Authentication = {
+		applyToRequest: (config) => {
+			config.signal = signal;
+		},
+	};
+	api.setDefaultAuthentication(withSignal);
+	return api;
+}
+
+/**
+ * Whether to ask for the next page. An empty page always ends the listing; otherwise Xero's own
+ * `pagination` (pageCount) decides when it is there, and without it we ask until a page is empty.
+ * A short page proves nothing: Xero may cap pageSize below what was asked.
+ */
+export function morePages(page: number, rows: number, pagination?: Pagination): boolean {
+	if (rows === 0) return false;
+	if (pagination && typeof pagination.pageCount === 'number' && Number.isFinite(pagination.pageCount)) return page < pagination.pageCount;
+	return true;
 }
 
 // ------------------------------------------------------------------ the client
@@ -109,6 +124,31 @@ export class XeroTransport {
 		return Math.round(base * (0.75 + Math.random() * 0.5));
 	}
 
+	/**
+	 * One HTTP request with the timeout: on timeout (or cancellation) the request is aborted, and
+	 * this settles only when the SDK's promise has, i.e. when the request has really ended.
+	 */
+	private async send<R>(what: string, fn: (api: AccountingApi) => Promise<R>): Promise<R> {
+		const controller = new AbortController();
+		let timedOut = false;
+		const timer = setTimeout(() => {
+			timedOut = true;
+			controller.abort();
+		}, this.policy.timeoutMs);
+		const cancel = () => controller.abort();
+		this.policy.signal?.addEventListener('abort', cancel, { once: true });
+		try {
+			return await fn(requestApi(this.entry, controller.signal));
+		} catch (e) {
+			if (timedOut) throw new XeroApiError(`${what}: no answer from Xero within ${this.policy.timeoutMs} ms`, 'timeout', 0);
+			if (this.policy.signal?.aborted) throw new XeroApiError(`${what}: cancelled`, 'other', 0);
+			throw e;
+		} finally {
+			clearTimeout(timer);
+			this.policy.signal?.removeEventListener('abort', cancel);
+		}
+	}
+
 	/** One logical call: limiter slot, timeout, retries. `fn` must reuse its idempotency key. */
 	private async call<T>(what: string, fn: (api: AccountingApi) => Promise<{ response: { headers?: unknown }; body: T }>): Promise<T> {
 		let attempt = 0;
@@ -121,13 +161,14 @@ export class XeroTransport {
 			let error: XeroApiError;
 			try {
 				this.callsMade++;
-				const res = await withTimeout(fn(this.entry.client.accountingApi), this.policy.timeoutMs, what);
+				const res = await this.send(what, fn);
 				this.entry.limiter.observe(lowerHeaders(res.response?.headers));
 				return res.body;
 			} catch (e) {
 				error = parseSdkRejection(e, what);
 				this.entry.limiter.observe(error.headers);
 			} finally {
+				// Only now: after a timeout, send() returns once the aborted request has ended.
 				release();
 			}
 
@@ -202,38 +243,44 @@ export class XeroTransport {
 		return elements(body.contacts, contacts.length, toContact, 'Saving contacts', (m) => m.hasValidationErrors === true);
 	}
 
-	/** GET /Invoices by where, by ids or by invoice numbers; pages through when a page is full. */
-	async findInvoices(query: { where?: string; ids?: string[]; invoiceNumbers?: string[]; withLineItems?: boolean }): Promise<XeroInvoice[]> {
+	/** Every page of a paged invoice listing (see morePages: Xero's pagination, else an empty page). */
+	private async invoicePages(what: string, get: (api: AccountingApi, page: number) => ReturnType<AccountingApi['getInvoices']>): Promise<XeroInvoice[]> {
 		const out: XeroInvoice[] = [];
-		// Unpaged queries return every match (without line items); paged ones 100 at a time with them.
-		if (!query.withLineItems) {
-			const body = await this.call('Looking up invoices', (api) => api.getInvoices('', undefined, query.where, undefined, query.ids, query.invoiceNumbers));
-			return (body.invoices ?? []).map(toInvoice);
-		}
 		for (let page = 1; ; page++) {
-			const body = await this.call('Looking up invoices', (api) => api.getInvoices('', undefined, query.where, undefined, query.ids, query.invoiceNumbers, undefined, undefined, page));
+			const body = await this.call(what, (api) => get(api, page));
 			const list = body.invoices ?? [];
 			out.push(...list.map(toInvoice));
-			if (list.length < 100) return out;
+			if (!morePages(page, list.length, body.pagination)) return out;
 		}
 	}
 
-	/** Every invoice matching `where`, summaries only (no line items), `pageSize` a call (Xero allows up to 1000). */
-	async listInvoiceSummaries(where: string, pageSize = 1000): Promise<XeroInvoice[]> {
-		const out: XeroInvoice[] = [];
-		for (let page = 1; ; page++) {
-			const body = await this.call('Listing invoices', (api) =>
-				api.getInvoices('', undefined, where, undefined, undefined, undefined, undefined, undefined, page, undefined, undefined, undefined, true, pageSize),
-			);
-			const list = body.invoices ?? [];
-			out.push(...list.map(toInvoice));
-			if (list.length < pageSize) return out;
+	/** GET /Invoices by where, by ids or by invoice numbers; with line items, every page of them. */
+	async findInvoices(query: { where?: string; ids?: string[]; invoiceNumbers?: string[]; contactIds?: string[]; withLineItems?: boolean }): Promise<XeroInvoice[]> {
+		// Unpaged queries return every match (without line items); paged ones a page at a time with them.
+		if (!query.withLineItems) {
+			const body = await this.call('Looking up invoices', (api) => api.getInvoices('', undefined, query.where, undefined, query.ids, query.invoiceNumbers, query.contactIds));
+			return (body.invoices ?? []).map(toInvoice);
 		}
+		return this.invoicePages('Looking up invoices', (api, page) =>
+			api.getInvoices('', undefined, query.where, undefined, query.ids, query.invoiceNumbers, query.contactIds, undefined, page),
+		);
+	}
+
+	/**
+	 * Every invoice matching `where`, summaries only (no line items). Asks for `pageSize` a call;
+	 * sources disagree on whether Xero serves more than 100, so nothing assumes it does.
+	 */
+	async listInvoiceSummaries(where: string, pageSize = 1000): Promise<XeroInvoice[]> {
+		return this.invoicePages('Listing invoices', (api, page) =>
+			api.getInvoices('', undefined, where, undefined, undefined, undefined, undefined, undefined, page, undefined, undefined, undefined, true, pageSize),
+		);
 	}
 
 	async createInvoices(invoices: InvoiceWrite[], idempotencyKey: string): Promise<Array<ElementResult<XeroInvoice>>> {
+		// Xero rounds UnitAmount to 2 decimals unless the call passes unitdp=4 (BHD 1.235 would become 1.24).
+		const unitdp = invoices.some(needsUnitdp4) ? 4 : undefined;
 		const body = await this.call('Creating invoices', (api) =>
-			api.createInvoices('', { invoices: invoices.map(invoiceModel) }, false, undefined, idempotencyKey),
+			api.createInvoices('', { invoices: invoices.map(invoiceModel) }, false, unitdp, idempotencyKey),
 		);
 		return elements(body.invoices, invoices.length, toInvoice, 'Creating invoices', (m) => m.hasErrors === true);
 	}

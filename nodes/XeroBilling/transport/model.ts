@@ -119,6 +119,14 @@ export function invoiceModel(w: InvoiceWrite): Invoice {
 	return inv;
 }
 
+/** True when some unit amount has more than 2 decimals: Xero keeps it only when the call passes unitdp=4. */
+export function needsUnitdp4(w: InvoiceWrite): boolean {
+	return (w.lineItems ?? []).some((l) => {
+		const cents = l.unitAmount * 100;
+		return Math.abs(cents - Math.round(cents)) > 1e-6;
+	});
+}
+
 export function paymentModel(p: PaymentWrite): Payment {
 	return {
 		invoice: { invoiceID: p.invoiceId },

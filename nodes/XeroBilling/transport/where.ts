@@ -2,8 +2,15 @@
 // (Reference, ContactNumber, EmailAddress, sales invoices dated from a day), and packing many
 // terms into as few `where` clauses (or comma-separated list parameters) as Xero's query-string
 // limit allows.
+import { FieldError } from '../../shared/errors';
 
-/** Double quotes inside a where literal are doubled, as Xero's (Dynamic LINQ) parser expects. */
+/**
+ * A where string literal as Xero's parser reads it: the classic Microsoft Dynamic LINQ, where a
+ * literal runs to the next `"`, a doubled `""` stands for one quote and a backslash is an ordinary
+ * character (escaping it would double it in the value). Xero answers `"a\"b"` with "Syntax error"
+ * (XeroAPI/Xero-Java#347), as that parser does; sources in docs/xero.md. So `A\B"C,` is sent as
+ * `"A\B""C,"`, and a trailing backslash cannot swallow the closing quote.
+ */
 export function whereString(value: string): string {
 	return `"${value.replace(/"/g, '""')}"`;
 }
@@ -142,17 +149,28 @@ export function packWhere<T>(
 /**
  * Cuts values for a comma-separated list parameter (`InvoiceNumbers=a,b,c`) into as few calls as
  * fit Xero's query-string limit, each at most `maxEntries` long. Distinct values only; a value
- * too long for a call on its own is returned in `tooLong`.
+ * too long for a call on its own is returned in `tooLong`. A value holding a comma is never put in
+ * a list (Xero would split it into two values, and the list has no escape): it is returned in
+ * `withComma`, for the caller to refuse with `listCommaError`.
  */
-export function packList(values: string[], param: string, opts: { maxEntries?: number; maxChars?: number } = {}): { groups: string[][]; tooLong: string[] } {
+export function packList(
+	values: string[],
+	param: string,
+	opts: { maxEntries?: number; maxChars?: number } = {},
+): { groups: string[][]; tooLong: string[]; withComma: string[] } {
 	const maxEntries = opts.maxEntries ?? Number.POSITIVE_INFINITY;
 	const maxChars = opts.maxChars ?? WHERE_MAX_SENT_CHARS;
 	const fixed = `${param}=`.length;
 	const groups: string[][] = [];
 	const tooLong: string[] = [];
+	const withComma: string[] = [];
 	let cur: string[] = [];
 	let chars = fixed;
 	for (const v of new Set(values)) {
+		if (v.includes(',')) {
+			withComma.push(v);
+			continue;
+		}
 		const len = sentLength(v);
 		if (fixed + len > maxChars) {
 			tooLong.push(v);
@@ -167,9 +185,17 @@ export function packList(values: string[], param: string, opts: { maxEntries?: n
 		cur.push(v);
 	}
 	if (cur.length) groups.push(cur);
-	return { groups, tooLong };
+	return { groups, tooLong, withComma };
 }
 
+/** The error for an item whose value packList returned in `withComma`: nothing was looked up for it. */
+export function listCommaError(value: string, param: string, field: string): FieldError {
+	return new FieldError(
+		field,
+		`"${value}" holds a comma, which Xero's comma-separated ${param} list cannot carry: it was not looked up (field "${field}")`,
+		'Xero splits the list at every comma and offers no escape; remove the comma from the value.',
+	);
+}
 
 // ------------------------------------------------------------------ the terms the node filters by
 

@@ -4,6 +4,9 @@
 import type { ListQuery } from '../model/query';
 import { BadRequest, queryParseError } from '../reply';
 
+/** The most records a page holds here (see listQuery). */
+export const PAGE_SIZE_CAP = 100;
+
 export function queryOf(url: URL): Record<string, string> {
 	const q: Record<string, string> = {};
 	url.searchParams.forEach((v, k) => {
@@ -44,7 +47,9 @@ export function listQuery(q: Record<string, string>, ifModifiedSince: number | u
 		order: qp(q, 'order') || undefined,
 		ids: qpList(q, 'IDs'),
 		page: qpInt(q, 'page', 1, 1_000_000),
-		pageSize: qpInt(q, 'pageSize', 1, 1000),
+		// Xero's pages hold up to 100 records; some of its pages say pageSize may go to 1000. Capped
+		// at 100 here so the client is proven to follow `pagination`, not an assumed page size.
+		pageSize: qpInt(q, 'pageSize', 1, PAGE_SIZE_CAP),
 		includeArchived: qpBool(q, 'includeArchived'),
 		summaryOnly: qpBool(q, 'summaryOnly'),
 		searchTerm: qp(q, 'searchTerm') || undefined,

@@ -21,7 +21,7 @@ import { contactNumberTerm, emailAddressTerm, packTerms, WHERE_MAX_SENT_CHARS, w
 import { forEachBatch } from '../../../shared/operation';
 import type { XeroContext } from '../../helpers/client';
 import { refusal } from '../../helpers/errors';
-import { batchKey } from '../../helpers/idempotency';
+import { batchKey, keyScope } from '../../helpers/idempotency';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
 export const description: INodeProperties[] = forOperation('contact', 'ensure', [
@@ -189,7 +189,7 @@ export async function execute(ctx: XeroContext): Promise<void> {
 		await forEachBatch(ctx, batches, (p) => p.w.items, async (batch, b) => {
 			transport.checkDayBudget(batches.length - b, what);
 			const writes = batch.map((p) => p.write);
-			const saved = await transport.saveContacts(writes, batchKey('contacts', writes));
+			const saved = await transport.saveContacts(writes, batchKey('contacts', writes, keyScope(ctx, batch.flatMap((p) => p.w.items))));
 			saved.forEach((r, k) => {
 				const { w, write } = batch[k];
 				const matchedBy = write.contactId ? 'email' : 'created';

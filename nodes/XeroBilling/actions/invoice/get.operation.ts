@@ -16,7 +16,7 @@ import { FieldError } from '../../../shared/errors';
 import { parseDay, readPath } from '../../../shared/itemFields';
 import { normaliseCurrency } from '../../../shared/currency';
 import { choiceParameter, textParameter } from '../../../shared/parameters';
-import { packList, packReferences, salesInvoicesDatedFrom, WHERE_MAX_SENT_CHARS, type XeroInvoice } from '../../transport';
+import { listCommaError, packList, packReferences, salesInvoicesDatedFrom, WHERE_MAX_SENT_CHARS, type XeroInvoice } from '../../transport';
 import { forEachBatch } from '../../../shared/operation';
 import type { XeroContext } from '../../helpers/client';
 import { refusal } from '../../helpers/errors';
@@ -95,8 +95,9 @@ export async function execute(ctx: XeroContext): Promise<void> {
 	let batches: Array<{ values: string[]; where?: string; numbers?: boolean }>;
 	if (findBy === 'invoiceId') batches = chunk([...byValue.keys()], batchSize).map((values) => ({ values }));
 	else if (findBy === 'billingKeyNumber') {
-		const { groups, tooLong } = packList([...byValue.keys()], 'InvoiceNumbers', { maxEntries: batchSize });
+		const { groups, tooLong, withComma } = packList([...byValue.keys()], 'InvoiceNumbers', { maxEntries: batchSize });
 		for (const v of tooLong) tooLongKey(v, 'an invoice number');
+		for (const v of withComma) for (const i of byValue.get(v)!) results.error(i, listCommaError(v, 'InvoiceNumbers', textParameter(fns, 'billingKeyField', i, 'billingKey')));
 		batches = groups.map((values) => ({ values, numbers: true }));
 	} else {
 		const { groups, tooLong } = packReferences([...byValue.keys()], (v) => v, batchSize);

@@ -8,7 +8,7 @@ import type { InvoiceWrite } from '../../transport';
 import { forEachBatch } from '../../../shared/operation';
 import type { XeroContext } from '../../helpers/client';
 import { refusal } from '../../helpers/errors';
-import { batchKey } from '../../helpers/idempotency';
+import { batchKey, keyScope } from '../../helpers/idempotency';
 import { invoiceJson } from '../../helpers/invoice';
 import { xeroIdField } from '../../helpers/xeroIds';
 import { callOptions, fieldProperty } from '../common.descriptions';
@@ -36,7 +36,7 @@ export async function execute(ctx: XeroContext): Promise<void> {
 	await forEachBatch(ctx, batches, (id) => byId.get(id)!, async (ids, b) => {
 		transport.checkDayBudget(batches.length - b, `marking ${byId.size} invoice(s) as sent`);
 		const writes: InvoiceWrite[] = ids.map((invoiceId) => ({ invoiceId, sentToContact: true }));
-		const answers = await transport.updateInvoices(writes, batchKey('sent', writes));
+		const answers = await transport.updateInvoices(writes, batchKey('sent', writes, keyScope(ctx, ids.flatMap((id) => byId.get(id)!))));
 		answers.forEach((r, k) => {
 			for (const i of byId.get(ids[k])!) {
 				if (r.ok) results.success(i, { ...items[i].json, xeroInvoice: invoiceJson(r.value) });

@@ -24,7 +24,7 @@ import type { PaymentWrite, XeroInvoice } from '../../transport';
 import type { XeroContext } from '../../helpers/client';
 import { chargeableOf } from '../../helpers/chargeable';
 import { refusal } from '../../helpers/errors';
-import { batchKey } from '../../helpers/idempotency';
+import { batchKey, keyScope } from '../../helpers/idempotency';
 import { invoiceJson } from '../../helpers/invoice';
 import { xeroIdField } from '../../helpers/xeroIds';
 import { callOptions, fieldProperty } from '../common.descriptions';
@@ -184,7 +184,7 @@ export async function execute(ctx: XeroContext): Promise<void> {
 			date: w.date,
 			reference: w.reference,
 		}));
-		const answers = await transport.createPayments(writes, batchKey('payments', writes));
+		const answers = await transport.createPayments(writes, batchKey('payments', writes, keyScope(ctx, toPay.map((w) => w.i))));
 		const recheck: Array<{ w: Wanted; errors: string[] }> = [];
 		const refused = (w: Wanted, errors: string[]) =>
 			results.failure(w.i, refusal('validation', `Xero refused the payment ${w.reference}: ${errors.join('; ')}`), { ...items[w.i].json, xeroErrors: errors });
