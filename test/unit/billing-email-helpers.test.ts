@@ -7,6 +7,7 @@ import { assertHeaderSafe, escapeHtml, isEmailAddress, parseAddressList, parseMa
 import { CHARGE_PROMISES, defaultTemplate, defaultTemplates, nothingToChargeTemplates, PLACEHOLDERS } from '../../nodes/BillingEmail/templates';
 import { connectionFromCredentials, SmtpSendError } from '../../nodes/BillingEmail/transport';
 import { FieldError, ServiceError } from '../../nodes/shared/errors';
+import { CURRENCY_MINOR_UNITS, formatMinorUnits } from '../../nodes/shared/currency';
 
 const fieldError = (fn: () => unknown): FieldError => {
 	try {
@@ -216,5 +217,27 @@ describe('settings and SMTP errors', () => {
 		const refused = new SmtpSendError({ message: 'x', code: 'ECONNECTION' });
 		expect([refused.code, refused.retryable]).toEqual(['ECONNECTION', true]);
 		expect(new SmtpSendError({ message: 'x', responseCode: 550 }).retryable).toBe(false);
+	});
+});
+
+describe('money formatting over every currency whose ICU digits differ from ISO 4217', () => {
+	// ICU (CLDR) shows e.g. HUF, IDR, PKR with 0 decimals and IQD with 0 where ISO 4217 has 2 or 3:
+	// an email must show the amount billed, never one rounded for display.
+	const differing = Object.entries(CURRENCY_MINOR_UNITS).filter(
+		([code, digits]) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits !== digits,
+	);
+
+	it('finds the currencies to check (16 with this ICU: AFN ALL COP HUF IDR IQD IRR KPW LAK LBP MGA MMK PKR SOS SYP YER)', () => {
+		expect(differing.map(([code]) => code)).toEqual(expect.arrayContaining(['HUF', 'IDR', 'IQD', 'PKR']));
+		expect(differing.length).toBeGreaterThanOrEqual(4);
+	});
+
+	it.each(differing)('%s (%i digits) shows every ISO digit, not rounded', (code, digits) => {
+		for (const minor of [123456, 1050, 1, 123456789012345]) {
+			const text = formatMoney(minor, code, 'en-GB');
+			const shown = /\d[\d,]*(?:\.\d+)?/.exec(text)?.[0].replace(/,/g, '');
+			expect({ text, shown }).toEqual({ text, shown: formatMinorUnits(minor, code) });
+			if (digits > 0) expect(shown).toMatch(new RegExp(`\\.\\d{${digits}}$`));
+		}
 	});
 });

@@ -294,3 +294,16 @@ describe('prepareInvoices (pure)', () => {
 		expect(() => prepareInvoices([], o)).toThrow(/has no time zone/);
 	});
 });
+
+describe('descriptions that fit Xero once marked with their lead', () => {
+	it('refuses a description that would pass 4000 characters with " [lead <id>]" appended', () => {
+		const { prepareInvoices, DEFAULT_FIELDS } = jest.requireActual('../../nodes/InvoicePreparation/helpers/prepare') as typeof import('../../nodes/InvoicePreparation/helpers/prepare');
+		const o = { periodStart: '2026-11-16T00:00:00Z', periodEnd: '2026-11-19T00:00:00Z', fields: DEFAULT_FIELDS, priceIn: 'major' as const, maxQuantity: 10 };
+		const row = (description: string) => ({ leadId: 'L-12345', clientId: 'C1', clientName: 'Acme', billingEmail: 'a@acme.example', currency: 'GBP', price: '10.00', description, deliveredAt: '2026-11-17T10:00:00Z' });
+		const fits = 4000 - ' [lead L-12345]'.length;
+		expect(prepareInvoices([row('x'.repeat(fits))], o).invoices).toHaveLength(1);
+		const refused = prepareInvoices([row('x'.repeat(fits + 1))], o);
+		expect(refused.invoices).toEqual([]);
+		expect(refused.rejected[0]).toMatchObject({ field: 'description' });
+	});
+});

@@ -906,3 +906,58 @@ describe('shared rate limiting', () => {
 		expect(sb.callCount({ status: 429 })).toBeLessThanOrEqual(6);
 	});
 });
+
+describe('the wire as real Xero speaks it (issue 16)', () => {
+	const ensure = { resource: 'contact', operation: 'ensure', matchByEmail: false, options: fast };
+	const client = (clientId: string, n: number) => ({ clientId, clientName: `Wire Client ${n} Ltd`, billingEmail: `wire${n}@client.test` });
+
+	it('Ensure Contacts twice for client ids with backslashes, quotes and commas: one contact each, never another client\'s', async () => {
+		// Look-alikes already in Xero: what a wrong reading of the literals would match.
+		const lookAlikes = ['AB"C,', 'A\\\\B"C,', 'A'].map((n, k) => sb.seedContact({ Name: `Look-alike ${k}`, ContactNumber: n }).ContactID);
+		const ids = ['A\\B"C,', 'A\\', '\\"', 'plain-1'];
+		const input = ids.map(client);
+		const [first, failed] = await run(ensure, input);
+		expect(failed ?? []).toEqual([]);
+		expect(json(first).map((j) => (j.xeroContact as IDataObject).matchedBy)).toEqual(['created', 'created', 'created', 'created']);
+		expect(json(first).map((j) => (j.xeroContact as IDataObject).contactNumber)).toEqual(ids);
+		const [again, failedAgain] = await run(ensure, input);
+		expect(failedAgain ?? []).toEqual([]);
+		expect(json(again).map((j) => (j.xeroContact as IDataObject).matchedBy)).toEqual(['contactNumber', 'contactNumber', 'contactNumber', 'contactNumber']);
+		expect(json(again).map((j) => j.xeroContactId)).toEqual(json(first).map((j) => j.xeroContactId));
+		for (const id of lookAlikes) expect(json(again).map((j) => j.xeroContactId)).not.toContain(id);
+		expect(sb.contacts()).toHaveLength(lookAlikes.length + ids.length);
+		// One lookup per run carried every client, the trailing backslash included.
+		expect(sb.calls({ route: 'GET /Contacts' }).map((c) => c.status)).toEqual([200, 200]);
+	});
+
+	it('Record Payment: a new delivery attempt gets a new idempotency key (Xero\'s answer of now), the same delivery the same key', async () => {
+		const [inv] = await (async () => {
+			const ids = seedContacts(1);
+			const [ok] = await run(createParams(), ids.map((id, k) => request(k, id)));
+			return json(ok);
+		})();
+		const params = { resource: 'payment', operation: 'record', accountCode: '200', amountUnit: 'minor', options: fast };
+		const delivery = (attempt: number) => ({ ...inv, amountMinor: 2280, currency: 'GBP', transactionreference: '59-7-1', _queue: { messageUid: 'msg-1', attempt } });
+		// 200 (Sales) takes no payments: Xero refuses, and remembers the refusal under the key.
+		const [, refused] = await run(params, [delivery(1)]);
+		expect(failure(refused[0]).message).toContain('Account type is invalid');
+		const sales = sb.organisation.account('200')!;
+		sales.EnablePaymentsToAccount = true; // the bookkeeper fixes the account
+		try {
+			// The same delivery again (as n8n's Retry On Fail would): the same key, the stored answer.
+			const [, same] = await run(params, [delivery(1)]);
+			expect(failure(same[0]).message).toContain('Account type is invalid');
+			// Retry or Park's next delivery: a new key, so the fix is seen and the payment recorded.
+			const [ok, failed] = await run(params, [delivery(2)]);
+			expect(failed ?? []).toEqual([]);
+			expect(ok[0].json.xeroPayment).toMatchObject({ recorded: true });
+			const puts = sb.calls({ route: 'PUT /Payments' });
+			expect(puts.map((c) => Boolean(c.replayed))).toEqual([false, true, false]);
+			expect(puts[0].idempotencyKey).toBe(puts[1].idempotencyKey);
+			expect(puts[2].idempotencyKey).not.toBe(puts[0].idempotencyKey);
+			expect(sb.payments()).toHaveLength(1);
+		} finally {
+			sales.EnablePaymentsToAccount = undefined;
+		}
+	});
+});

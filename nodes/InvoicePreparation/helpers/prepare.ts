@@ -153,7 +153,8 @@ function parseRow(row: IDataObject, index: number, o: PrepareOptions): GoodRow {
 		deliveredAt = new Date(t).toISOString();
 	}
 
-	const description = optionalText(row, f.description, 'Description', 4000) ?? `Lead ${leadId}`;
+	// Xero keeps 4000 characters of a line description, and stage 2 appends " [lead <id>]" to it.
+	const description = optionalText(row, f.description, 'Description', 4000 - ` [lead ${leadId}]`.length) ?? `Lead ${leadId}`;
 	const cardReference = optionalText(row, f.cardReference, 'Card reference', 64);
 	if (cardReference !== null && !/^[A-Za-z0-9-]+$/.test(cardReference)) {
 		throw new FieldError(f.cardReference, `Card reference "${cardReference}" is not a gateway transaction reference (field "${f.cardReference}")`);

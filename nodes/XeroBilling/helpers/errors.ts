@@ -18,7 +18,17 @@ export type RefusalCode =
 	 */
 	| 'paidElsewhereAfterCharge'
 	/** A card was charged just now, but the invoice is voided, deleted or not approved: not recorded; a refund may be needed. */
-	| 'invoiceClosedAfterCharge';
+	| 'invoiceClosedAfterCharge'
+	/** What Xero holds for a billing key differs from what the item bills (amounts, currency). */
+	| 'xeroAmountMismatch'
+	/** Xero's total is not a whole number of the currency's minor units (e.g. JPY with tax). */
+	| 'xeroTotalNotExact'
+	/** The invoice Xero holds for a billing key bills other leads than the item. */
+	| 'invoiceDiffers'
+	/** Leads of the item are already billed, but on an invoice in another currency or amount. */
+	| 'billedDifferently'
+	/** Leads not yet billed for a key whose invoice exists, parked for review (by option). */
+	| 'unbilledLeads';
 
 export function refusal(code: RefusalCode, message: string, description?: string): Failure {
 	return { message, code, retryable: false, ...(description ? { description } : {}) };

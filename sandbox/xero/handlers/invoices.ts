@@ -7,9 +7,19 @@ import { renderInvoicePdf } from '../pdf';
 import { empty, json, notFound, type Reply } from '../reply';
 import { itemsOf } from '../wire/envelope';
 import { invoiceInput, invoiceJson } from '../wire/invoices';
-import { fromCents } from '../model/values';
+import { fromCents, toScaled } from '../model/values';
 import { listReply, saveReply, type ApiContext } from './context';
 import { listQuery, paginate, qpList } from './query';
+
+/**
+ * Without unitdp=4 Xero shows UnitAmount at 2 decimals, on reads too; LineAmount and totals are
+ * 2-decimal anyway (https://developer.xero.com/documentation/guides/how-to-guides/rounding-in-xero).
+ */
+function shownUnits(ctx: ApiContext, inv: Record<string, unknown>): Record<string, unknown> {
+	if (ctx.unitdp === 4 || !Array.isArray(inv.LineItems)) return inv;
+	const lines = inv.LineItems as Array<Record<string, unknown>>;
+	return { ...inv, LineItems: lines.map((l) => (typeof l.UnitAmount === 'number' ? { ...l, UnitAmount: Number(toScaled(l.UnitAmount, 2)) / 100 } : l)) };
+}
 
 const wire = (ctx: ApiContext) =>
 	({ kind: 'invoice', errorFlag: 'HasErrors', toJson: (inv: InvoiceRec) => invoiceJson(ctx.org, inv) }) as const;
@@ -24,14 +34,14 @@ export function list(ctx: ApiContext): Reply {
 	const { rows, extra } = paginate(listInvoices(ctx.org, lq), lq);
 	// Xero only includes line items when paging (or fetching one invoice).
 	const lineItems = lq.page !== undefined && !lq.summaryOnly;
-	return listReply(ctx, 'Invoices', rows.map((i) => invoiceJson(ctx.org, i, { lineItems })), extra);
+	return listReply(ctx, 'Invoices', rows.map((i) => shownUnits(ctx, invoiceJson(ctx.org, i, { lineItems }))), extra);
 }
 
 export function get(ctx: ApiContext, params: Record<string, string>): Reply {
 	const inv = findInvoice(ctx.org, params.id);
 	if (!inv) return notFound();
 	if (String(ctx.headers.accept ?? '').includes('application/pdf')) return pdfReply(ctx.org, inv);
-	return listReply(ctx, 'Invoices', [invoiceJson(ctx.org, inv)]);
+	return listReply(ctx, 'Invoices', [shownUnits(ctx, invoiceJson(ctx.org, inv))]);
 }
 
 /** Day as printed on the PDF, e.g. "11 Mar 2019". */

@@ -61,13 +61,18 @@ function lineAmounts(
 	if (qty === 'invalid' || unit === 'invalid' || lineAmountIn === 'invalid') return undefined;
 	const quantity = round4(qty ?? 1);
 	if (quantity === 0 && ctx.status !== 'DRAFT') errors.push('Quantity must not be zero.');
+	// Xero keeps UnitAmount at 2 decimals unless the call passes unitdp=4, rounding half away from
+	// zero on the decimal value (KWD 10.125 became 10.13 in Xero; toFixed would turn 1.005 into 1.00).
+	// https://developer.xero.com/documentation/guides/how-to-guides/rounding-in-xero
 	const unitDp = ctx.unitdp === 4 ? 4 : 2;
+	const keep = (v: number) => Number(toScaled(v, unitDp)) / 10 ** unitDp;
 	let unitAmount: number;
-	if (unit !== undefined) unitAmount = Number(unit.toFixed(unitDp));
-	else if (lineAmountIn !== undefined && quantity !== 0) unitAmount = Number((lineAmountIn / quantity).toFixed(unitDp));
+	if (unit !== undefined) unitAmount = keep(unit);
+	else if (lineAmountIn !== undefined && quantity !== 0) unitAmount = keep(lineAmountIn / quantity);
 	else unitAmount = 0;
 	const q4 = toScaled(quantity, 4);
 	const u4 = toScaled(unitAmount, 4);
+	// LineAmount and every total are 2-decimal in Xero whatever the currency's minor unit (JPY, BHD).
 	const lineCents = Number(divRound(q4 * u4, 1000000n)); // 4dp × 4dp → 2dp
 	if (lineAmountIn !== undefined && unit !== undefined && amountToCents(lineAmountIn) !== lineCents) {
 		errors.push(`The line total ${lineAmountIn.toFixed(2)} does not match the expected line total ${fromCents(lineCents).toFixed(2)}`);
@@ -87,6 +92,7 @@ function lineAccount(org: Organisation, lineIn: LineInput, ctx: LineContext, err
 	return undefined;
 }
 
+/** Tax of one line, rounded to 2 decimals per line; the invoice's tax is the sum of the lines' (Rounding in Xero). */
 function taxCentsOf(lineCents: number, ratePercent: number, lineAmountTypes: string): number {
 	const r4 = toScaled(ratePercent, 4); // percent × 10^4
 	if (lineAmountTypes === 'Exclusive') return Number(divRound(BigInt(lineCents) * r4, 1000000n));

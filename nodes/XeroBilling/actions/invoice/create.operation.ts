@@ -9,7 +9,9 @@
 //    the usual case, and no window between a lookup and a create for a second n8n to slip into.
 // Creates are ONE PUT /Invoices (summarizeErrors=false) per 50, with an Idempotency-Key derived from
 // the batch content, so our own retries of that call (5xx, timeout) are applied at most once.
-// Created and existing invoices go to output 1; those Xero refused go to output 2 with its messages.
+// Created and existing invoices go to output 1 only when they bill exactly what the item bills
+// (helpers/verify.ts: currency, each lead's line amount, the sum, a total the currency can hold);
+// those that differ, and those Xero refused, go to output 2, never on to be emailed or charged.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { validateBillingKey } from '../../../shared/billingKey';
 import { chunk } from '../../../shared/concurrency';
@@ -18,12 +20,13 @@ import { choiceProperty, forOperation } from '../../../shared/descriptions';
 import { FieldError } from '../../../shared/errors';
 import { addDays, dayField, readPath, todayUtc } from '../../../shared/itemFields';
 import { choiceParameter, numberParameter, requiredTextParameter, textParameter } from '../../../shared/parameters';
-import { packList, packReferences, WHERE_MAX_SENT_CHARS, XeroApiError, type InvoiceWrite, type XeroInvoice } from '../../transport';
+import { listCommaError, packList, packReferences, WHERE_MAX_SENT_CHARS, XeroApiError, type InvoiceWrite, type XeroInvoice } from '../../transport';
 import { forEachBatch } from '../../../shared/operation';
 import type { XeroContext } from '../../helpers/client';
 import { refusal } from '../../helpers/errors';
-import { batchKey } from '../../helpers/idempotency';
+import { batchKey, keyScope } from '../../helpers/idempotency';
 import { invoiceJson, preferLive, readLines } from '../../helpers/invoice';
+import { verifyInvoice, type Billed } from '../../helpers/verify';
 import { xeroIdField } from '../../helpers/xeroIds';
 import { callOptions, fieldProperty } from '../common.descriptions';
 
@@ -58,7 +61,7 @@ export const description: INodeProperties[] = forOperation('invoice', 'create', 
 		'linesField',
 		'Line Items Field',
 		'lines',
-		'Input field with the list of lines. Each line: description, quantity, and unitAmountMinor (integer minor units) or unitAmount (e.g. "10.50"); optional accountCode and taxType.',
+		'Input field with the list of lines. Each line: description, quantity, and unitAmountMinor (integer minor units) or unitAmount (e.g. "10.50"); optional leadId (added to the description as " [lead <id>]"), lineAmountMinor (checked), accountCode and taxType. A line amount (quantity × unit price) must have at most 2 decimals, as Xero keeps it.',
 	),
 	fieldProperty('dateField', 'Invoice Date Field', '', 'Input field with the invoice date (YYYY-MM-DD); empty or missing means today (UTC)', false),
 	fieldProperty('dueDateField', 'Due Date Field', '', 'Input field with the due date (YYYY-MM-DD); empty or missing means invoice date plus Due In Days', false),
@@ -90,7 +93,7 @@ export const description: INodeProperties[] = forOperation('invoice', 'create', 
 		{ name: 'Tax Exclusive', value: 'Exclusive' },
 		{ name: 'Tax Inclusive', value: 'Inclusive' },
 		{ name: 'No Tax', value: 'NoTax' },
-	], "Whether line amounts exclude tax, include tax, or carry no tax (Xero's LineAmountTypes)"),
+	], "Whether line amounts exclude tax, include tax, or carry no tax (Xero's LineAmountTypes). Xero rounds tax to 2 decimals whatever the currency: for currencies without minor units (JPY, KRW, ISK, …) with tax, use Tax Inclusive (the total is then the sum of the lines) or No Tax; a tax-exclusive total such as 7221.60 JPY cannot be charged and the item fails as xeroTotalNotExact."),
 	choiceProperty('Status', 'status', 'AUTHORISED', [
 		{ name: 'Approved (AUTHORISED)', value: 'AUTHORISED' },
 		{ name: 'Awaiting Approval (SUBMITTED)', value: 'SUBMITTED' },
@@ -104,6 +107,18 @@ interface Draft {
 	keyPath: string;
 	write: InvoiceWrite;
 	items: number[];
+	/** What each of `items` bills, in the same order: every item is checked against the invoice. */
+	billed: Billed[];
+}
+
+/** A bad line names its billing key too: the record ops must find. */
+function withKey<T>(key: string, read: () => T): T {
+	try {
+		return read();
+	} catch (error) {
+		if (error instanceof FieldError) throw new FieldError(error.field, `${error.message} (billing key ${key})`, error.description);
+		throw error;
+	}
 }
 
 function created(json: IDataObject, inv: XeroInvoice, wasCreated: boolean, extra: IDataObject = {}): IDataObject {
@@ -129,10 +144,10 @@ export async function execute(ctx: XeroContext): Promise<void> {
 			const key = validateBillingKey(readPath(json, keyPath), keyPath);
 			const contactId = xeroIdField(json, contactPath, 'Xero contact ID', 'ContactID');
 			const currency = normaliseCurrency(readPath(json, currencyPath), currencyPath);
-			const lineItems = readLines(readPath(json, linesPath), linesPath, currency, {
-				accountCode: requiredTextParameter(fns, 'accountCode', i, 'Account Code'),
-				taxType: textParameter(fns, 'taxType', i),
-			});
+			const accountCode = requiredTextParameter(fns, 'accountCode', i, 'Account Code');
+			const taxType = textParameter(fns, 'taxType', i);
+			const { lineItems, expected } = withKey(key, () => readLines(readPath(json, linesPath), linesPath, currency, { accountCode, taxType }));
+			const billed: Billed = { key, currency, lineAmountTypes, lines: expected };
 			// A zero invoice can never be charged; refuse it before it exists in Xero.
 			if (lineItems.every((l) => Number(l.unitAmount) === 0)) throw new FieldError(linesPath, `Invoice total is zero: nothing to bill (field "${linesPath}")`);
 			const date = dayField(json, textParameter(fns, 'dateField', i), 'Invoice date') ?? todayUtc();
@@ -143,12 +158,14 @@ export async function execute(ctx: XeroContext): Promise<void> {
 			const existing = drafts.get(key);
 			if (existing) {
 				existing.items.push(i);
+				existing.billed.push(billed);
 				return;
 			}
 			drafts.set(key, {
 				key,
 				keyPath,
 				items: [i],
+				billed: [billed],
 				write: { type: 'ACCREC', contactId, reference: key, ...(keyIsNumber ? { invoiceNumber: key } : {}), date, dueDate, status, currency, lineAmountTypes, lineItems },
 			});
 		} catch (error) {
@@ -156,9 +173,20 @@ export async function execute(ctx: XeroContext): Promise<void> {
 		}
 	});
 
+	// Only an invoice that bills exactly what the item bills goes on to be emailed and charged.
+	const deliver = (d: Draft, invoice: XeroInvoice, wasCreated: boolean, extra: IDataObject) => {
+		d.items.forEach((i, n) => {
+			const differs = verifyInvoice(d.billed[n], invoice, !wasCreated || n > 0);
+			if (differs) {
+				results.failure(i, differs, { ...items[i].json, billingKey: d.key, xeroInvoiceId: invoice.invoiceId, xeroInvoiceNumber: invoice.invoiceNumber });
+				return;
+			}
+			results.success(i, created(items[i].json, invoice, wasCreated && n === 0, { ...extra, ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) }));
+		});
+	};
 	const returnExisting = (d: Draft, found: XeroInvoice[]) => {
 		const { invoice, extra } = preferLive(found);
-		d.items.forEach((i, n) => results.success(i, created(items[i].json, invoice, false, { ...extra, ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) })));
+		deliver(d, invoice, false, extra);
 	};
 	// Billing keys are short by definition; this only guards the URL limit should that change.
 	const tooLongKey = (d: Draft, as: string) => {
@@ -180,7 +208,8 @@ export async function execute(ctx: XeroContext): Promise<void> {
 		// Refuse now rather than stop half way when the day budget cannot cover the rest.
 		transport.checkDayBudget(groups.length - b + createCalls(), `creating ${drafts.size} invoice(s)`);
 		const found = new Map<string, XeroInvoice[]>();
-		for (const inv of await transport.findInvoices({ where: groups[b].where })) {
+		// With line items (paged), so an invoice found for a key can be checked against the item.
+		for (const inv of await transport.findInvoices({ where: groups[b].where, withLineItems: true })) {
 			const list = found.get(inv.reference) ?? [];
 			list.push(inv);
 			found.set(inv.reference, list);
@@ -203,7 +232,7 @@ export async function execute(ctx: XeroContext): Promise<void> {
 		await forEachBatch(ctx, creates, draftItems, async (batch, c) => {
 			transport.checkDayBudget(creates.length - c, `creating ${toCreate.length} invoice(s)`);
 			const writes = batch.map((d) => d.write);
-			const answers = await transport.createInvoices(writes, batchKey('invoices', writes));
+			const answers = await transport.createInvoices(writes, batchKey('invoices', writes, keyScope(ctx, batch.flatMap(draftItems))));
 			answers.forEach((r, k) => {
 				const d = batch[k];
 				if (r.ok && r.value.reference !== d.key) {
@@ -213,13 +242,11 @@ export async function execute(ctx: XeroContext): Promise<void> {
 					taken.push(d);
 					return;
 				}
-				d.items.forEach((i, n) => {
-					if (r.ok) {
-						results.success(i, created(items[i].json, r.value, n === 0, { ...(r.warnings.length ? { warnings: r.warnings } : {}), ...(n > 0 ? { duplicateOfItem: d.items[0] } : {}) }));
-					} else {
-						results.failure(i, refusal('validation', `Xero refused invoice ${d.key}: ${r.errors.join('; ')}`), { ...items[i].json, xeroErrors: r.errors, billingKey: d.key });
-					}
-				});
+				if (r.ok) {
+					deliver(d, r.value, true, r.warnings.length ? { warnings: r.warnings } : {});
+					return;
+				}
+				d.items.forEach((i) => results.failure(i, refusal('validation', `Xero refused invoice ${d.key}: ${r.errors.join('; ')}`), { ...items[i].json, xeroErrors: r.errors, billingKey: d.key }));
 			});
 		});
 		if (taken.length) await fetchTaken(taken);
@@ -229,11 +256,12 @@ export async function execute(ctx: XeroContext): Promise<void> {
 	// created it); refuse when the number belongs to another contact's invoice (made by hand).
 	async function fetchTaken(taken: Draft[]): Promise<void> {
 		const byKey = new Map(taken.map((d) => [d.key, d]));
-		const { groups, tooLong } = packList([...byKey.keys()], 'InvoiceNumbers', { maxEntries: batchSize });
+		const { groups, tooLong, withComma } = packList([...byKey.keys()], 'InvoiceNumbers', { maxEntries: batchSize });
 		for (const key of tooLong) tooLongKey(byKey.get(key)!, 'as an invoice number');
+		for (const key of withComma) for (const i of byKey.get(key)!.items) results.error(i, listCommaError(key, 'InvoiceNumbers', byKey.get(key)!.keyPath));
 		await forEachBatch(ctx, groups, (key) => byKey.get(key)!.items, async (numbers) => {
 			const found = new Map<string, XeroInvoice[]>();
-			for (const inv of await transport.findInvoices({ invoiceNumbers: numbers })) {
+			for (const inv of await transport.findInvoices({ invoiceNumbers: numbers, withLineItems: true })) {
 				if (inv.type && inv.type !== 'ACCREC') continue;
 				found.set(inv.invoiceNumber, [...(found.get(inv.invoiceNumber) ?? []), inv]);
 			}
