@@ -94,7 +94,9 @@ function helpers(s: PipelineSettings) {
 				queueSetup: setup(retryDelays),
 			}, rabbit),
 		publish: (wf: Workflow, name: string, stage: string, col: number, row: number, options: Record<string, unknown> = {}) =>
-			wf.add(name, T.queue, 1, col, row, { resource: 'message', operation: 'publish', stage, queueSetup: setup(), ...(Object.keys(options).length ? { options } : {}) }, rabbit),
+			// A message the next stage would refuse (too large, nested too deep) leaves on the error
+			// output, which every workflow links to its Retry or Park: never acked and lost.
+			wf.add(name, T.queue, 1, col, row, { resource: 'message', operation: 'publish', stage, queueSetup: setup(), ...(Object.keys(options).length ? { options } : {}) }, { ...rabbit, ...ITEM_ERRORS }),
 		retryOrPark: (wf: Workflow, name: string, col: number, row: number, extra: Record<string, unknown> = {}, retryDelays?: string) =>
 			wf.add(name, T.queue, 1, col, row, {
 				resource: 'message',
@@ -128,7 +130,7 @@ export function collectWorkflow(s: PipelineSettings): Workflow {
 		'## 1 · Collect billable items',
 		'Runs Monday and Thursday at 07:00 (and from **Test workflow**, or when a run request is published to the `collect` stage). It reads the leads delivered in the billing period that ended last from the CRM, turns them into one invoice request per client with **Invoice Preparation**, and publishes each to the **invoice** stage.',
 		'',
-		'The billing key is client + period, so running the same period again never bills twice. Rows the CRM got wrong are parked in `collect.parked` with the field and reason; that client is not invoiced until they are fixed.',
+		'Running a period again is safe: stage 2 bills only the leads no invoice bills yet (late leads go on a supplementary invoice), never a lead twice. Rows the CRM got wrong are parked in `collect.parked` with the field and reason; that client is not invoiced until they are fixed.',
 		'',
 		'**Swap the CRM:** replace *Read CRM* with your CRM node (HubSpot, Pipedrive, Postgres…) and map its fields in *Invoice Preparation*.',
 	].join('\n'));
@@ -181,14 +183,9 @@ export function collectWorkflow(s: PipelineSettings): Workflow {
 		options: {},
 	});
 	const stamp = h.shape(wf, 'Stamp Billing Run', 5, 0.5, "{ ...$json, billingRunId: $('Billing Period').first().json.billingRunId, dunningAttempt: 1 }");
-	// A rerun bills only what is not billed yet: keys that already have a Xero invoice stop here
-	// (one Xero call lists the invoices dated from the period's start, 1000 a page, instead of a
-	// lookup per 50 keys). Everything else goes on; stage 2 is idempotent anyway, so a Xero
-	// outage here only means no filtering, never a lost or duplicated invoice.
-	const known = wf.add('Already Invoiced?', T.xero, 1, 6, 0.5, { resource: 'invoice', operation: 'get', findBy: 'billingKeyNumber', datedFrom: "={{ $('Billing Period').first().json.periodStart.slice(0, 10) }}", options: h.xeroOptions }, { credentials: CREDENTIALS.xero });
-	const already = wf.add('Already Invoiced', 'n8n-nodes-base.noOp', 1, 7, -0.2, {});
-	const fresh = h.shape(wf, 'New Invoice Request', 7, 0.9, '{ ...$json, error: undefined }');
-	const toInvoice = h.publish(wf, 'To Invoice Stage', STAGES.invoice, 8, 0.9);
+	// Every request goes on, also for a period that ran before: stage 2 compares its leads with
+	// what Xero already bills, so late leads are billed and billed ones never again.
+	const toInvoice = h.publish(wf, 'To Invoice Stage', STAGES.invoice, 6, 0.5);
 	// Runs after the branch above has finished (n8n runs branches top to bottom), so the counts
 	// are final; it does not depend on either path having had items.
 	const summary = h.shape(wf, 'Run Summary', 6, 1.1, [
@@ -198,8 +195,6 @@ export function collectWorkflow(s: PipelineSettings): Workflow {
 		"periodStart: $('Billing Period').first().json.periodStart,",
 		"periodEnd: $('Billing Period').first().json.periodEnd,",
 		"invoiceRequests: $('Stamp Billing Run').all().length,",
-		"alreadyInvoiced: $('Already Invoiced?').all(0).length,",
-		"invoicesPublished: $('Stamp Billing Run').all().length - $('Already Invoiced?').all(0).length,",
 		"rowsRejected: $('Invoice Preparation').all(1).length,",
 		"totalsMinorByCurrency: $('Stamp Billing Run').all().reduce((t, i) => ({ ...t, [i.json.currency]: (t[i.json.currency] ?? 0) + i.json.totalMinor }), {})",
 		'}',
@@ -207,10 +202,12 @@ export function collectWorkflow(s: PipelineSettings): Workflow {
 	const toSummary = h.publish(wf, 'Publish Run Summary', STAGES.summary, 7, 1.1);
 	const rejected = h.shape(wf, 'Rejected Row', 5, 2, `{ ...$json, billingKey: $json.rejected?.billingKey ?? $('Billing Period').first().json.billingRunId, billingRunId: $('Billing Period').first().json.billingRunId }`);
 	const park = h.retryOrPark(wf, 'Park Rejected Row', 6, 2, { stage: STAGES.collect, parkNow: true, failedNode: 'Invoice Preparation' });
-	wf.link(period, crm).link(crm, rows).link(rows, prepare).link(prepare, stamp, 0).link(stamp, known);
-	wf.link(known, already, 0).link(known, fresh, 1).link(fresh, toInvoice);
+	wf.link(period, crm).link(crm, rows).link(rows, prepare).link(prepare, stamp, 0).link(stamp, toInvoice);
 	wf.link(stamp, summary).link(summary, toSummary);
 	wf.link(prepare, rejected, 1).link(rejected, park);
+	// Parked in collect.parked with Publish's reason; a replay runs the request's period again.
+	const parkUnsent = h.retryOrPark(wf, 'Park Unpublished Request', 7, 2, { stage: STAGES.collect, parkNow: true, failedNode: '={{ $prevNode.name }}' });
+	wf.link(toInvoice, parkUnsent, 1).link(toSummary, parkUnsent, 1);
 	return wf;
 }
 
@@ -226,11 +223,22 @@ export function invoiceWorkflow(s: PipelineSettings): Workflow {
 		'## 2 · Create invoices in Xero',
 		`Takes up to ${s.batchSize} invoice requests at a time from the **invoice** queue, finds or creates the clients' Xero contacts, and creates the invoices in one call per batch. The billing key is the invoice number, which Xero never gives two invoices: an invoice that already exists for a key is returned, never created again, so redeliveries and reruns are safe.`,
 		'',
+		"**Leads, not periods, are billed.** Every invoice line names its lead. *Find Unbilled Leads* reads the clients' invoices dated from the period's start (one call per batch) and passes on only the leads no invoice bills yet: a lead delivered late, after its period was invoiced, goes on a **supplementary invoice** (billing key `SP-…`, the same on every rerun). A lead already billed in another currency or amount is parked for review, never billed again. What Xero holds is checked against what is billed after every create; a difference is parked before anything is emailed or charged.",
+		'',
 		'Created invoices go on to the **email** stage. Xero validation errors are parked at once (they need a fix); rate limits, outages and timeouts are retried with growing delays, then parked.',
 	].join('\n'));
 	const trigger = h.trigger(wf, 'Invoice Requests', STAGES.invoice, 0, 0);
 	const contacts = wf.add('Ensure Contacts', T.xero, 1, 1, 0, { resource: 'contact', operation: 'ensure', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
-	const create = wf.add('Create Invoices', T.xero, 1, 2, 0, {
+	const unbilled = wf.add('Find Unbilled Leads', T.xero, 1, 2, 0, {
+		resource: 'invoice',
+		operation: 'findUnbilled',
+		datedFrom: "={{ ($json.periodStart ?? '').slice(0, 10) }}",
+		lateLeads: 'supplementary',
+		options: h.xeroOptions,
+	}, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
+	const anything = wf.add('Anything to Bill?', 'n8n-nodes-base.if', 2.2, 3, 0, { conditions: isTrue("={{ $json.billing?.status !== 'billed' }}"), options: {} });
+	const billed = wf.add('Already Billed', 'n8n-nodes-base.noOp', 1, 4, -0.8, {});
+	const create = wf.add('Create Invoices', T.xero, 1, 4, 0, {
 		resource: 'invoice',
 		operation: 'create',
 		duplicateCheck: 'invoiceNumber',
@@ -240,11 +248,21 @@ export function invoiceWorkflow(s: PipelineSettings): Workflow {
 		lineAmountTypes: 'Exclusive',
 		options: h.xeroOptions,
 	}, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
-	const facts = h.shape(wf, 'Invoice Facts', 3, 0, '{ ...$json, invoiceNumber: $json.xeroInvoice.invoiceNumber, amountMinor: $json.xeroInvoice.totalMinor, dueDate: $json.xeroInvoice.dueDate }');
-	const toEmail = h.publish(wf, 'To Email Stage', STAGES.email, 4, 0);
-	const retry = h.retryOrPark(wf, 'Retry or Park', 3, 1.2, { parkNow: '={{ Array.isArray($json.xeroErrors) && $json.xeroErrors.length > 0 }}' });
-	wf.link(trigger, contacts).link(contacts, create).link(create, facts).link(facts, toEmail);
-	wf.link(contacts, retry, 1).link(create, retry, 1).link(contacts, retry, ERROR_OUTPUT).link(create, retry, ERROR_OUTPUT);
+	// Someone made another invoice for this key by hand: a person decides before the client gets two.
+	const duplicate = wf.add('Duplicate in Xero?', 'n8n-nodes-base.if', 2.2, 5, 0, { conditions: isTrue('={{ ($json.xeroInvoice?.alsoFoundInXero ?? 0) > 0 }}'), options: {} });
+	const parkDuplicate = h.retryOrPark(wf, 'Park Duplicate Invoice', 6, -0.8, {
+		parkNow: true,
+		errorMessage: "={{ 'Xero holds ' + $json.xeroInvoice.alsoFoundInXero + ' other invoice(s) for billing key ' + $json.billingKey + ': void the extra one, then replay' }}",
+		failedNode: 'Create Invoices',
+	});
+	// The message carries its lines once: Xero's copy of them stays in Xero.
+	const facts = h.shape(wf, 'Invoice Facts', 6, 0, '{ ...$json, xeroInvoice: { ...$json.xeroInvoice, lineItems: undefined }, invoiceNumber: $json.xeroInvoice.invoiceNumber, amountMinor: $json.xeroInvoice.totalMinor, dueDate: $json.xeroInvoice.dueDate }');
+	const toEmail = h.publish(wf, 'To Email Stage', STAGES.email, 7, 0);
+	const retry = h.retryOrPark(wf, 'Retry or Park', 5, 1.2, { parkNow: '={{ $json.error?.retryable === false || (Array.isArray($json.xeroErrors) && $json.xeroErrors.length > 0) }}' });
+	wf.link(trigger, contacts).link(contacts, unbilled).link(unbilled, anything).link(anything, create, 0).link(anything, billed, 1);
+	wf.link(create, duplicate).link(duplicate, parkDuplicate, 0).link(duplicate, facts, 1).link(facts, toEmail).link(toEmail, retry, 1);
+	wf.link(contacts, retry, 1).link(unbilled, retry, 1).link(create, retry, 1);
+	wf.link(contacts, retry, ERROR_OUTPUT).link(unbilled, retry, ERROR_OUTPUT).link(create, retry, ERROR_OUTPUT);
 	return wf;
 }
 
@@ -264,7 +282,7 @@ export function emailWorkflow(s: PipelineSettings): Workflow {
 		'Failures are retried with growing delays, then parked.',
 	].join('\n'));
 	const trigger = h.trigger(wf, 'Invoices to Email', STAGES.email, 0, 0);
-	const retry = h.retryOrPark(wf, 'Retry or Park', 3, 1.3);
+	const retry = h.retryOrPark(wf, 'Retry or Park', 3, 1.3, { parkNow: '={{ $json.error?.retryable === false }}' });
 	let beforeEmail = trigger;
 	if (s.attachPdf) {
 		const pdf = wf.add('Invoice PDF', T.xero, 1, 1, 0, { resource: 'invoice', operation: 'getPdf', binaryPropertyName: 'data', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
@@ -276,7 +294,7 @@ export function emailWorkflow(s: PipelineSettings): Workflow {
 	const sent = wf.add('Mark as Sent', T.xero, 1, 3, 0, { resource: 'invoice', operation: 'markSent', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 	// Charged on the due date: the debit message waits in the debit stage's hold queue until then.
 	const toDebit = h.publish(wf, 'To Debit Stage', STAGES.debit, 4, 0, s.chargeTiming === 'onDueDate' ? { deliverNotBefore: '={{ $json.dueDate }}' } : {});
-	wf.link(beforeEmail, email).link(email, sent).link(sent, toDebit);
+	wf.link(beforeEmail, email).link(email, sent).link(sent, toDebit).link(toDebit, retry, 1);
 	wf.link(email, retry, 1).link(sent, retry, 1).link(email, retry, ERROR_OUTPUT).link(sent, retry, ERROR_OUTPUT);
 	return wf;
 }
@@ -330,6 +348,10 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 			...(s.debitTimeoutMs !== undefined ? { timeoutMs: s.debitTimeoutMs } : {}),
 		},
 	}, { credentials: CREDENTIALS.secureTrading, ...ITEM_ERRORS });
+	// The gateway already holds a charge for this key, but not of what Xero says is due now (a
+	// currency corrected, a bookkeeper's payment meanwhile): never recorded as this invoice's payment.
+	const differs = wf.add('Existing Charge Differs?', 'n8n-nodes-base.if', 2.2, 5, -1.8, { conditions: isTrue('={{ $json.existingChargeMismatch === true }}'), options: {} });
+	const parkDiffers = h.retryOrPark(wf, 'Park Differing Charge', 6, -2.2, { parkNow: true, errorMessage: "={{ 'The gateway already charged this billing key differently: ' + $json.reason }}", failedNode: 'Debit Stored Card' });
 	// Notices state what was charged (or what is due now), never the amount frozen at invoicing.
 	const paid = h.shape(wf, 'Paid', 5, -1,
 		"{ ...$json.input, notice: $json.input.chargeable?.state === 'due' ? 'paid' : 'chargedRemainder', attempt: $json.input.dunningAttempt ?? 1, amountMinor: $json.amountMinor, chargedMinor: $json.amountMinor, transactionreference: $json.transactionreference, payment: { outcome: $json.outcome, reason: $json.reason, transactionreference: $json.transactionreference, authcode: $json.authcode, maskedpan: $json.maskedpan, paymenttypedescription: $json.paymenttypedescription, settlestatus: $json.settlestatus, reusedExisting: $json.reusedExisting, amountMinor: $json.amountMinor } }");
@@ -395,12 +417,12 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 	wf.link(due, hasCard, 0).link(due, closed, 1);
 	wf.link(hasCard, debit, 0).link(hasCard, noCard, 1).link(noCard, toNotify);
 	wf.link(closed, ours, 0).link(closed, notApproved, 1).link(ours, nothing, 0).link(ours, retry, 1).link(ours, retry, ERROR_OUTPUT).link(nothing, toNotify);
-	wf.link(debit, paid, 0).link(paid, record).link(record, toNotify, 0).link(record, refundCase, 1).link(record, retry, ERROR_OUTPUT);
+	wf.link(debit, differs, 0).link(differs, parkDiffers, 0).link(differs, paid, 1).link(paid, record).link(record, toNotify, 0).link(record, refundCase, 1).link(record, retry, ERROR_OUTPUT);
 	wf.link(refundCase, refundReview, 0).link(refundCase, retry, 1);
 	wf.link(debit, result, 1).link(debit, retry, ERROR_OUTPUT).link(result, route);
 	wf.link(route, soft, 0).link(route, parkInvalid, 1).link(route, settle, 2).link(route, retry, 3);
 	wf.link(soft, declinedNotice, 0).link(soft, dunning, 0).link(soft, finalNotice, 1);
-	wf.link(declinedNotice, toNotify).link(finalNotice, toNotify);
+	wf.link(declinedNotice, toNotify).link(finalNotice, toNotify).link(toNotify, retry, 1);
 	return wf;
 }
 
@@ -420,7 +442,7 @@ export function notifyWorkflow(s: PipelineSettings): Workflow {
 		options: emailOptions(s),
 	}, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
 	const done = wf.add('Notified', 'n8n-nodes-base.noOp', 1, 2, -0.3, {});
-	const retry = h.retryOrPark(wf, 'Retry or Park', 2, 0.6);
+	const retry = h.retryOrPark(wf, 'Retry or Park', 2, 0.6, { parkNow: '={{ $json.error?.retryable === false }}' });
 	wf.link(trigger, email).link(email, done, 0).link(email, retry, 1).link(email, retry, ERROR_OUTPUT);
 	return wf;
 }
@@ -435,7 +457,8 @@ export function dunningWorkflow(s: PipelineSettings): Workflow {
 	const trigger = h.trigger(wf, 'Charges Due Again', STAGES.dunning, 0, 0, s.dunningDelays);
 	const next = h.shape(wf, 'Next Charge Attempt', 1, 0, '{ ...$json, dunningAttempt: ($json.dunningAttempt ?? 1) + 1 }');
 	const toDebit = h.publish(wf, 'To Debit Stage', STAGES.debit, 2, 0);
-	wf.link(trigger, next).link(next, toDebit);
+	const retry = h.retryOrPark(wf, 'Retry or Park', 3, 0.8, { parkNow: '={{ $json.error?.retryable === false }}' }, s.dunningDelays);
+	wf.link(trigger, next).link(next, toDebit).link(toDebit, retry, 1);
 	return wf;
 }
 

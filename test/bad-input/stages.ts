@@ -103,16 +103,18 @@ export class Stages {
 		return { ok: out[0] ?? [], failed: out[1] ?? [] };
 	}
 
-	/** 02-create-invoices: Ensure Contacts → Create Invoices → Invoice Facts. */
+	/** 02-create-invoices: Ensure Contacts → Find Unbilled Leads → Create Invoices → Invoice Facts. */
 	async invoice(items: IDataObject[]): Promise<StageResult> {
 		const f = '02-create-invoices.json';
 		const contacts = await this.node(this.xero, shippedParameters(f, 'Ensure Contacts'), items);
-		const created = await this.node(this.xero, shippedParameters(f, 'Create Invoices'), contacts.out[0]);
+		const unbilled = await this.node(this.xero, shippedParameters(f, 'Find Unbilled Leads'), contacts.out[0]);
+		const toBill = (unbilled.out[0] ?? []).filter((j) => (j.billing as IDataObject | undefined)?.status !== 'billed');
+		const created = await this.node(this.xero, shippedParameters(f, 'Create Invoices'), toBill);
 		const facts = created.out[0].map((j) => {
 			const x = j.xeroInvoice as IDataObject;
 			return { ...j, invoiceNumber: x.invoiceNumber, amountMinor: x.totalMinor, dueDate: x.dueDate };
 		});
-		return { ok: facts, failed: [...(contacts.out[1] ?? []), ...(created.out[1] ?? [])] };
+		return { ok: facts, failed: [...(contacts.out[1] ?? []), ...(unbilled.out[1] ?? []), ...(created.out[1] ?? [])] };
 	}
 
 	/** 03-email-invoices: Invoice PDF → Email Invoice (skips what its journal says was sent) → Mark as Sent. */

@@ -73,6 +73,18 @@ describe('Billing Queue node: Publish to Stage', () => {
 		expect(body(msgs[1])).toEqual({ billingKey: 'INV-2', customer: 'ACME Ltd', amountMinor: 12345 });
 	});
 
+	test('an item a stage gave a new billing key (a supplementary invoice) is published under the key its body carries', async () => {
+		const from = stageName('invoice');
+		const to = stageName('email');
+		const rekeyed = fromTrigger(from, 'C1-20261116-20261119', 1, {});
+		rekeyed.json = { ...rekeyed.json, billingKey: 'SP-0123456789abcdef0123' };
+		const out = await billingQueue({ resource: 'message', operation: 'publish', stage: to, billingKey: '={{ $json.billingKey }}', queueSetup: setup as never }, [rekeyed]);
+		expect((out[0].json._forwarded as IDataObject).billingKey).toBe('SP-0123456789abcdef0123');
+		const msgs = await probe.drain(`${exchange}.${to}`);
+		expect(msgs.map((m) => m.properties.messageId)).toEqual(['SP-0123456789abcdef0123']);
+		expect(body(msgs[0]).billingKey).toBe('SP-0123456789abcdef0123');
+	});
+
 	test('bad input fails before anything is sent, naming the field and the item; continueOnFail keeps going', async () => {
 		const to = stageName('badinput');
 		const params = { resource: 'message', operation: 'publish', stage: to, billingKey: '', billingRunId: '', queueSetup: setup as never };
@@ -370,6 +382,19 @@ describe('Billing Queue node: Retry or Park', () => {
 		expect(header(msgs[0], 'x-billing-error-node')).toBe('Charge Card');
 		expect(body(msgs[0])).toEqual({ billingKey: 'D-1', customer: 'ACME Ltd', amountMinor: 12345 });
 		expect((msgs[0].properties.headers?.['x-death'] as unknown as IDataObject[])[0]).toMatchObject({ reason: 'expired' });
+	});
+
+	test('an item its stage gave a new billing key is parked under the key its body carries, so a replay is not refused', async () => {
+		const stage = stageName('invoice');
+		const item = fromTrigger(stage, 'C1-20261116-20261119', 1);
+		item.json = { ...item.json, billingKey: 'SP-abcdefabcdefabcdefabcd' };
+		await billingQueue(
+			{ resource: 'message', operation: 'retryOrPark', stage, errorMessage: 'Xero refused', failedNode: 'Create Invoices', parkNow: true, maxAttempts: 3, billingKey: '={{ $json.billingKey }}', billingRunId: '', queueSetup: setup as never },
+			[item],
+		);
+		const msgs = await probe.drain(`${exchange}.${stage}.parked`);
+		expect(msgs.map((m) => m.properties.messageId)).toEqual(['SP-abcdefabcdefabcdefabcd']);
+		expect(body(msgs[0]).billingKey).toBe('SP-abcdefabcdefabcdefabcd');
 	});
 
 	test('an explicit attempt walks its own schedule (dunning), whatever attempt the item arrived with', async () => {

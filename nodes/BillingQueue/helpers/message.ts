@@ -237,6 +237,18 @@ export function nestsDeeperThan(content: Buffer, max: number): boolean {
 	return false;
 }
 
+/**
+ * The key an item goes out under: a delivered item keeps its delivery's key, unless its stage
+ * gave the body a new one (a supplementary invoice's), because the next stage reads the body's
+ * key and parks a message whose messageId differs from it. Items not from a trigger use `given`.
+ */
+export function outgoingKey(meta: { billingKey?: unknown } | undefined | null, json: IDataObject, given: unknown): string {
+	const bodyKey = json.billingKey;
+	const delivered = typeof meta?.billingKey === 'string' ? meta.billingKey : '';
+	const rekeyed = delivered !== '' && typeof bodyKey === 'string' && bodyKey.trim() !== '' && !sameBillingKey(bodyKey, delivered);
+	return validateBillingKey(rekeyed ? bodyKey : delivered || given, 'billingKey');
+}
+
 /** Whether a body's billingKey value is `key` as the package's one rule reads keys (trimmed, numbers as text). */
 export function sameBillingKey(bodyKey: unknown, key: string): boolean {
 	try {

@@ -34,6 +34,7 @@ const table: RouterTable<XeroClient> = {
 		contact: { ensure: contact.ensure.execute },
 		invoice: {
 			create: invoice.create.execute,
+			findUnbilled: invoice.findUnbilled.execute,
 			get: invoice.get.execute,
 			getPdf: invoice.getPdf.execute,
 			markSent: invoice.markSent.execute,

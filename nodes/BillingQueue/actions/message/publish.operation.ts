@@ -2,7 +2,6 @@
 // "Deliver Not Before" in the future, on its hold queue until then. An item counts as forwarded
 // only once RabbitMQ confirmed it.
 import { type IDataObject, type INodeProperties, NodeOperationError } from 'n8n-workflow';
-import { validateBillingKey } from '../../../shared/billingKey';
 import { forOperation, optionsCollection } from '../../../shared/descriptions';
 import { describeNodeError, FieldError } from '../../../shared/errors';
 import type { OperationContext } from '../../../shared/operation';
@@ -13,6 +12,7 @@ import {
 	MAX_JSON_DEPTH,
 	nestsDeeperThan,
 	type OutgoingMessage,
+	outgoingKey,
 	payloadOf,
 	readQueueMeta,
 	SAMPLE_SKIP_NOTE,
@@ -109,7 +109,7 @@ export async function execute(ctx: OperationContext<PooledConnection>): Promise<
 			}
 			const topology = readTopology(get);
 			const stage = validateStage(get('stage'), 'stage', 'Target Stage');
-			const billingKey = validateBillingKey(meta?.billingKey || get('billingKey', ''), 'billingKey');
+			const billingKey = outgoingKey(meta, json, get('billingKey', ''));
 			const runId = (meta?.correlationId as string | null | undefined) || String(get('billingRunId', '') ?? '') || undefined;
 			// The attempt count belongs to a stage: it carries over only when re-publishing to the same one.
 			const attempt = meta?.stage === stage && Number.isInteger(meta.attempt) ? Number(meta.attempt) : 1;

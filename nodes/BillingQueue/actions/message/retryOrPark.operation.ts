@@ -2,14 +2,13 @@
 // the stage's retry path with attempt + 1 and the error, or to parking once the stage's
 // attempts are used up, or at once with "Park Now" for errors that can never succeed.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
-import { validateBillingKey } from '../../../shared/billingKey';
 import { forOperation } from '../../../shared/descriptions';
 import { failureOf } from '../../../shared/failure';
 import type { OperationContext } from '../../../shared/operation';
 import { numberParameter } from '../../../shared/parameters';
 import { redactSecrets } from '../../../shared/redact';
 import { itemParameters, readTopology } from '../../helpers/config';
-import { buildMessage, type ErrorInfo, payloadOf, readQueueMeta, SAMPLE_SKIP_NOTE } from '../../helpers/message';
+import { buildMessage, type ErrorInfo, outgoingKey, payloadOf, readQueueMeta, SAMPLE_SKIP_NOTE } from '../../helpers/message';
 import { decideRetry, stageTopology, validateMaxAttempts, validateStage } from '../../helpers/topology';
 import { type BrokerChannel, type PooledConnection, publishConfirmed } from '../../transport';
 import { maxAttemptsProperty, queueSetupProperty, stageProperty } from '../common.descriptions';
@@ -105,7 +104,7 @@ export async function execute(ctx: OperationContext<PooledConnection>): Promise<
 				const topology = readTopology(get);
 				const stage = validateStage(get('stage', meta?.stage ?? ''), 'stage', 'Stage');
 				const maxAttempts = validateMaxAttempts(get('maxAttempts', 5), 'maxAttempts', 'Max Attempts');
-				const billingKey = validateBillingKey(meta?.billingKey || get('billingKey', ''), 'billingKey');
+				const billingKey = outgoingKey(meta, json, get('billingKey', ''));
 				const runId = (meta?.correlationId as string | null | undefined) || String(get('billingRunId', '') ?? '') || undefined;
 				const explicit = numberParameter(ctx.fns, 'attempt', i, { default: 0, min: 0, integer: true, label: 'Attempt' });
 				const arrived = Number.isInteger(meta?.attempt) && Number(meta?.attempt) >= 1 ? Number(meta?.attempt) : 1;
