@@ -255,8 +255,7 @@ export function invoiceWorkflow(s: PipelineSettings): Workflow {
 		errorMessage: "={{ 'Xero holds ' + $json.xeroInvoice.alsoFoundInXero + ' other invoice(s) for billing key ' + $json.billingKey + ': void the extra one, then replay' }}",
 		failedNode: 'Create Invoices',
 	});
-	// The message carries its lines once: Xero's copy of them stays in Xero.
-	const facts = h.shape(wf, 'Invoice Facts', 6, 0, '{ ...$json, xeroInvoice: { ...$json.xeroInvoice, lineItems: undefined }, invoiceNumber: $json.xeroInvoice.invoiceNumber, amountMinor: $json.xeroInvoice.totalMinor, dueDate: $json.xeroInvoice.dueDate }');
+	const facts = h.shape(wf, 'Invoice Facts', 6, 0, '{ ...$json, invoiceNumber: $json.xeroInvoice.invoiceNumber, amountMinor: $json.xeroInvoice.totalMinor, dueDate: $json.xeroInvoice.dueDate }');
 	const toEmail = h.publish(wf, 'To Email Stage', STAGES.email, 7, 0);
 	const retry = h.retryOrPark(wf, 'Retry or Park', 5, 1.2, { parkNow: '={{ $json.error?.retryable === false || (Array.isArray($json.xeroErrors) && $json.xeroErrors.length > 0) }}' });
 	wf.link(trigger, contacts).link(contacts, unbilled).link(unbilled, anything).link(anything, create, 0).link(anything, billed, 1);
@@ -282,7 +281,7 @@ export function emailWorkflow(s: PipelineSettings): Workflow {
 		'Failures are retried with growing delays, then parked.',
 	].join('\n'));
 	const trigger = h.trigger(wf, 'Invoices to Email', STAGES.email, 0, 0);
-	const retry = h.retryOrPark(wf, 'Retry or Park', 3, 1.3, { parkNow: '={{ $json.error?.retryable === false }}' });
+	const retry = h.retryOrPark(wf, 'Retry or Park', 3, 1.3);
 	let beforeEmail = trigger;
 	if (s.attachPdf) {
 		const pdf = wf.add('Invoice PDF', T.xero, 1, 1, 0, { resource: 'invoice', operation: 'getPdf', binaryPropertyName: 'data', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
@@ -327,6 +326,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		findBy: 'invoiceId',
 		invoiceIdField: 'xeroInvoice.invoiceId',
 		currencyField: 'currency',
+		includeLineItems: false,
 		options: h.xeroOptions,
 	}, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 	const due = wf.add('Anything to Charge?', 'n8n-nodes-base.if', 2.2, 2, 0, { conditions: isTrue('={{ $json.chargeable?.charge === true }}'), options: {} });
@@ -442,7 +442,7 @@ export function notifyWorkflow(s: PipelineSettings): Workflow {
 		options: emailOptions(s),
 	}, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
 	const done = wf.add('Notified', 'n8n-nodes-base.noOp', 1, 2, -0.3, {});
-	const retry = h.retryOrPark(wf, 'Retry or Park', 2, 0.6, { parkNow: '={{ $json.error?.retryable === false }}' });
+	const retry = h.retryOrPark(wf, 'Retry or Park', 2, 0.6);
 	wf.link(trigger, email).link(email, done, 0).link(email, retry, 1).link(email, retry, ERROR_OUTPUT);
 	return wf;
 }

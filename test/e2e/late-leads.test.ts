@@ -39,8 +39,23 @@ describe('late leads and overlapping periods', () => {
 
 	it('bills exactly the late leads on a supplementary invoice, and each lead once across overlapping periods', async () => {
 		const { sandbox } = run;
+		// One client with 600 leads and long descriptions: about 200 KB at stage 1. Its messages must
+		// stay under the 256 KB every stage accepts all the way (the lines travel once, not again
+		// in Xero's copy), or it would be parked after its invoice exists.
+		const big = sandbox.scenario.find((c) => c.expected === 'paid')!;
+		const bigTemplate = sandbox.crm.leads().find((l) => l.clientId === big.clientId)!;
+		const inside = new Date(Date.parse(sandbox.period.from) + 3_600_000).toISOString();
+		sandbox.crm.addLeads(...Array.from({ length: 600 - sandbox.crm.leads().filter((l) => l.clientId === big.clientId).length }, (_, n) => ({
+			...bigTemplate,
+			leadId: `${bigTemplate.leadId}-BULK${n}`,
+			description: `Qualified enquiry ${n} from the long-form landing page, with the visitor's answers summarised: ${'budget confirmed, timeline this quarter; '.repeat(2)}`,
+			price: '3',
+			quantity: 1,
+			deliveredAt: inside,
+		})));
 		await run.requestRun();
 		const first = await run.waitFor('first run settled', (l) => l.every((c) => isSettled(c, MAX_CHARGES)));
+		expect(first.find((c) => c.clientId === big.clientId)).toMatchObject({ invoices: 1, charges: 1, invoiceStatus: 'PAID' });
 		const payer = first.find((c) => c.expected === 'paid');
 		expect(payer).toBeDefined();
 		const keysBefore = new Set(invoiceKeys());

@@ -192,20 +192,28 @@ describe('Billing Queue Trigger active in a real n8n', () => {
 		await activate(n8n, c.id);
 
 		await waitForReady(q(c, 'in.parked'), 3, 30_000);
-		const executions = await finished(c, 3);
-		expect(executions.map((e) => e.status)).toEqual(['error', 'error', 'error']);
+		// Each attempt: the batch, then each half on its own (looking for a poison message); both
+		// halves fail too, so it is an outage and the three are retried together.
+		const executions = await finished(c, 9);
+		expect(executions.map((e) => e.status)).toEqual(Array(9).fill('error'));
 		const attempts = await Promise.all(executions.map(async (e) => (await triggerItems(e.id)).map((i) => i._queue.attempt)));
 		expect(attempts).toEqual([
 			[1, 1, 1],
+			[1, 1],
+			[1],
 			[2, 2, 2],
+			[2, 2],
+			[2],
 			[3, 3, 3],
+			[3, 3],
+			[3],
 		]);
-		// The retry delays sit between one execution's end and the next one's start.
+		// The retry delays sit between one attempt's last execution and the next attempt's first.
 		const gap = (a: ExecutionSummary, b: ExecutionSummary) => new Date(b.startedAt).getTime() - new Date(a.stoppedAt!).getTime();
-		expect(gap(executions[0], executions[1])).toBeGreaterThanOrEqual(900);
-		expect(gap(executions[1], executions[2])).toBeGreaterThanOrEqual(1900);
+		expect(gap(executions[2], executions[3])).toBeGreaterThanOrEqual(900);
+		expect(gap(executions[5], executions[6])).toBeGreaterThanOrEqual(1900);
 		// The second attempt saw the first failure.
-		const second = await triggerItems(executions[1].id);
+		const second = await triggerItems(executions[3].id);
 		expect(second[0]._queue.lastError).toMatchObject({ message: expect.stringContaining('Stage step refused'), node: 'Stage Step Fails' });
 
 		const parked = await broker.peek(q(c, 'in.parked'));
@@ -235,9 +243,9 @@ describe('Billing Queue Trigger active in a real n8n', () => {
 		expect(replayed.map((r) => r.billingKey).sort()).toEqual(sent.map((s) => s.billingKey));
 
 		await waitForReady(q(c, 'out'), 3);
-		const all = await finished(c, 4);
-		expect(all[3].status).toBe('success');
-		expect((await triggerItems(all[3].id)).map((i) => i._queue.attempt)).toEqual([1, 1, 1]);
+		const all = await finished(c, 10);
+		expect(all[9].status).toBe('success');
+		expect((await triggerItems(all[9].id)).map((i) => i._queue.attempt)).toEqual([1, 1, 1]);
 		await expectForwardedOnce(c, sent.map((s) => s.billingKey));
 		expect((await broker.check(q(c, 'in.parked')))?.ready).toBe(0);
 		await expectDrained(c);

@@ -15,8 +15,12 @@ export function minor(amount: number, currency: string): number | null {
 	}
 }
 
-/** The invoice as output items carry it: Xero's values plus exact minor-unit amounts. */
-export function invoiceJson(inv: XeroInvoice, extra: IDataObject = {}): IDataObject {
+/**
+ * The invoice as output items carry it: Xero's values plus exact minor-unit amounts. Xero's copy
+ * of the lines only when asked (Get): items travel on as queue messages, and a 600-lead invoice
+ * carrying its lines twice would pass the size every stage accepts.
+ */
+export function invoiceJson(inv: XeroInvoice, extra: IDataObject = {}, opts: { lines?: boolean } = {}): IDataObject {
 	return {
 		invoiceId: inv.invoiceId,
 		invoiceNumber: inv.invoiceNumber,
@@ -38,7 +42,7 @@ export function invoiceJson(inv: XeroInvoice, extra: IDataObject = {}): IDataObj
 		amountCredited: inv.amountCredited,
 		amountCreditedMinor: minor(inv.amountCredited, inv.currency),
 		sentToContact: inv.sentToContact,
-		...(inv.lineItems ? { lineItems: inv.lineItems as unknown as IDataObject[] } : {}),
+		...(opts.lines && inv.lineItems ? { lineItems: inv.lineItems as unknown as IDataObject[] } : {}),
 		...(inv.payments.length ? { payments: inv.payments as unknown as IDataObject[] } : {}),
 		...extra,
 	};

@@ -15,7 +15,7 @@ import { choiceProperty, forOperation } from '../../../shared/descriptions';
 import { FieldError } from '../../../shared/errors';
 import { parseDay, readPath } from '../../../shared/itemFields';
 import { normaliseCurrency } from '../../../shared/currency';
-import { choiceParameter, textParameter } from '../../../shared/parameters';
+import { booleanParameter, choiceParameter, textParameter } from '../../../shared/parameters';
 import { listCommaError, packList, packReferences, salesInvoicesDatedFrom, WHERE_MAX_SENT_CHARS, type XeroInvoice } from '../../transport';
 import { forEachBatch } from '../../../shared/operation';
 import type { XeroContext } from '../../helpers/client';
@@ -45,6 +45,13 @@ export const description: INodeProperties[] = forOperation('invoice', 'get', [
 		description:
 			'Day (YYYY-MM-DD) on or after which every invoice of these billing keys is dated, e.g. the billing period\'s start. When set, the node lists those invoices 1000 a call instead of looking keys up 50 a call; found invoices come without line items.',
 		displayOptions: { show: { findBy: ['billingKey', 'billingKeyNumber'] } },
+	},
+	{
+		displayName: 'Include Line Items',
+		name: 'includeLineItems',
+		type: 'boolean',
+		default: true,
+		description: "Whether found invoices carry Xero's line items (lineItems). Turn off when the items travel on as queue messages, to keep them small.",
 	},
 	fieldProperty('invoiceIdField', 'Invoice ID Field', 'xeroInvoice.invoiceId', 'Input field with the Xero InvoiceID', true, { findBy: ['invoiceId'] }),
 	fieldProperty(
@@ -139,7 +146,7 @@ export async function execute(ctx: XeroContext): Promise<void> {
 				}
 				const { invoice, extra } = preferLive(list);
 				try {
-					const json = { ...items[i].json, xeroInvoice: invoiceJson(invoice, extra) };
+					const json = { ...items[i].json, xeroInvoice: invoiceJson(invoice, extra, { lines: booleanParameter(fns, 'includeLineItems', i, true) }) };
 					if (findBy !== 'invoiceId') {
 						results.success(i, json);
 						continue;
