@@ -8,15 +8,19 @@
 import { randomBytes } from 'crypto';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { stringify as flatted } from 'flatted';
-import { BillingQueue } from '../../nodes/BillingQueue/BillingQueue.node';
 import { closeAllConnections } from '../../nodes/BillingQueue/transport';
-import { XeroBilling } from '../../nodes/XeroBilling/XeroBilling.node';
 import { forgetXeroOrganisations } from '../../nodes/XeroBilling/transport';
 import { startXeroSandbox } from '../../sandbox/xero';
 import { BROKER_URL, BrokerProbe, headerOf } from '../../support/broker';
 import { startXeroTokenProxy, type EchoOptions, type EchoTarget } from '../../support/xero-token-proxy';
 import { runNode } from '../helpers/run-node';
 import { basicAuthSecret, type ScanSource, type Secret } from './secrets';
+
+// With the extension: under tsx (the chaos CLI) "X.node" resolves to the codex X.node.json first.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { BillingQueue } = require('../../nodes/BillingQueue/BillingQueue.node.ts') as typeof import('../../nodes/BillingQueue/BillingQueue.node');
+const { XeroBilling } = require('../../nodes/XeroBilling/XeroBilling.node.ts') as typeof import('../../nodes/XeroBilling/XeroBilling.node');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export interface EchoBroker {
 	hostname: string;
