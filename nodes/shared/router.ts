@@ -5,7 +5,7 @@
 // undecided item on the failure output with the error.
 import type { ICredentialDataDecryptedObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { toNodeError } from './errors';
+import { FieldError, toNodeError } from './errors';
 import { ItemResults, type OperationExecute } from './operation';
 import { credentialSecrets, withSecrets } from './redact';
 
@@ -15,11 +15,25 @@ export interface ClientLease<TClient> {
 	release?: () => Promise<void>;
 }
 
+/** A credential chosen by a node parameter (e.g. `authentication`): its value → the credential type. */
+export interface CredentialChoice {
+	parameter: string;
+	byValue: Readonly<Record<string, string>>;
+}
+
 export interface RouterTable<TClient> {
-	/** The credential the node reads (omit for a node without one). */
-	credential?: string;
-	/** Builds the client from the credential's data (and node parameters, read for item 0). */
-	connect: (fns: IExecuteFunctions, credentials: ICredentialDataDecryptedObject | undefined, operation: string) => Promise<ClientLease<TClient>> | ClientLease<TClient>;
+	/** The credential the node reads, or how a parameter chooses it (omit for a node without one). */
+	credential?: string | CredentialChoice;
+	/**
+	 * Builds the client from the credential's data (and node parameters, read for item 0);
+	 * `credentialType` is the credential that was read.
+	 */
+	connect: (
+		fns: IExecuteFunctions,
+		credentials: ICredentialDataDecryptedObject | undefined,
+		operation: string,
+		credentialType: string | undefined,
+	) => Promise<ClientLease<TClient>> | ClientLease<TClient>;
 	outputs: 1 | 2;
 	/** resource → operation → execute. A node with one resource names it here all the same. */
 	operations: Record<string, Record<string, OperationExecute<TClient>>>;
@@ -47,8 +61,10 @@ export async function route<TClient>(fns: IExecuteFunctions, table: RouterTable<
 
 	const all = items.map((_, i) => i);
 	let credentials: ICredentialDataDecryptedObject | undefined;
+	let credentialType: string | undefined;
 	try {
-		credentials = table.credential ? await fns.getCredentials<ICredentialDataDecryptedObject>(table.credential) : undefined;
+		credentialType = credentialTypeOf(fns, table.credential);
+		credentials = credentialType ? await fns.getCredentials<ICredentialDataDecryptedObject>(credentialType) : undefined;
 	} catch (error) {
 		results.errorAll(all, error);
 		return results.toOutputs();
@@ -58,7 +74,7 @@ export async function route<TClient>(fns: IExecuteFunctions, table: RouterTable<
 	return await withSecrets(credentialSecrets(credentials, table.secretFields), async () => {
 		let lease: ClientLease<TClient>;
 		try {
-			lease = await table.connect(fns, credentials, operation);
+			lease = await table.connect(fns, credentials, operation, credentialType);
 		} catch (error) {
 			results.errorAll(all, error);
 			return results.toOutputs();
@@ -73,4 +89,13 @@ export async function route<TClient>(fns: IExecuteFunctions, table: RouterTable<
 		}
 		return results.toOutputs();
 	});
+}
+
+/** The credential type to read: fixed, or the one the choosing parameter's value names. */
+function credentialTypeOf(fns: IExecuteFunctions, credential: RouterTable<unknown>['credential']): string | undefined {
+	if (credential === undefined || typeof credential === 'string') return credential;
+	const value = fns.getNodeParameter(credential.parameter, 0) as unknown;
+	const type = typeof value === 'string' ? credential.byValue[value] : undefined;
+	if (!type) throw new FieldError(credential.parameter, `${credential.parameter} "${String(value)}" is not one of: ${Object.keys(credential.byValue).join(', ')}`);
+	return type;
 }

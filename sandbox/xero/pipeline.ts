@@ -38,6 +38,16 @@ function authenticate(state: SandboxState, call: ApiRequest): Connection | undef
 	if (session.expiresAt <= Date.now()) return void refuse(`TokenExpired: token expired at ${new Date(session.expiresAt).toISOString()}`);
 	const tenantHeader = call.req.headers['xero-tenant-id'];
 	const tenantId = typeof tenantHeader === 'string' ? tenantHeader.trim() : '';
+	if (session.grant) {
+		// An OAuth2 token covers several organisations: the call must name a connected one, else
+		// Xero answers 403 AuthenticationUnsuccessful (NangoHQ/nango#203, XeroAPI/xero-node#432).
+		const conn = session.grant.tenants.find((t) => t.org.organisationId === tenantId.toLowerCase());
+		if (!conn) {
+			send(call.res, json(403, { Type: null, Title: 'Forbidden', Status: 403, Detail: 'AuthenticationUnsuccessful', Instance: randomUUID(), Extensions: {} }));
+			return undefined;
+		}
+		return conn;
+	}
 	// A custom connection is bound to one organisation: '' or that organisation's id are accepted.
 	if (tenantId && tenantId.toLowerCase() !== session.conn.org.organisationId) {
 		send(call.res, json(403, { Type: null, Title: 'Forbidden', Status: 403, Detail: 'AuthenticationUnsuccessful', Instance: randomUUID(), Extensions: {} }));

@@ -4,6 +4,7 @@
 import * as http from 'http';
 import { listen, readBody } from '../common/http';
 import { RouteTable } from '../common/routes';
+import { authorize, newGrant, tokenSet } from './handlers/oauth2';
 import { issueToken, listConnections, type IdentityRequest } from './handlers/token';
 import { inspector } from './inspect';
 import { runApiCall } from './pipeline';
@@ -15,6 +16,7 @@ import type { CallFilter, CallRecord, XeroSandbox, XeroSandboxOptions } from './
 const IDENTITY = new RouteTable<IdentityRequest>([
 	{ method: 'POST', pattern: '/connect/token', handle: issueToken },
 	{ method: 'GET', pattern: '/connections', handle: listConnections },
+	{ method: 'GET', pattern: '/identity/connect/authorize', handle: ({ state, req, res }) => authorize(state, new URL(req.url ?? '/', 'http://sandbox'), res) },
 ]);
 
 async function handleRequest(state: SandboxState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -65,6 +67,19 @@ export async function startXeroSandbox(opts: XeroSandboxOptions = {}): Promise<X
 			return out;
 		},
 		tokenRequests: () => state.tokenRequestCount,
+		oauth2: {
+			clientId: state.oauthApp.clientId,
+			clientSecret: state.oauthApp.clientSecret,
+			authorizeUrl: `${running.url}/identity/connect/authorize`,
+			tokenUrl: `${running.url}/connect/token`,
+			connectionsUrl: `${running.url}/connections`,
+			grant: (o = {}) => {
+				const tenants = o.tenantIds ? o.tenantIds.map((id) => state.findConnection(id)) : [...state.connections];
+				return tokenSet(state, newGrant(tenants, o.scope ?? ''));
+			},
+			refreshRequests: () => state.refreshRequests,
+			refusedRefreshes: () => state.refusedRefreshes,
+		},
 		issuedTokens: () => [...state.issued],
 		faults,
 		setFaults: (config) => faults.set(config),

@@ -29,6 +29,42 @@ export interface Connection {
 export interface Session {
 	conn: Connection;
 	expiresAt: number;
+	/** Set for an OAuth2 (standard app) token: the organisations the user connected. */
+	grant?: Grant;
+}
+
+/** One user's consent for the OAuth2 app: the tenants it covers and its refresh-token chain. */
+export interface Grant {
+	id: string;
+	authEventId: string;
+	tenants: Connection[];
+	scope: string;
+	createdAt: number;
+	revoked: boolean;
+}
+
+/** A refresh token: single use, then accepted again only within the grace period. */
+export interface RefreshToken {
+	grant: Grant;
+	usedAt?: number;
+}
+
+/** An authorization code: single use, for the redirect URI it was issued to, five minutes. */
+export interface AuthCode {
+	tenants: Connection[];
+	redirectUri: string;
+	scope: string;
+	expiresAt: number;
+	used: boolean;
+}
+
+/** The sandbox's one OAuth2 standard app. */
+export interface OAuthApp {
+	clientId: string;
+	clientSecret: string;
+	/** Redirect URIs the app registered; empty accepts any http(s) URI. */
+	redirectUris: string[];
+	refreshGraceMs: number;
 }
 
 function makeConnection(c: XeroConnectionOptions): Connection {
@@ -51,6 +87,12 @@ export class SandboxState {
 	readonly connections: Connection[];
 	readonly tokens = new Map<string, Session>();
 	readonly issued: string[] = [];
+	readonly oauthApp: OAuthApp;
+	readonly authCodes = new Map<string, AuthCode>();
+	readonly refreshTokens = new Map<string, RefreshToken>();
+	/** Refresh-token grants asked for, and those refused (reused, unknown, revoked). */
+	refreshRequests = 0;
+	refusedRefreshes = 0;
 	readonly callLog: CallRecord[] = [];
 	tokenRequestCount = 0;
 	private readonly timers = new Set<NodeJS.Timeout>();
@@ -63,6 +105,14 @@ export class SandboxState {
 		this.faults = new FaultInjector(opts.faults ?? {});
 		this.latency = opts.latency;
 		this.connections = [makeConnection(opts), ...(opts.connections ?? []).map(makeConnection)];
+		const app = opts.oauth2 ?? {};
+		this.oauthApp = {
+			clientId: app.clientId ?? randomBytes(16).toString('hex').toUpperCase(),
+			clientSecret: app.clientSecret ?? randomBytes(24).toString('base64url'),
+			redirectUris: app.redirectUris ?? [],
+			// Xero accepts a used refresh token again for 30 minutes (in case the answer was lost).
+			refreshGraceMs: (app.refreshTokenGraceSeconds ?? 1800) * 1000,
+		};
 	}
 
 	/** Runs `fn` after `ms` on a timer that close() clears. */
@@ -104,6 +154,8 @@ export class SandboxState {
 		this.limiter.app.clear();
 		this.callLog.length = 0;
 		this.tokenRequestCount = 0;
+		this.refreshRequests = 0;
+		this.refusedRefreshes = 0;
 		this.faults.clear();
 		this.faults.resetCounters();
 	}

@@ -11,8 +11,22 @@ export interface XeroConnectionOptions {
 	organisation?: OrganisationConfig;
 }
 
+/** The sandbox's OAuth2 standard app (authorization code flow with refresh tokens). */
+export interface XeroOAuth2AppOptions {
+	clientId?: string;
+	clientSecret?: string;
+	/** Registered redirect URIs; empty or absent accepts any http(s) URI. */
+	redirectUris?: string[];
+	/**
+	 * How long a used refresh token is still accepted. Xero: 30 minutes ("you can retry refreshing
+	 * the old token for a grace period of 30 minutes"); 0 refuses every reuse.
+	 */
+	refreshTokenGraceSeconds?: number;
+}
+
 export interface XeroSandboxOptions extends XeroConnectionOptions {
 	port?: number;
+	oauth2?: XeroOAuth2AppOptions;
 	/** More custom connections, each with its own organisation, data and per-tenant limits. */
 	connections?: XeroConnectionOptions[];
 	limits?: Partial<RateLimitConfig>;
@@ -92,6 +106,31 @@ export interface OrgInspector {
 	bookkeeper: XeroBookkeeper;
 }
 
+/** A token set as Xero's token endpoint answers it for the authorization code and refresh grants. */
+export interface OAuth2TokenSet {
+	access_token: string;
+	refresh_token?: string;
+	expires_in: number;
+	token_type: 'Bearer';
+	scope: string;
+}
+
+/** The OAuth2 standard app and its endpoints (stand-ins for login.xero.com and identity.xero.com). */
+export interface XeroOAuth2Handle {
+	clientId: string;
+	clientSecret: string;
+	/** Stand-in for https://login.xero.com/identity/connect/authorize (approves at once). */
+	authorizeUrl: string;
+	/** Stand-in for https://identity.xero.com/connect/token */
+	tokenUrl: string;
+	/** Stand-in for https://api.xero.com/connections */
+	connectionsUrl: string;
+	/** A consent for `tenantIds` (default: every organisation) without the HTTP round trip. */
+	grant(opts?: { tenantIds?: string[]; scope?: string }): OAuth2TokenSet;
+	refreshRequests(): number;
+	refusedRefreshes(): number;
+}
+
 export interface XeroSandbox extends OrgInspector {
 	/** http://127.0.0.1:PORT */
 	url: string;
@@ -115,6 +154,7 @@ export interface XeroSandbox extends OrgInspector {
 	storm429(opts: StormOptions): void;
 	setLatency(latency: Latency | undefined): void;
 	setLimits(limits: Partial<RateLimitConfig>): void;
+	oauth2: XeroOAuth2Handle;
 	/** Makes every issued access token expire now. */
 	expireTokens(): void;
 	/** API requests open at once for the primary organisation: now, and the most since the last reset. */

@@ -24,7 +24,7 @@ import type {
 } from 'n8n-workflow';
 import { deepCopy, ICredentialsHelper, NodeHelpers, UnexpectedError } from 'n8n-workflow';
 
-export { WorkflowExecute } from 'n8n-core';
+export { LoadOptionsContext, WorkflowExecute } from 'n8n-core';
 
 // n8n-core has loaded (and set up axios its way, once): give the package its own set-up back.
 restorePackageAxios();
@@ -111,7 +111,19 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 
 	async updateCredentials(): Promise<void> {}
 
-	async updateCredentialsOauthTokenData(): Promise<void> {}
+	/**
+	 * n8n stores a refreshed OAuth2 token set with the credential: here in the test's own object,
+	 * so the next read (and the test) sees the rotated tokens, as with n8n's database.
+	 */
+	async updateCredentialsOauthTokenData(_nodeCredentials: INodeCredentialsDetails, type: string, data: ICredentialDataDecryptedObject): Promise<void> {
+		const stored = this.byType[type];
+		if (!stored) throw new UnexpectedError(`No credentials of type "${type}" were given to runNode`);
+		stored.oauthTokenData = deepCopy(data.oauthTokenData);
+		this.tokenUpdates.push(type);
+	}
+
+	/** Credential types whose OAuth2 token n8n stored anew, in order. */
+	readonly tokenUpdates: string[] = [];
 
 	getCredentialsProperties(): INodeProperties[] {
 		return [];

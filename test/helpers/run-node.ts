@@ -13,13 +13,14 @@ import type {
 	INodeCredentials,
 	INodeExecutionData,
 	INodeParameters,
+	INodePropertyOptions,
 	INodeType,
 	IVersionedNodeType,
 	IConnections,
 } from 'n8n-workflow';
 import { createRunExecutionData, deepCopy, NodeConnectionTypes, NodeHelpers, Workflow } from 'n8n-workflow';
 // n8n-core only through n8n-engine, which must load first (see package-axios.ts).
-import { additionalData, executionHooks, nodeTypeRegistry, setUpContainer, TestCredentialsHelper, WorkflowExecute } from './n8n-engine';
+import { additionalData, executionHooks, LoadOptionsContext, nodeTypeRegistry, setUpContainer, TestCredentialsHelper, WorkflowExecute } from './n8n-engine';
 
 export interface RunNodeOptions {
 	/** The node's parameters as a workflow stores them; n8n adds the defaults and resolves `={{ }}`. */
@@ -183,4 +184,41 @@ export async function runNode(nodeType: INodeType | IVersionedNodeType, opts: Ru
 	// n8n does not run a node that gets no items.
 	if (!task) return Array.from({ length: outputCount(versioned) }, () => []);
 	return (task.data?.[NodeConnectionTypes.Main] ?? []).map((output) => output ?? []);
+}
+
+export interface LoadOptionsRun {
+	/** The node's parameters as the editor holds them when it asks for the list. */
+	parameters: INodeParameters;
+	/** Decrypted credential data by credential type name (token updates are written back into it). */
+	credentials?: Record<string, ICredentialDataDecryptedObject>;
+	/** The parameter whose list is asked for (the method's `path`). */
+	path?: string;
+}
+
+/**
+ * Runs one of the node's loadOptions methods as the editor asks n8n for a list: in n8n-core's own
+ * LoadOptionsContext (credentials, request helpers, OAuth2 refresh), for the node as configured.
+ */
+export async function runLoadOptions(nodeType: INodeType, method: string, opts: LoadOptionsRun): Promise<INodePropertyOptions[]> {
+	setUpContainer();
+	const fn = nodeType.methods?.loadOptions?.[method];
+	if (!fn) throw new Error(`${nodeType.description.name} has no loadOptions method "${method}"`);
+	const type = `${PACKAGE}.${nodeType.description.name}`;
+	const credentials: INodeCredentials = {};
+	for (const name of Object.keys(opts.credentials ?? {})) credentials[name] = { id: `test-${name}`, name };
+	const version = Array.isArray(nodeType.description.version) ? Math.max(...nodeType.description.version) : nodeType.description.version;
+	const node: INode = {
+		id: 'test-node',
+		name: nodeType.description.displayName,
+		type,
+		typeVersion: version,
+		position: [0, 0],
+		parameters: deepCopy(opts.parameters),
+		...(Object.keys(credentials).length ? { credentials } : {}),
+	};
+	const workflow = new Workflow({ id: 'test-workflow', nodes: [node], connections: {}, nodeTypes: nodeTypeRegistry({ [type]: nodeType }), active: false });
+	const hooks = executionHooks('test-load-options', { id: workflow.id, name: 'Test workflow', nodes: [node], connections: {}, settings: {} });
+	const data = additionalData(new TestCredentialsHelper(opts.credentials ?? {}), hooks, 'test-load-options', workflow.id);
+	const context = new LoadOptionsContext(workflow, node, data, opts.path ?? `parameters.${method}`);
+	return await fn.call(context);
 }

@@ -2,10 +2,11 @@
 // not records) and record one outcome per item: successes to output 1, records Xero refused (or,
 // with Continue On Fail, items that failed) to output 2, each with its pairedItem.
 import type { ICredentialDataDecryptedObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { numberParameter } from '../../shared/parameters';
+import { numberParameter, requiredTextParameter } from '../../shared/parameters';
 import { route, type RouterTable } from '../../shared/router';
-import { connectionFromCredentials, XeroTransport, type CallPolicy } from '../transport';
+import { connectionFromCredentials, oauth2Connection, XERO_OAUTH2_CREDENTIAL, XeroTransport, type CallPolicy, type XeroLink } from '../transport';
 import type { XeroClient } from '../helpers/client';
+import { n8nOAuth2 } from '../helpers/oauth2';
 import * as contact from './contact';
 import * as invoice from './invoice';
 import * as payment from './payment';
@@ -21,10 +22,17 @@ function callPolicy(fns: IExecuteFunctions): CallPolicy {
 	};
 }
 
+/** The custom connection, or (OAuth2) the organisation chosen in the node through n8n's credential. */
+function link(fns: IExecuteFunctions, credentials: ICredentialDataDecryptedObject | undefined, credentialType: string | undefined): XeroLink {
+	if (credentialType !== XERO_OAUTH2_CREDENTIAL) return connectionFromCredentials(credentials);
+	const tenantId = requiredTextParameter(fns, 'organizationId', 0, 'Organization');
+	return oauth2Connection(credentials, tenantId, n8nOAuth2(fns));
+}
+
 const table: RouterTable<XeroClient> = {
-	credential: 'xeroCustomConnectionApi',
-	connect: (fns, credentials: ICredentialDataDecryptedObject | undefined, operation) => {
-		const transport = new XeroTransport(connectionFromCredentials(credentials), callPolicy(fns));
+	credential: { parameter: 'authentication', byValue: { customConnection: 'xeroCustomConnectionApi', oAuth2: XERO_OAUTH2_CREDENTIAL } },
+	connect: (fns, credentials: ICredentialDataDecryptedObject | undefined, operation, credentialType) => {
+		const transport = new XeroTransport(link(fns, credentials, credentialType), callPolicy(fns));
 		// Get PDF fetches one invoice per call; it has no Batch Size option.
 		const batchSize = operation === 'getPdf' ? 1 : numberParameter(fns, 'options.batchSize', 0, { default: 50, min: 1, max: 50, integer: true, label: 'Batch Size' });
 		return { client: { transport, batchSize } };

@@ -86,6 +86,7 @@ export function fitsDecimals(minor: bigint | number, exponent: number, decimals:
 	return BigInt(minor) % 10n ** BigInt(exponent - decimals) === 0n;
 }
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** The line's optional lead id: a non-empty text or whole number, at most MAX_LEAD_ID_LENGTH characters. */
@@ -155,8 +156,10 @@ export function readLines(raw: unknown, path: string, currency: string, defaults
 				unitMinor = toMinorUnits(l.unitAmount, currency, { mode: 'major', field: unitField });
 			}
 		} catch (error) {
+			/* eslint-disable @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once */
 			if (error instanceof AmountError) throw new FieldError(error.field, `Line ${n}: ${error.message}`);
 			throw error;
+			/* eslint-enable @n8n/community-nodes/require-node-api-error */
 		}
 		if (!fitsDecimals(unitMinor, exponent, XERO_UNIT_DECIMALS_MAX)) {
 			throw new FieldError(unitField, `Line ${n} unit price ${formatMinorUnits(unitMinor, currency)} ${currency} has more than ${XERO_UNIT_DECIMALS_MAX} decimals, more than Xero keeps (field "${unitField}")`);

@@ -1,5 +1,5 @@
-// The one class that talks to Xero. API calls go through the official xero-node SDK (the token
-// comes from token.ts). Every call passes the organisation's shared limiter, a timeout, and a
+// The one class that talks to Xero. API calls go through the official xero-node SDK (a custom
+// connection's token comes from token.ts; an OAuth2 connection's from n8n, see oauth2.ts). Every call passes the organisation's shared limiter, a timeout, and a
 // retry loop (5xx, timeouts and dropped connections retried with backoff and the SAME idempotency
 // key; 429 waits Retry-After). A timeout aborts the HTTP request itself and the limiter slot is
 // held until it has ended, so no more than 5 requests are ever open at Xero.
@@ -8,15 +8,32 @@ import { AccountingApi, XeroClient as XeroSdkClient, type Authentication, type P
 import { lowerHeaders, parseSdkRejection, rateLimitProblem, resendable, XeroApiError, XeroDayLimitError } from './errors';
 import { OrgLimiter } from './limiter';
 import { contactModel, elements, invoiceModel, needsUnitdp4, paymentModel, toContact, toInvoice, toPayment } from './model';
-import { fetchToken, type AccessToken } from './token';
-import { DEFAULT_POLICY, type CallPolicy, type ContactWrite, type ElementResult, type InvoiceWrite, type PaymentWrite, type XeroConnection, type XeroContact, type XeroInvoice, type XeroPayment } from './types';
+import { fetchToken } from './token';
+import {
+	DEFAULT_POLICY,
+	isOAuth2,
+	type AccessToken,
+	type CallPolicy,
+	type ContactWrite,
+	type ElementResult,
+	type InvoiceWrite,
+	type PaymentWrite,
+	type XeroConnection,
+	type XeroContact,
+	type XeroInvoice,
+	type XeroLink,
+	type XeroPayment,
+	type XeroTenant,
+} from './types';
 import { waitUnlessAborted } from './wait';
 
 // ------------------------------------------------------------------ shared per-organisation state
 
 interface OrgEntry {
 	limiter: OrgLimiter;
-	client: XeroSdkClient;
+	basePath: string;
+	/** A custom connection's SDK client and its token; an OAuth2 connection's token is n8n's. */
+	client?: XeroSdkClient;
 	secretHash: string;
 	token?: AccessToken;
 	tokenPending?: Promise<void>;
@@ -25,19 +42,27 @@ interface OrgEntry {
 /** Module-level, so every execution in this process shares one limiter and token per organisation. */
 const registry = new Map<string, OrgEntry>();
 
-function orgKey(c: XeroConnection): string {
+function orgKey(c: XeroLink): string {
+	// An OAuth2 tenant is one organisation whichever credential reaches it: its budget is shared.
+	if (isOAuth2(c)) return `${c.apiBaseUrl.replace(/\/+$/, '')}\ntenant\n${c.tenantId.toLowerCase()}`;
 	return `${c.apiBaseUrl.replace(/\/+$/, '')}\n${c.tokenUrl}\n${c.clientId}`;
 }
 
-function entryFor(c: XeroConnection): OrgEntry {
+function entryFor(c: XeroLink): OrgEntry {
 	const key = orgKey(c);
+	const basePath = c.apiBaseUrl.replace(/\/+$/, '');
+	if (isOAuth2(c)) {
+		let entry = registry.get(key);
+		if (!entry) registry.set(key, (entry = { limiter: new OrgLimiter(), basePath, secretHash: '' }));
+		return entry;
+	}
 	const secretHash = createHash('sha256').update(c.clientSecret).digest('hex');
 	let entry = registry.get(key);
 	if (!entry || entry.secretHash !== secretHash) {
 		const client = new XeroSdkClient({ clientId: c.clientId, clientSecret: c.clientSecret, grantType: 'client_credentials' });
-		client.accountingApi.basePath = c.apiBaseUrl.replace(/\/+$/, '');
+		client.accountingApi.basePath = basePath;
 		// Keep the limiter when only the secret changed: it is still the same organisation's budget.
-		entry = { limiter: entry?.limiter ?? new OrgLimiter(), client, secretHash };
+		entry = { limiter: entry?.limiter ?? new OrgLimiter(), basePath, client, secretHash };
 		registry.set(key, entry);
 	}
 	return entry;
@@ -57,9 +82,9 @@ export function forgetXeroOrganisations(): void {
  * sends it: that is where the signal goes. A fresh instance per request, as the shared one would
  * mix up the signals of concurrent calls.
  */
-function requestApi(entry: OrgEntry, signal: AbortSignal): AccountingApi {
-	const api = new AccountingApi(entry.client.accountingApi.basePath);
-	api.accessToken = entry.token?.value ?? '';
+function requestApi(basePath: string, accessToken: string, signal: AbortSignal): AccountingApi {
+	const api = new AccountingApi(basePath);
+	api.accessToken = accessToken;
 	const withSignal: Authentication = {
 		applyToRequest: (config) => {
 			config.signal = signal;
@@ -88,10 +113,15 @@ export class XeroTransport {
 	callsMade = 0;
 
 	constructor(
-		readonly connection: XeroConnection,
+		readonly connection: XeroLink,
 		readonly policy: CallPolicy = DEFAULT_POLICY,
 	) {
 		this.entry = entryFor(connection);
+	}
+
+	/** The `xero-tenant-id` of every call: the chosen organisation, or '' for a custom connection. */
+	get tenantId(): string {
+		return isOAuth2(this.connection) ? this.connection.tenantId : '';
 	}
 
 	get limiter(): OrgLimiter {
@@ -103,14 +133,27 @@ export class XeroTransport {
 		this.entry.limiter.checkDayBudget(calls, what);
 	}
 
-	private async ensureToken(): Promise<void> {
+	/** The access token for the next request: n8n's for OAuth2, else the organisation's shared one. */
+	private async accessToken(): Promise<string> {
+		if (isOAuth2(this.connection)) return (await this.connection.tokens.accessToken()).value;
+		await this.ensureToken(this.connection);
+		return this.entry.token?.value ?? '';
+	}
+
+	/** After a 401: a new token, once per call (`stale` is the one Xero refused). */
+	private async dropToken(stale: string): Promise<void> {
+		if (isOAuth2(this.connection)) await this.connection.tokens.refresh(stale);
+		else this.entry.token = undefined;
+	}
+
+	private async ensureToken(connection: XeroConnection): Promise<void> {
 		const e = this.entry;
 		if (e.token && e.token.expiresAt - 60_000 > Date.now()) return;
 		if (!e.tokenPending) {
-			e.tokenPending = fetchToken(this.connection, this.policy)
+			e.tokenPending = fetchToken(connection, this.policy)
 				.then((t) => {
 					e.token = t;
-					e.client.setTokenSet({ access_token: t.value, token_type: 'Bearer', expires_at: Math.floor(t.expiresAt / 1000) });
+					e.client?.setTokenSet({ access_token: t.value, token_type: 'Bearer', expires_at: Math.floor(t.expiresAt / 1000) });
 				})
 				.finally(() => {
 					e.tokenPending = undefined;
@@ -128,7 +171,7 @@ export class XeroTransport {
 	 * One HTTP request with the timeout: on timeout (or cancellation) the request is aborted, and
 	 * this settles only when the SDK's promise has, i.e. when the request has really ended.
 	 */
-	private async send<R>(what: string, fn: (api: AccountingApi) => Promise<R>): Promise<R> {
+	private async send<R>(what: string, accessToken: string, fn: (api: AccountingApi) => Promise<R>): Promise<R> {
 		const controller = new AbortController();
 		let timedOut = false;
 		const timer = setTimeout(() => {
@@ -138,7 +181,7 @@ export class XeroTransport {
 		const cancel = () => controller.abort();
 		this.policy.signal?.addEventListener('abort', cancel, { once: true });
 		try {
-			return await fn(requestApi(this.entry, controller.signal));
+			return await fn(requestApi(this.entry.basePath, accessToken, controller.signal));
 		} catch (e) {
 			if (timedOut) throw new XeroApiError(`${what}: no answer from Xero within ${this.policy.timeoutMs} ms`, 'timeout', 0);
 			if (this.policy.signal?.aborted) throw new XeroApiError(`${what}: cancelled`, 'other', 0);
@@ -156,12 +199,12 @@ export class XeroTransport {
 		let refreshed = false;
 		for (;;) {
 			if (this.policy.signal?.aborted) throw new XeroApiError(`${what}: cancelled`, 'other', 0);
-			await this.ensureToken();
+			const token = await this.accessToken();
 			const release = await this.entry.limiter.acquire();
 			let error: XeroApiError;
 			try {
 				this.callsMade++;
-				const res = await this.send(what, fn);
+				const res = await this.send(what, token, fn);
 				this.entry.limiter.observe(lowerHeaders(res.response?.headers));
 				return res.body;
 			} catch (e) {
@@ -210,7 +253,7 @@ export class XeroTransport {
 			if (error.statusCode === 401 && !refreshed) {
 				// The token may have been revoked or expired early: fetch a new one once.
 				refreshed = true;
-				this.entry.token = undefined;
+				await this.dropToken(token);
 				continue;
 			}
 			if (resendable(error) && attempt < this.policy.maxRetries) {
@@ -228,18 +271,18 @@ export class XeroTransport {
 	// ------------------------------------------------------------------ operations
 
 	async getOrganisationName(): Promise<string> {
-		const body = await this.call('Reading the organisation', (api) => api.getOrganisations(''));
+		const body = await this.call('Reading the organisation', (api) => api.getOrganisations(this.tenantId));
 		return body.organisations?.[0]?.name ?? '';
 	}
 
 	async findContacts(where: string): Promise<XeroContact[]> {
-		const body = await this.call('Looking up contacts', (api) => api.getContacts('', undefined, where));
+		const body = await this.call('Looking up contacts', (api) => api.getContacts(this.tenantId, undefined, where));
 		return (body.contacts ?? []).map(toContact);
 	}
 
 	/** POST /Contacts: creates new contacts and updates those with a contactId, one call. */
 	async saveContacts(contacts: ContactWrite[], idempotencyKey: string): Promise<Array<ElementResult<XeroContact>>> {
-		const body = await this.call('Saving contacts', (api) => api.updateOrCreateContacts('', { contacts: contacts.map(contactModel) }, false, idempotencyKey));
+		const body = await this.call('Saving contacts', (api) => api.updateOrCreateContacts(this.tenantId, { contacts: contacts.map(contactModel) }, false, idempotencyKey));
 		return elements(body.contacts, contacts.length, toContact, 'Saving contacts', (m) => m.hasValidationErrors === true);
 	}
 
@@ -258,11 +301,11 @@ export class XeroTransport {
 	async findInvoices(query: { where?: string; ids?: string[]; invoiceNumbers?: string[]; contactIds?: string[]; withLineItems?: boolean }): Promise<XeroInvoice[]> {
 		// Unpaged queries return every match (without line items); paged ones a page at a time with them.
 		if (!query.withLineItems) {
-			const body = await this.call('Looking up invoices', (api) => api.getInvoices('', undefined, query.where, undefined, query.ids, query.invoiceNumbers, query.contactIds));
+			const body = await this.call('Looking up invoices', (api) => api.getInvoices(this.tenantId, undefined, query.where, undefined, query.ids, query.invoiceNumbers, query.contactIds));
 			return (body.invoices ?? []).map(toInvoice);
 		}
 		return this.invoicePages('Looking up invoices', (api, page) =>
-			api.getInvoices('', undefined, query.where, undefined, query.ids, query.invoiceNumbers, query.contactIds, undefined, page),
+			api.getInvoices(this.tenantId, undefined, query.where, undefined, query.ids, query.invoiceNumbers, query.contactIds, undefined, page),
 		);
 	}
 
@@ -272,7 +315,7 @@ export class XeroTransport {
 	 */
 	async listInvoiceSummaries(where: string, pageSize = 1000): Promise<XeroInvoice[]> {
 		return this.invoicePages('Listing invoices', (api, page) =>
-			api.getInvoices('', undefined, where, undefined, undefined, undefined, undefined, undefined, page, undefined, undefined, undefined, true, pageSize),
+			api.getInvoices(this.tenantId, undefined, where, undefined, undefined, undefined, undefined, undefined, page, undefined, undefined, undefined, true, pageSize),
 		);
 	}
 
@@ -280,25 +323,78 @@ export class XeroTransport {
 		// Xero rounds UnitAmount to 2 decimals unless the call passes unitdp=4 (BHD 1.235 would become 1.24).
 		const unitdp = invoices.some(needsUnitdp4) ? 4 : undefined;
 		const body = await this.call('Creating invoices', (api) =>
-			api.createInvoices('', { invoices: invoices.map(invoiceModel) }, false, unitdp, idempotencyKey),
+			api.createInvoices(this.tenantId, { invoices: invoices.map(invoiceModel) }, false, unitdp, idempotencyKey),
 		);
 		return elements(body.invoices, invoices.length, toInvoice, 'Creating invoices', (m) => m.hasErrors === true);
 	}
 
 	async updateInvoices(invoices: InvoiceWrite[], idempotencyKey: string): Promise<Array<ElementResult<XeroInvoice>>> {
 		const body = await this.call('Updating invoices', (api) =>
-			api.updateOrCreateInvoices('', { invoices: invoices.map(invoiceModel) }, false, undefined, idempotencyKey),
+			api.updateOrCreateInvoices(this.tenantId, { invoices: invoices.map(invoiceModel) }, false, undefined, idempotencyKey),
 		);
 		return elements(body.invoices, invoices.length, toInvoice, 'Updating invoices', (m) => m.hasErrors === true);
 	}
 
 	async createPayments(payments: PaymentWrite[], idempotencyKey: string): Promise<Array<ElementResult<XeroPayment>>> {
-		const body = await this.call('Recording payments', (api) => api.createPayments('', { payments: payments.map(paymentModel) }, false, idempotencyKey));
+		const body = await this.call('Recording payments', (api) => api.createPayments(this.tenantId, { payments: payments.map(paymentModel) }, false, idempotencyKey));
 		return elements(body.payments, payments.length, toPayment, 'Recording payments', (m) => m.hasValidationErrors === true);
 	}
 
+	/**
+	 * GET /connections: the organisations an OAuth2 connection may reach. Not an organisation's
+	 * call (no tenant, no limiter slot); same timeout, retries and one token refresh on 401.
+	 */
+	async listTenants(): Promise<XeroTenant[]> {
+		const c = this.connection;
+		if (!isOAuth2(c)) throw new XeroApiError('Listing tenants needs an OAuth2 connection: a custom connection reaches one organisation', 'other', 0);
+		const what = 'Listing the Xero organisations of the OAuth2 connection';
+		let attempt = 0;
+		let refreshed = false;
+		for (;;) {
+			if (this.policy.signal?.aborted) throw new XeroApiError(`${what}: cancelled`, 'other', 0);
+			const token = await this.accessToken();
+			const signals = [AbortSignal.timeout(this.policy.timeoutMs), ...(this.policy.signal ? [this.policy.signal] : [])];
+			let res: Response;
+			let text: string;
+			try {
+				this.callsMade++;
+				res = await fetch(c.connectionsUrl, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' }, signal: AbortSignal.any(signals) });
+				text = await res.text();
+			} catch (e) {
+				if (this.policy.signal?.aborted) throw new XeroApiError(`${what}: cancelled`, 'other', 0);
+				if (attempt < this.policy.maxRetries) {
+					attempt++;
+					await waitUnlessAborted(this.backoffMs(attempt), this.policy.signal);
+					continue;
+				}
+				throw new XeroApiError(`${what} failed: no answer from ${c.connectionsUrl} (${(e as Error).message})`, 'network', 0);
+			}
+			if (res.status === 401 && !refreshed) {
+				refreshed = true;
+				await this.dropToken(token);
+				continue;
+			}
+			if (res.status >= 500 && attempt < this.policy.maxRetries) {
+				attempt++;
+				await waitUnlessAborted(this.backoffMs(attempt), this.policy.signal);
+				continue;
+			}
+			if (!res.ok) throw parseSdkRejection({ response: { statusCode: res.status, body: text, headers: Object.fromEntries(res.headers) } }, what);
+			let list: unknown;
+			try {
+				list = JSON.parse(text);
+			} catch {
+				list = undefined;
+			}
+			if (!Array.isArray(list)) throw new XeroApiError(`${what} failed: the answer was not a list of connections`, 'other', res.status);
+			return list
+				.filter((t): t is Record<string, unknown> => !!t && typeof t === 'object' && typeof (t as Record<string, unknown>).tenantId === 'string')
+				.map((t) => ({ tenantId: t.tenantId as string, tenantName: String(t.tenantName ?? t.tenantId), tenantType: String(t.tenantType ?? '') }));
+		}
+	}
+
 	async getInvoicePdf(invoiceId: string): Promise<Buffer> {
-		const body = await this.call(`Downloading the PDF of invoice ${invoiceId}`, (api) => api.getInvoiceAsPdf('', invoiceId));
+		const body = await this.call(`Downloading the PDF of invoice ${invoiceId}`, (api) => api.getInvoiceAsPdf(this.tenantId, invoiceId));
 		return Buffer.isBuffer(body) ? body : Buffer.from(body as unknown as ArrayBuffer);
 	}
 }

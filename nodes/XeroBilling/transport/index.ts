@@ -3,5 +3,6 @@ export * from './types';
 export * from './errors';
 export * from './where';
 export * from './credentials';
+export * from './oauth2';
 export { XeroTransport, forgetXeroOrganisations } from './client';
 export { OrgLimiter, type LimiterSnapshot } from './limiter';

@@ -2,14 +2,10 @@
 // xero-node because the SDK hard-codes identity.xero.com and we must also reach a stand-in.
 import { bodySummary, redactSecrets } from '../../shared/redact';
 import { XeroApiError } from './errors';
-import type { CallPolicy, XeroConnection } from './types';
+import type { AccessToken, CallPolicy, XeroConnection } from './types';
 import { waitUnlessAborted } from './wait';
 
-export interface AccessToken {
-	value: string;
-	/** Epoch milliseconds. */
-	expiresAt: number;
-}
+export type { AccessToken };
 
 /** Exchanges the client id and secret for a token; retries unreachable endpoints and 5xx answers. */
 export async function fetchToken(c: XeroConnection, policy: CallPolicy): Promise<AccessToken> {

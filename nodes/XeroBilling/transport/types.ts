@@ -4,11 +4,55 @@
 export const XERO_TOKEN_URL = 'https://identity.xero.com/connect/token';
 export const XERO_API_BASE_URL = 'https://api.xero.com/api.xro/2.0';
 
+export const XERO_CONNECTIONS_URL = 'https://api.xero.com/connections';
+
+/** A custom connection (client-credentials grant): one organisation, the empty tenant id. */
 export interface XeroConnection {
 	clientId: string;
 	clientSecret: string;
 	tokenUrl: string;
 	apiBaseUrl: string;
+}
+
+/** An access token; `expiresAt` (epoch ms) is Infinity when unknown (then a 401 tells). */
+export interface AccessToken {
+	value: string;
+	expiresAt: number;
+}
+
+/**
+ * The access token of an OAuth2 connection, owned by n8n: n8n stores it with the credential and
+ * refreshes it (rotating the refresh token). The transport only asks.
+ */
+export interface OAuth2Tokens {
+	/** A token believed valid now (refreshed first when known to be expired). */
+	accessToken(): Promise<AccessToken>;
+	/** A token other than `stale`, which Xero refused or which has expired. */
+	refresh(stale: string): Promise<AccessToken>;
+}
+
+/** A standard app's OAuth2 connection (n8n's Xero OAuth2 credential) to one chosen tenant. */
+export interface XeroOAuth2Connection {
+	kind: 'oauth2';
+	/** The organisation every call names in `xero-tenant-id`. */
+	tenantId: string;
+	apiBaseUrl: string;
+	connectionsUrl: string;
+	tokens: OAuth2Tokens;
+}
+
+/** What a transport connects with: a custom connection or an OAuth2 tenant. */
+export type XeroLink = XeroConnection | XeroOAuth2Connection;
+
+export function isOAuth2(link: XeroLink): link is XeroOAuth2Connection {
+	return 'kind' in link && link.kind === 'oauth2';
+}
+
+/** One organisation an OAuth2 connection may reach (GET /connections). */
+export interface XeroTenant {
+	tenantId: string;
+	tenantName: string;
+	tenantType: string;
 }
 
 export interface CallPolicy {

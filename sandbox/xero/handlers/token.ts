@@ -1,11 +1,13 @@
-// Xero's identity endpoints for custom connections: POST /connect/token (client-credentials grant,
-// client id and secret as Basic auth or form fields) and GET /connections (the one tenant a
-// custom connection is bound to).
+// Xero's identity endpoints: POST /connect/token (client id and secret as Basic auth or form
+// fields; the client-credentials grant of custom connections here, the OAuth2 app's
+// authorization_code and refresh_token grants in oauth2.ts) and GET /connections (the one tenant a
+// custom connection is bound to, or the tenants an OAuth2 grant covers).
 import { randomBytes, randomUUID } from 'crypto';
 import type * as http from 'http';
 import { sessionOf, unauthorized } from '../auth';
 import { json, send } from '../reply';
-import type { SandboxState } from '../state';
+import type { Connection, SandboxState } from '../state';
+import { exchangeCode, refresh } from './oauth2';
 
 /** What an identity route gets: the sandbox, the request and its (already read) body. */
 export interface IdentityRequest {
@@ -32,6 +34,14 @@ export function issueToken({ state, req, res, body }: IdentityRequest): void {
 	state.tokenRequestCount++;
 	const form = new URLSearchParams(body.toString('utf8'));
 	const { id, secret } = clientOf(req, form);
+	const grantType = form.get('grant_type');
+	if (id === state.oauthApp.clientId) {
+		// The OAuth2 standard app: authorization code and refresh grants only.
+		if (secret !== state.oauthApp.clientSecret) return send(res, json(401, { error: 'invalid_client' }));
+		if (grantType === 'authorization_code') return exchangeCode(state, form, res);
+		if (grantType === 'refresh_token') return refresh(state, form, res);
+		return send(res, json(400, { error: 'unsupported_grant_type' }));
+	}
 	const conn = state.connections.find((c) => c.clientId === id);
 	if (!conn || conn.clientSecret !== secret) return send(res, json(401, { error: 'invalid_client' }));
 	if (form.get('grant_type') !== 'client_credentials') return send(res, json(400, { error: 'unsupported_grant_type' }));
@@ -55,19 +65,22 @@ export function listConnections({ state, req, res }: IdentityRequest): void {
 		const { reply, headers } = unauthorized('AuthenticationUnsuccessful');
 		return send(res, reply, headers);
 	}
-	const org = session.conn.org;
+	const grant = session.grant;
+	const tenants: Connection[] = grant ? grant.tenants : [session.conn];
+	const created = new Date(grant ? grant.createdAt : Date.UTC(2020, 0, 1)).toISOString();
 	send(
 		res,
-		json(200, [
-			{
+		json(
+			200,
+			tenants.map(({ org }) => ({
 				id: randomUUID(),
-				authEventId: randomUUID(),
+				authEventId: grant?.authEventId ?? randomUUID(),
 				tenantId: org.organisationId,
 				tenantType: 'ORGANISATION',
 				tenantName: org.name,
-				createdDateUtc: new Date(Date.UTC(2020, 0, 1)).toISOString(),
+				createdDateUtc: created,
 				updatedDateUtc: new Date().toISOString(),
-			},
-		]),
+			})),
+		),
 	);
 }

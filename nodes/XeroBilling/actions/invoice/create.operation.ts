@@ -116,8 +116,10 @@ function withKey<T>(key: string, read: () => T): T {
 	try {
 		return read();
 	} catch (error) {
+		/* eslint-disable @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once */
 		if (error instanceof FieldError) throw new FieldError(error.field, `${error.message} (billing key ${key})`, error.description);
 		throw error;
+		/* eslint-enable @n8n/community-nodes/require-node-api-error */
 	}
 }
 
