@@ -9,7 +9,7 @@ export class BillingRabbitMqApi implements ICredentialType {
 	// eslint-disable-next-line n8n-nodes-base/cred-class-field-display-name-missing-api
 	displayName = 'Billing RabbitMQ';
 
-	icon = 'file:billingRabbitMq.svg' as const;
+	icon = { light: 'file:billingRabbitMq.svg', dark: 'file:billingRabbitMq.dark.svg' } as const;
 
 	documentationUrl = 'https://www.rabbitmq.com/docs/uri-spec';
 
@@ -60,6 +60,8 @@ export class BillingRabbitMqApi implements ICredentialType {
 			description: 'Whether to refuse a broker certificate that does not chain to a trusted CA or does not match the host',
 			displayOptions: { show: { ssl: [true] } },
 		},
+		// Not a secret, but masked as in n8n's own RabbitMQ credential, so the form is the one ops know.
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
 		{
 			displayName: 'CA Certificates',
 			name: 'ca',
@@ -78,6 +80,8 @@ export class BillingRabbitMqApi implements ICredentialType {
 			description: 'PEM client certificate, for brokers that require one',
 			displayOptions: { show: { ssl: [true] } },
 		},
+		// A private key is a secret; the rule does not recognise the name "key".
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
 		{
 			displayName: 'Client Key',
 			name: 'key',

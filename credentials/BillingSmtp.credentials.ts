@@ -9,7 +9,7 @@ export class BillingSmtp implements ICredentialType {
 
 	displayName = 'Billing SMTP';
 
-	icon = 'file:billingSmtp.svg' as const;
+	icon = { light: 'file:billingSmtp.svg', dark: 'file:billingSmtp.dark.svg' } as const;
 
 	documentationUrl = 'https://nodemailer.com/smtp/';
 
@@ -64,6 +64,8 @@ export class BillingSmtp implements ICredentialType {
 			placeholder: 'Acme Accounts <accounts@example.com>',
 			description: 'From address used unless the node overrides it; its domain also names the Message-IDs',
 		},
+		// A boolean (n8n's own SMTP credential has this field too); the rule goes by the name's "auth".
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field
 		{
 			displayName: 'Allow Unauthorized Certificates',
 			name: 'allowUnauthorizedCerts',

@@ -9,7 +9,7 @@ export class XeroCustomConnectionApi implements ICredentialType {
 
 	displayName = 'Xero Custom Connection API';
 
-	icon = 'file:xeroCustomConnection.svg' as const;
+	icon = { light: 'file:xeroCustomConnection.svg', dark: 'file:xeroCustomConnection.dark.svg' } as const;
 
 	documentationUrl = 'https://developer.xero.com/documentation/guides/oauth2/custom-connections/';
 

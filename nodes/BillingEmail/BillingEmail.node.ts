@@ -1,10 +1,36 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
+import { properties } from './actions/properties';
 import { router } from './actions/router';
-import { versionDescription } from './actions/versionDescription';
 import { billingSmtpConnectionTest } from './methods/credentialTest';
 
+// Not usableAsTool (n8n's type allows only `true`, so the property is absent): it emails clients
+// about their money, which stays in a reviewed workflow, not an agent's choice.
+// eslint-disable-next-line @n8n/community-nodes/node-usable-as-tool
 export class BillingEmail implements INodeType {
-	description: INodeTypeDescription = versionDescription;
+	description: INodeTypeDescription = {
+		displayName: 'Billing Email',
+		name: 'billingEmail',
+		icon: { light: 'file:billingEmail.svg', dark: 'file:billingEmail.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] === "sendInvoice" ? "Send invoice" : "Payment notice: " + $parameter["noticeKind"] }}',
+		description: 'Send invoice emails and payment notices (paid, declined, no card, final notice) over SMTP',
+		defaults: { name: 'Billing Email' },
+		inputs: [NodeConnectionTypes.Main],
+		// Output 2 receives items whose email could not be sent, with the SMTP error, for retry.
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		outputNames: ['Sent', 'Failed'],
+		credentials: [
+			{
+				// Named as the task specifies; SMTP is not an HTTP API, hence no -Api suffix.
+				// eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
+				name: 'billingSmtp',
+				required: true,
+				testedBy: 'billingSmtpConnectionTest',
+			},
+		],
+		properties,
+	};
 
 	methods = { credentialTest: { billingSmtpConnectionTest } };
 

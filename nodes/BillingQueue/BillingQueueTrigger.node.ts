@@ -1,24 +1,25 @@
-import type { INodeType, INodeTypeDescription, ITriggerFunctions, ITriggerResponse } from 'n8n-workflow';
-import { choiceProperty, nodeDescription, optionsCollection } from '../shared/descriptions';
+import { NodeConnectionTypes, type INodeType, type INodeTypeDescription, type ITriggerFunctions, type ITriggerResponse } from 'n8n-workflow';
+import { choiceProperty, optionsCollection } from '../shared/descriptions';
 import { maxAttemptsProperty, maxMessageSizeProperty, queueSetupProperty, stageProperty } from './actions/common.descriptions';
 import { billingQueueTrigger } from './helpers/trigger';
 import { billingRabbitMqConnectionTest } from './methods/credentialTest';
 
 export class BillingQueueTrigger implements INodeType {
 	// Stage, Max Attempts and Queue Setup are the Billing Queue node's own, so both sides declare the same topology.
-	description: INodeTypeDescription = nodeDescription(
-		{
-			displayName: 'Billing Queue Trigger',
-			name: 'billingQueueTrigger',
-			icon: 'file:billingQueue.svg',
-			group: ['trigger'],
-			subtitle: '={{ "stage: " + $parameter["stage"] }}',
-			description:
-				'Consumes billing items from a RabbitMQ stage queue and acknowledges them only after the workflow execution finished',
-			trigger: true,
-			credentials: [{ name: 'billingRabbitMqApi', required: true, testedBy: 'billingRabbitMqConnectionTest' }],
-		},
-		[
+	description: INodeTypeDescription = {
+		displayName: 'Billing Queue Trigger',
+		name: 'billingQueueTrigger',
+		icon: { light: 'file:billingQueue.svg', dark: 'file:billingQueue.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{ "stage: " + $parameter["stage"] }}',
+		description:
+			'Consumes billing items from a RabbitMQ stage queue and acknowledges them only after the workflow execution finished',
+		defaults: { name: 'Billing Queue Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'billingRabbitMqApi', required: true, testedBy: 'billingRabbitMqConnectionTest' }],
+		properties: [
 			{
 				displayName:
 					'Messages are acknowledged only after the execution finished. If it fails, each half of the batch is run again on its own to find the message that fails it; that message (or, when every part fails, each message) goes to the retry queue (or to parking after Max Attempts). Forward items with the Billing Queue node. Test runs in the editor put the messages back.',
@@ -83,7 +84,7 @@ export class BillingQueueTrigger implements INodeType {
 			]),
 			queueSetupProperty,
 		],
-	);
+	};
 
 	methods = { credentialTest: { billingRabbitMqConnectionTest } };
 

@@ -1,50 +1,9 @@
-// Builders for the parts every node description repeats, so a node's description files say only
-// what is particular to it. They produce plain INodeProperties: what the editor and the
-// generated workflows see is exactly what a hand-written literal would give.
-import {
-	NodeConnectionTypes,
-	updateDisplayOptions,
-	type IDisplayOptions,
-	type INodeCredentialDescription,
-	type INodeProperties,
-	type INodePropertyOptions,
-	type INodeTypeDescription,
-} from 'n8n-workflow';
-
-/** What sets one node apart in its description head; the rest is the same for every node. */
-export interface NodeHead {
-	displayName: string;
-	name: string;
-	icon: INodeTypeDescription['icon'];
-	group: INodeTypeDescription['group'];
-	subtitle: string;
-	description: string;
-	/** Names of the outputs when there are several (successes first, failures second); one unnamed output otherwise. */
-	outputNames?: string[];
-	credentials?: INodeCredentialDescription[];
-	usableAsTool?: true;
-	/** A trigger starts executions and takes no input. */
-	trigger?: true;
-}
-
-/**
- * The node description: version 1, defaults named after the node, one main input (none for a
- * trigger) and one main output per output name.
- */
-export function nodeDescription(head: NodeHead, properties: INodeProperties[]): INodeTypeDescription {
-	const { outputNames, trigger, usableAsTool, credentials, ...rest } = head;
-	return {
-		...rest,
-		...(usableAsTool ? { usableAsTool } : {}),
-		version: 1,
-		defaults: { name: head.displayName },
-		inputs: trigger ? [] : [NodeConnectionTypes.Main],
-		outputs: outputNames ? outputNames.map(() => NodeConnectionTypes.Main) : [NodeConnectionTypes.Main],
-		...(outputNames ? { outputNames } : {}),
-		...(credentials ? { credentials } : {}),
-		properties,
-	};
-}
+// Builders for the parameters every node description repeats, so a node's description files say
+// only what is particular to it. The description head stays a literal in each <Node>.node.ts,
+// where n8n's lint rules (n8n-node lint, the community-package scanner) can read it. The builders
+// produce plain INodeProperties: what the editor and the generated workflows see is exactly what
+// a hand-written literal would give.
+import { updateDisplayOptions, type IDisplayOptions, type INodeProperties, type INodePropertyOptions } from 'n8n-workflow';
 
 /** The Resource property: which kind of record the node works on. */
 export function resourceProperty(options: INodePropertyOptions[], defaultValue: string): INodeProperties {

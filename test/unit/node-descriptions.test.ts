@@ -3,7 +3,7 @@
 // every credential is tested (by the node's credential-test method, since none can be declarative).
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ICredentialType, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes, type ICredentialType, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 
 const root = path.resolve(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
@@ -26,6 +26,8 @@ function iconFiles(icon: unknown): string[] {
 }
 
 const nodes = pkg.n8n.nodes.map((file) => ({ file: source(file), node: loadExport<INodeType>(source(file)) }));
+/** n8n's own credential types the package uses as they are: only with displayOptions tying them to a choice. */
+const REUSED_N8N_CREDENTIALS = ['xeroOAuth2Api'];
 const credentials = pkg.n8n.credentials.map((file) => ({ file: source(file), cred: loadExport<ICredentialType>(source(file)) }));
 
 describe('what the editor reads from the package', () => {
@@ -63,7 +65,28 @@ describe('what the editor reads from the package', () => {
 				});
 			}
 			const credentialNames = credentials.map((c) => c.cred.name);
-			for (const cred of description.credentials ?? []) expect(credentialNames).toContain(cred.name);
+			for (const cred of description.credentials ?? []) {
+				// n8n's own credentials we reuse on purpose (users keep the connections they have);
+				// n8n-nodes-base, which every n8n ships, defines them.
+				if (REUSED_N8N_CREDENTIALS.includes(cred.name)) continue;
+				expect(credentialNames).toContain(cred.name);
+			}
+		},
+	);
+
+	// The head is a literal in each <Node>.node.ts (so n8n's lint reads it); these are the rules it follows.
+	it.each(nodes.map((n) => [n.node.description.displayName, n.node.description]))(
+		'%s: version 1, defaults named after the node, one main input (none for a trigger), one main output per output name',
+		(_name, description: INodeTypeDescription) => {
+			expect(description.version).toBe(1);
+			expect(description.defaults).toEqual({ name: description.displayName });
+			const trigger = description.group.includes('trigger');
+			expect(description.inputs).toEqual(trigger ? [] : [NodeConnectionTypes.Main]);
+			const outputs = description.outputNames?.length ?? 1;
+			expect(description.outputs).toEqual(Array.from({ length: outputs }, () => NodeConnectionTypes.Main));
+			// A node whose items can fail names its two outputs; a trigger is never an AI tool.
+			if (outputs > 1) expect(description.outputNames).toHaveLength(2);
+			if (trigger) expect(description).not.toHaveProperty('usableAsTool');
 		},
 	);
 
@@ -81,5 +104,22 @@ describe('what the editor reads from the package', () => {
 		);
 		expect(cred.test !== undefined || testedBy.length > 0).toBe(true);
 		for (const { node, method } of testedBy) expect(typeof node.methods?.credentialTest?.[method]).toBe('function');
+	});
+});
+
+describe("n8n's own credentials reused on purpose", () => {
+	it('exist in the n8n the e2e tests install, and are only offered behind the Authentication choice', () => {
+		const fs = jest.requireActual('fs') as typeof import('fs');
+		const pathMod = jest.requireActual('path') as typeof import('path');
+		const { N8N_DIR } = jest.requireActual('../../support/paths') as { N8N_DIR?: string };
+		for (const name of REUSED_N8N_CREDENTIALS) {
+			const offered = nodes.flatMap((n) => (n.node.description.credentials ?? []).filter((c) => c.name === name));
+			expect(offered.length).toBeGreaterThan(0);
+			for (const c of offered) expect(c.displayOptions?.show?.authentication).toBeDefined();
+			if (N8N_DIR) {
+				const file = pathMod.join(N8N_DIR, 'node_modules/n8n-nodes-base/dist/credentials', `${name[0].toUpperCase()}${name.slice(1)}.credentials.js`);
+				if (fs.existsSync(pathMod.dirname(file))) expect(fs.existsSync(file)).toBe(true);
+			}
+		}
 	});
 });

@@ -1,5 +1,5 @@
 // The node kit in nodes/shared: one field error, one failure shape, one router behaviour.
-import { NodeApiError, NodeConnectionTypes, NodeOperationError, type IExecuteFunctions, type INode, type INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, type IExecuteFunctions, type INode, type INodeExecutionData } from 'n8n-workflow';
 import {
 	billingKey,
 	choiceProperty,
@@ -12,7 +12,6 @@ import {
 	ItemResults,
 	KeyedLock,
 	LockWaitAborted,
-	nodeDescription,
 	operationProperty,
 	optionsCollection,
 	parseNumber,
@@ -25,7 +24,6 @@ import {
 	toFailure,
 	toNodeError,
 	validateBillingKey,
-	type NodeHead,
 	type OperationContext,
 } from '../../nodes/shared';
 import { assertHeaderSafe } from '../../nodes/BillingEmail/helpers/text';
@@ -251,21 +249,6 @@ describe('KeyedLock', () => {
 });
 
 describe('description builders', () => {
-	const head: NodeHead = { displayName: 'Kit', name: 'kit', icon: 'file:kit.svg', group: ['transform'], subtitle: '={{ $parameter["operation"] }}', description: 'Kit node' };
-
-	it('builds the node head: version 1, defaults, one input, one output per output name', () => {
-		const two = nodeDescription({ ...head, outputNames: ['Success', 'Failed'], usableAsTool: true }, []);
-		expect(two).toMatchObject({ version: 1, defaults: { name: 'Kit' }, usableAsTool: true, outputNames: ['Success', 'Failed'], properties: [] });
-		expect(two.inputs).toEqual([NodeConnectionTypes.Main]);
-		expect(two.outputs).toEqual([NodeConnectionTypes.Main, NodeConnectionTypes.Main]);
-		const trigger = nodeDescription({ ...head, group: ['trigger'], trigger: true }, []);
-		expect(trigger.inputs).toEqual([]);
-		expect(trigger.outputs).toEqual([NodeConnectionTypes.Main]);
-		expect(trigger).not.toHaveProperty('outputNames');
-		expect(trigger).not.toHaveProperty('usableAsTool');
-		expect(trigger).not.toHaveProperty('credentials');
-	});
-
 	it('builds Resource and Operation, the Operation shown only for its resource', () => {
 		const options = [{ name: 'Get', value: 'get' }];
 		expect(resourceProperty(options, 'get')).toEqual({ displayName: 'Resource', name: 'resource', type: 'options', noDataExpression: true, options, default: 'get' });

@@ -65,6 +65,7 @@ async function skipAlreadySent(ctx: OperationContext<SmtpClient>, journal: SentJ
 	try {
 		await journal.refresh();
 	} catch (error) {
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 		throw new FieldError(
 			'options.journalFolder',
 			// Without the errno prefix: n8n swaps a message naming EEXIST, EACCES… for a generic one.

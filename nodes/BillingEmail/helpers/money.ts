@@ -14,6 +14,7 @@ function asFieldError<T>(ref: FieldRef, fn: (label: string) => T): T {
 			const prefix = `${error.field}: `;
 			throw fieldError(field, error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message);
 		}
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 		throw error;
 	}
 }

@@ -9,6 +9,7 @@ export function escapeHtml(value: string): string {
 
 // CR/LF (and other controls) in a header value would let data add headers (e.g. Bcc).
 // U+2028/2029 are refused too: some clients treat them as line breaks.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused.
 const HEADER_UNSAFE = /[\u0000-\u0008\u000A-\u001F\u007F\u2028\u2029]/;
 
 /** Refuses values that could break out of a mail header. */

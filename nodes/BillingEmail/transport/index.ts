@@ -191,6 +191,7 @@ export function acquireSmtpPool(settings: SmtpSettings): SmtpLease {
 				envelope: { from: info.envelope.from, to: info.envelope.to },
 			};
 		} catch (error) {
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 			throw new SmtpSendError(error as SmtpFailureCause, [settings.password]);
 		}
 	};
@@ -220,6 +221,7 @@ export async function verifySmtp(settings: SmtpSettings): Promise<void> {
 	try {
 		await transporter.verify();
 	} catch (error) {
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 		throw new SmtpSendError(error as SmtpFailureCause, [settings.password]);
 	} finally {
 		transporter.close();

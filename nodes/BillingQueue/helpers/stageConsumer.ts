@@ -157,6 +157,7 @@ export class StageConsumer {
 			await this.setup();
 		} catch (error) {
 			await this.close();
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 			throw error;
 		}
 	}
@@ -183,6 +184,7 @@ export class StageConsumer {
 			ch.forgetDeclared(this.spec);
 			if (this.channel === ch) this.channel = undefined;
 			await ch.close();
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 			throw error;
 		}
 		if (this.state !== 'running') {

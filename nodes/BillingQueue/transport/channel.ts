@@ -110,6 +110,7 @@ export class BrokerChannel {
 		} catch (error) {
 			const e = toBrokerError(error, `Declaring ${current}`);
 			if (e.kind === 'precondition') {
+				// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 				throw new BrokerError(
 					`${current} already exists with different settings. The Billing Queue Trigger and the Billing Queue node must use the same Exchange, Queue Type and Retry Delays. RabbitMQ said: ${e.brokerMessage}`,
 					'precondition',

@@ -74,7 +74,7 @@ export class PooledConnection extends EventEmitter {
 		const { url, socket } = connectionOptions(this.settings, this.name);
 		const model = await connect(url, { ...socket, recovery: { ...RECOVERY, waitForConnect: false } });
 		this.model = model;
-		model.on('connect', (_m: ChannelModel) => {
+		model.on('connect', () => {
 			this.gen += 1;
 			this.isConnected = true;
 			this.declared.clear();
@@ -151,6 +151,7 @@ export class PooledConnection extends EventEmitter {
 		} catch (error) {
 			// A channel that arrives after we gave up must not linger.
 			pending.then((late) => late.close().catch(() => undefined)).catch(() => undefined);
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 			throw error;
 		} finally {
 			clearTimeout(timer);
@@ -213,6 +214,7 @@ export async function acquireConnection(settings: BrokerSettings, role: Connecti
 		c.leases -= 1;
 		if (pool.get(key) === c) pool.delete(key);
 		await c.close();
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 		throw error;
 	}
 	let released = false;

@@ -10,6 +10,7 @@ export async function publishConfirmed(channel: BrokerChannel, spec: TopologySpe
 	try {
 		await channel.publish(spec.exchange, msg);
 	} catch (error) {
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 		if (!(error instanceof BrokerError) || error.kind !== 'unroutable' || channel.closed) throw error;
 		channel.forgetDeclared(spec);
 		await channel.declare(spec);

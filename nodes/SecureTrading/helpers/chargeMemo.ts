@@ -106,6 +106,7 @@ export function parseSettleRecord(value: unknown): SettleRecord | undefined {
 		try {
 			raw = JSON.parse(value);
 		} catch {
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 			throw new FieldError(SETTLE_FIELD, `Settle Record is not JSON (parameter "${SETTLE_FIELD}")`, 'Pass the "settle" object of an earlier item whose outcome was unknown, or leave it empty.');
 		}
 	}

@@ -38,6 +38,7 @@ export async function callGateway(call: GatewayCall, request: GatewayRequest): P
 	try {
 		result = await sendToGateway(call.transport, [request]);
 	} catch (error) {
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 		if (!(error instanceof TransportError)) throw error;
 		if (error.kind === 'unauthorized') throw unauthorizedError(error);
 		return { ok: false, requestReference: error.requestReference, error };

@@ -229,6 +229,7 @@ export async function settleItem<TClient>(ctx: OperationContext<TClient>, itemIn
 	try {
 		json = await run();
 	} catch (error) {
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 		if (!ctx.results.continueOnFail) throw error;
 		const nodeError = toNodeError(ctx.node, error, itemIndex);
 		const outcome: Outcome = error instanceof FieldError ? 'invalid' : 'error';

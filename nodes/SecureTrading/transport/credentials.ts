@@ -39,6 +39,7 @@ export function connectionFromCredentials(data: ICredentialDataDecryptedObject |
 	try {
 		endpoint = endpointFor(base);
 	} catch {
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 		throw new FieldError('customUrl', `${PREFIX} Custom URL "${base}" is not a valid URL`);
 	}
 	return { transport: { endpoint, username, password }, siteReference };

@@ -183,6 +183,7 @@ async function postWithConnectRetries(
 		} catch (error) {
 			const failure = error as AttemptFailure;
 			if (failure.reason === 'aborted') {
+				// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 				throw new TransportError('aborted', 'The request was cancelled', { requestReference, mayHaveBeenProcessed: failure.connected });
 			}
 			if (failure.connected) {
@@ -191,6 +192,7 @@ async function postWithConnectRetries(
 					kind === 'timeout'
 						? `No answer from the gateway within ${timeoutMs} ms after sending the request`
 						: `The connection to the gateway dropped after sending the request: ${failure.message}`;
+				// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 				throw new TransportError(kind, message, { requestReference, mayHaveBeenProcessed: true });
 			}
 			lastError = failure.message;

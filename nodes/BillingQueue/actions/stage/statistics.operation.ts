@@ -32,6 +32,7 @@ export async function execute(ctx: OperationContext<PooledConnection>): Promise<
 			return await channel.checkQueue(queue);
 		} catch (error) {
 			if (error instanceof BrokerError && error.kind === 'not-found') return null;
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 			throw error;
 		}
 	};

@@ -234,6 +234,7 @@ async function debit(ctx: OperationContext<SecureTradingConnection>, itemIndex: 
 		);
 	} catch (error) {
 		if (error instanceof LockWaitAborted) return resultItem({ outcome: 'retryable', retryable: true, reason: `Nothing was charged: ${error.message}` }, undefined, base);
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 		throw error;
 	}
 }
