@@ -130,29 +130,20 @@ export class N8nInstance {
 		for (const key of Object.keys(base)) {
 			if (key.startsWith('JEST_') || key.startsWith('npm_') || key === 'NODE_OPTIONS' || key === 'NODE_ENV') delete base[key];
 		}
+		// n8n as it ships: only what lets several test instances run side by side on one machine
+		// (own folder, own ports, loopback only). Anything else a test needs, it passes itself.
 		return {
 			...base,
+			// The task runner n8n starts is found on PATH: the Node 24 n8n runs on.
 			PATH: `${path.dirname(NODE24_BIN)}:${process.env.PATH ?? ''}`,
 			N8N_USER_FOLDER: this.userFolder,
 			N8N_PORT: String(this.port),
+			// The test owner's password is in this repository: never reachable from the network.
 			N8N_LISTEN_ADDRESS: '127.0.0.1',
-			N8N_HOST: '127.0.0.1',
-			WEBHOOK_URL: `${this.url}/`,
 			N8N_RUNNERS_BROKER_PORT: String(this.brokerPort),
+			// No telemetry from test instances (the machines running them are offline); the one
+			// non-default setting kept, listed in the README.
 			N8N_DIAGNOSTICS_ENABLED: 'false',
-			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
-			N8N_PERSONALIZATION_ENABLED: 'false',
-			N8N_TEMPLATES_ENABLED: 'false',
-			N8N_HIRING_BANNER_ENABLED: 'false',
-			N8N_ENCRYPTION_KEY: 'e2e-encryption-key-not-secret',
-			N8N_SECURE_COOKIE: 'false',
-			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
-			N8N_REINSTALL_MISSING_PACKAGES: 'false',
-			N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '20',
-			N8N_BLOCK_ENV_ACCESS_IN_NODE: 'false',
-			N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'info',
-			EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
-			EXECUTIONS_DATA_SAVE_ON_ERROR: 'all',
 			...this.extraEnv,
 		};
 	}

@@ -193,7 +193,8 @@ export async function startPipeline(opts: {
 	const settings: PipelineSettings = {
 		...DEFAULT_SETTINGS,
 		exchange: `billing-e2e-${process.pid}-${Date.now().toString(36)}`,
-		crmBaseUrl: `'${sandbox.crm.url}'`,
+		// Written into workflow 1's Billing Settings node, as ops would set their CRM's address.
+		crmBaseUrl: sandbox.crm.url,
 		...opts.settings,
 	};
 	const workflows = Object.values(buildWorkflows(settings));

@@ -2,6 +2,7 @@
 // consistent (same queue setup and credentials on every node) and can be re-generated with
 // test settings. `npm run workflows` writes workflows/*.json; a test checks they are current.
 import { createHash } from 'crypto';
+import { GRID, LABEL_WIDTH, NODE_SIZE, STICKY, stickyTextHeight } from './geometry';
 
 export type Params = Record<string, unknown>;
 
@@ -34,6 +35,11 @@ export const DEFAULT_WORKFLOW_SETTINGS: Record<string, unknown> = {
 
 export const PKG = 'n8n-nodes-billing-pipeline';
 
+/** Space between a header note and the nodes below it. */
+const NOTE_GAP = 48;
+/** n8n 2.x moves a node onto its 16 px canvas grid when it loads a workflow: place them there. */
+const snap = (v: number) => Math.round(v / GRID) * GRID;
+
 const uuid = (seed: string) => {
 	const h = createHash('sha256').update(seed).digest('hex');
 	return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
@@ -41,6 +47,7 @@ const uuid = (seed: string) => {
 
 export class Workflow {
 	private readonly nodes: WfNode[] = [];
+	private readonly notes: Array<{ width: number; content: string; color?: number }> = [];
 	private readonly connections: Record<string, { main: Array<Array<{ node: string; type: 'main'; index: number }>> }> = {};
 
 	constructor(
@@ -59,23 +66,19 @@ export class Workflow {
 			name,
 			type,
 			typeVersion,
-			position: [col * 240, row * 180],
+			position: [snap(col * 240), snap(row * 180)],
 			parameters,
 			...extra,
 		});
 		return name;
 	}
 
-	note(col: number, row: number, width: number, height: number, content: string, color?: number): void {
-		const name = `Note ${this.nodes.filter((n) => n.type === 'n8n-nodes-base.stickyNote').length + 1}`;
-		this.nodes.push({
-			id: uuid(`${this.id}/${name}`),
-			name,
-			type: 'n8n-nodes-base.stickyNote',
-			typeVersion: 1,
-			position: [col * 240 - 40, row * 180 - 60],
-			parameters: { width, height, content, ...(color ? { color } : {}) },
-		});
+	/**
+	 * A sticky note above the workflow's nodes, describing the whole workflow: as wide as asked,
+	 * as tall as its text (see stickyTextHeight), clear of every node and label.
+	 */
+	note(width: number, content: string, color?: number): void {
+		this.notes.push({ width, content, color });
 	}
 
 	/** Connects output `fromOutput` of `from` to input `toInput` of `to`. */
@@ -86,6 +89,27 @@ export class Workflow {
 		return this;
 	}
 
+	/** The header notes, stacked above the topmost node and its label overhang. */
+	private placedNotes(): WfNode[] {
+		const left = Math.min(...this.nodes.map((n) => n.position[0])) - (LABEL_WIDTH - NODE_SIZE) / 2;
+		let bottom = Math.min(...this.nodes.map((n) => n.position[1])) - NOTE_GAP;
+		return this.notes.map(({ width, content, color }, i) => {
+			const name = `Note ${i + 1}`;
+			const height = stickyTextHeight(content, width);
+			bottom = Math.floor((bottom - height) / GRID) * GRID;
+			const note: WfNode = {
+				id: uuid(`${this.id}/${name}`),
+				name,
+				type: STICKY,
+				typeVersion: 1,
+				position: [left, bottom],
+				parameters: { width, height, content, ...(color ? { color } : {}) },
+			};
+			bottom -= NOTE_GAP;
+			return note;
+		});
+	}
+
 	toJSON(): Record<string, unknown> {
 		return {
 			id: this.id,
@@ -94,7 +118,7 @@ export class Workflow {
 			settings: this.settings,
 			tags: [],
 			meta: this.meta,
-			nodes: this.nodes,
+			nodes: [...this.placedNotes(), ...this.nodes],
 			connections: this.connections,
 			pinData: {},
 		};

@@ -1,6 +1,8 @@
 // The shipped billing pipeline as n8n workflows. One function per workflow; every stage node
 // shares the same queue setup and credential references, so ops never have to keep them in sync
 // by hand. Settings exist so tests can run the very same workflows with short delays.
+import type { INodeProperties } from 'n8n-workflow';
+import { queueSetupProperty } from '../../nodes/BillingQueue/actions/common.descriptions';
 import { equals, isTrue, notEmpty, PKG, Workflow } from './builder';
 import type { WfNode } from './builder';
 
@@ -33,7 +35,7 @@ export interface PipelineSettings {
 	 * the invoice's due date. The invoice email promises the same.
 	 */
 	chargeTiming: 'onInvoicing' | 'onDueDate';
-	/** CRM base URL as an expression body (no braces). */
+	/** CRM base URL, set in workflow 1's Billing Settings node (the sandbox's CRM by default). */
 	crmBaseUrl: string;
 	/** Cron for the Collect stage: Monday and Thursday, 07:00. */
 	collectCron: string;
@@ -42,10 +44,20 @@ export interface PipelineSettings {
 	emailJournalFolder?: string;
 }
 
+/**
+ * The Billing Queue nodes' own Queue Setup defaults (what a node uses when its Queue Setup is
+ * empty). The shipped workflows leave Queue Setup empty wherever these apply, so ops change the
+ * pipeline's exchange, queue type or retry delays in one place (the nodes' defaults) instead of
+ * in 22 nodes that must all match.
+ */
+export const QUEUE_SETUP_DEFAULTS = Object.fromEntries(
+	((queueSetupProperty.options ?? []) as INodeProperties[]).map((o) => [o.name, o.default]),
+) as { exchange: string; queueType: 'quorum' | 'classic'; retryDelays: string };
+
 export const DEFAULT_SETTINGS: PipelineSettings = {
-	exchange: 'billing',
-	queueType: 'quorum',
-	retryDelays: '5s, 30s, 2m, 10m',
+	exchange: QUEUE_SETUP_DEFAULTS.exchange,
+	queueType: QUEUE_SETUP_DEFAULTS.queueType,
+	retryDelays: QUEUE_SETUP_DEFAULTS.retryDelays,
 	maxAttempts: 5,
 	dunningDelays: '3d, 7d',
 	settleDelays: '5m, 5m, 10m, 20m',
@@ -56,7 +68,7 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
 	salesAccountCode: '200',
 	dueInDays: 14,
 	chargeTiming: 'onInvoicing',
-	crmBaseUrl: "($env.BILLING_CRM_URL ?? 'http://127.0.0.1:4612')",
+	crmBaseUrl: 'http://127.0.0.1:4612',
 	collectCron: '0 7 * * 1,4',
 	monitorCron: '*/15 * * * *',
 };
@@ -68,7 +80,7 @@ export const CREDENTIALS = {
 	smtp: { billingSmtp: { id: 'bpBillingSmtp001', name: 'Billing SMTP' } },
 };
 
-export const STAGES = { collect: 'collect', invoice: 'invoice', email: 'email', debit: 'debit', dunning: 'dunning', notify: 'notify', summary: 'summary' };
+export const STAGES = { collect: 'collect', invoice: 'invoice', email: 'email', debit: 'debit', dunning: 'dunning', notify: 'notify' };
 
 const T = {
 	trigger: `${PKG}.billingQueueTrigger`,
@@ -79,8 +91,18 @@ const T = {
 	prepare: `${PKG}.invoicePreparation`,
 };
 
+/**
+ * `{ queueSetup }` with only the settings that differ from the node's defaults (in the shipped
+ * workflows only the dunning and settle delays; in tests also their own exchange and delays).
+ */
+export function queueSetup(s: Pick<PipelineSettings, 'exchange' | 'queueType'>, retryDelays: string): { queueSetup?: Record<string, string> } {
+	const wanted = { exchange: s.exchange, queueType: s.queueType, retryDelays };
+	const differs = Object.fromEntries(Object.entries(wanted).filter(([key, value]) => value !== QUEUE_SETUP_DEFAULTS[key as keyof typeof wanted]));
+	return Object.keys(differs).length ? { queueSetup: differs } : {};
+}
+
 function helpers(s: PipelineSettings) {
-	const setup = (retryDelays = s.retryDelays) => ({ exchange: s.exchange, queueType: s.queueType, retryDelays });
+	const setup = (retryDelays = s.retryDelays) => queueSetup(s, retryDelays);
 	const rabbit = { credentials: CREDENTIALS.rabbit };
 	return {
 		trigger: (wf: Workflow, name: string, stage: string, col: number, row: number, retryDelays?: string, mode: 'batch' | 'single' = 'batch') =>
@@ -91,19 +113,19 @@ function helpers(s: PipelineSettings) {
 				batchWindowMs: s.batchWindowMs,
 				// Two batches in flight: the next one fills while the last is still being acknowledged.
 				options: { maxAttempts: s.maxAttempts, prefetch: s.batchSize * 2 },
-				queueSetup: setup(retryDelays),
+				...setup(retryDelays),
 			}, rabbit),
 		publish: (wf: Workflow, name: string, stage: string, col: number, row: number, options: Record<string, unknown> = {}) =>
 			// A message the next stage would refuse (too large, nested too deep) leaves on the error
 			// output, which every workflow links to its Retry or Park: never acked and lost.
-			wf.add(name, T.queue, 1, col, row, { resource: 'message', operation: 'publish', stage, queueSetup: setup(), ...(Object.keys(options).length ? { options } : {}) }, { ...rabbit, ...ITEM_ERRORS }),
+			wf.add(name, T.queue, 1, col, row, { resource: 'message', operation: 'publish', stage, ...setup(), ...(Object.keys(options).length ? { options } : {}) }, { ...rabbit, ...ITEM_ERRORS }),
 		retryOrPark: (wf: Workflow, name: string, col: number, row: number, extra: Record<string, unknown> = {}, retryDelays?: string) =>
 			wf.add(name, T.queue, 1, col, row, {
 				resource: 'message',
 				operation: 'retryOrPark',
 				maxAttempts: s.maxAttempts,
 				...extra,
-				queueSetup: setup(retryDelays),
+				...setup(retryDelays),
 			}, rabbit),
 		/** Edit Fields in raw JSON mode: the item becomes the object the expression returns. */
 		shape: (wf: Workflow, name: string, col: number, row: number, expression: string, extra: Partial<WfNode> = {}) =>
@@ -126,9 +148,11 @@ const emailOptions = (s: PipelineSettings) => (s.emailJournalFolder ? { journalF
 export function collectWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
 	const wf = new Workflow('bpStage1Collect0', 'Billing · 1 · Collect billable items');
-	wf.note(0, -1.6, 900, 300, [
+	wf.note(900, [
 		'## 1 · Collect billable items',
-		'Runs Monday and Thursday at 07:00 (and from **Test workflow**, or when a run request is published to the `collect` stage). It reads the leads delivered in the billing period that ended last from the CRM, turns them into one invoice request per client with **Invoice Preparation**, and publishes each to the **invoice** stage.',
+		'Runs Monday and Thursday at 07:00 (and from **Execute workflow**, or when a run request is published to the `collect` stage). It reads the leads delivered in the billing period that ended last from the CRM, turns them into one invoice request per client with **Invoice Preparation**, and publishes each to the **invoice** stage. *Run Summary* shows the run\'s counts and totals in the execution log.',
+		'',
+		'**Your CRM\'s address** is `crmBaseUrl` in *Billing Settings*.',
 		'',
 		'Running a period again is safe: stage 2 bills only the leads no invoice bills yet (late leads go on a supplementary invoice), never a lead twice. Rows the CRM got wrong are parked in `collect.parked` with the field and reason; that client is not invoiced until they are fixed.',
 		'',
@@ -139,9 +163,17 @@ export function collectWorkflow(s: PipelineSettings): Workflow {
 	});
 	const manual = wf.add('Run Now', 'n8n-nodes-base.manualTrigger', 1, 0, 1, {});
 	const request = h.trigger(wf, 'Run Requests', STAGES.collect, 0, 2, undefined, 'single');
+	// Where ops set the CRM's address: one node at the start, passing each trigger's item on
+	// (a run request's period) with the settings added. Not $env: n8n 2.x blocks it in nodes.
+	const settings = wf.add('Billing Settings', 'n8n-nodes-base.set', 3.4, 1, 1, {
+		mode: 'manual',
+		assignments: { assignments: [{ id: 'c0a8d7e2-5f3b-4c1e-9a6d-000000000001', name: 'crmBaseUrl', value: s.crmBaseUrl, type: 'string' }] },
+		includeOtherFields: true,
+		options: {},
+	});
 	// The period that ended last: Monday 00:00 → Thursday 00:00, or Thursday → Monday (UTC),
 	// unless a run request names one.
-	const period = h.shape(wf, 'Billing Period', 1, 1, [
+	const period = h.shape(wf, 'Billing Period', 2, 1, [
 		'(() => {',
 		"const today = $now.setZone('UTC').startOf('day');",
 		'const back = Math.min((today.weekday + 6) % 7, (today.weekday + 3) % 7);',
@@ -151,9 +183,9 @@ export function collectWorkflow(s: PipelineSettings): Workflow {
 		"return { periodStart: start.toISO(), periodEnd: end.toISO(), billingRunId: 'BR-' + compact(start) + '-' + compact(end) };",
 		'})()',
 	].join(' '));
-	wf.link(schedule, period).link(manual, period).link(request, period);
-	const crm = wf.add('Read CRM', 'n8n-nodes-base.httpRequest', 4.2, 2, 1, {
-		url: `={{ ${s.crmBaseUrl} + '/api/billable-leads' }}`,
+	wf.link(schedule, settings).link(manual, settings).link(request, settings).link(settings, period);
+	const crm = wf.add('Read CRM', 'n8n-nodes-base.httpRequest', 4.2, 3, 1, {
+		url: "={{ $('Billing Settings').first().json.crmBaseUrl.replace(/\\/+$/, '') + '/api/billable-leads' }}",
 		sendQuery: true,
 		queryParameters: {
 			parameters: [
@@ -174,21 +206,22 @@ export function collectWorkflow(s: PipelineSettings): Workflow {
 			},
 		},
 	}, { executeOnce: true });
-	const rows = wf.add('Lead Rows', 'n8n-nodes-base.splitOut', 1, 3, 1, { fieldToSplitOut: 'data', options: {} });
-	const prepare = wf.add('Invoice Preparation', T.prepare, 1, 4, 1, {
+	const rows = wf.add('Lead Rows', 'n8n-nodes-base.splitOut', 1, 4, 1, { fieldToSplitOut: 'data', options: {} });
+	const prepare = wf.add('Invoice Preparation', T.prepare, 1, 5, 1, {
 		periodStart: "={{ $('Billing Period').first().json.periodStart }}",
 		periodEnd: "={{ $('Billing Period').first().json.periodEnd }}",
 		priceIn: 'major',
 		fields: {},
 		options: {},
 	});
-	const stamp = h.shape(wf, 'Stamp Billing Run', 5, 0.5, "{ ...$json, billingRunId: $('Billing Period').first().json.billingRunId, dunningAttempt: 1 }");
+	const stamp = h.shape(wf, 'Stamp Billing Run', 6, 0.5, "{ ...$json, billingRunId: $('Billing Period').first().json.billingRunId, dunningAttempt: 1 }");
 	// Every request goes on, also for a period that ran before: stage 2 compares its leads with
 	// what Xero already bills, so late leads are billed and billed ones never again.
-	const toInvoice = h.publish(wf, 'To Invoice Stage', STAGES.invoice, 6, 0.5);
+	const toInvoice = h.publish(wf, 'To Invoice Stage', STAGES.invoice, 7, 0.5);
 	// Runs after the branch above has finished (n8n runs branches top to bottom), so the counts
-	// are final; it does not depend on either path having had items.
-	const summary = h.shape(wf, 'Run Summary', 6, 1.1, [
+	// are final; it does not depend on either path having had items. Not published anywhere:
+	// nothing consumed a summary queue, which only grew. Its output stays in the execution log.
+	const summary = h.shape(wf, 'Run Summary', 7, 1.5, [
 		'{',
 		"billingKey: $('Billing Period').first().json.billingRunId,",
 		"billingRunId: $('Billing Period').first().json.billingRunId,",
@@ -199,15 +232,14 @@ export function collectWorkflow(s: PipelineSettings): Workflow {
 		"totalsMinorByCurrency: $('Stamp Billing Run').all().reduce((t, i) => ({ ...t, [i.json.currency]: (t[i.json.currency] ?? 0) + i.json.totalMinor }), {})",
 		'}',
 	].join(' '), { executeOnce: true });
-	const toSummary = h.publish(wf, 'Publish Run Summary', STAGES.summary, 7, 1.1);
-	const rejected = h.shape(wf, 'Rejected Row', 5, 2, `{ ...$json, billingKey: $json.rejected?.billingKey ?? $('Billing Period').first().json.billingRunId, billingRunId: $('Billing Period').first().json.billingRunId }`);
-	const park = h.retryOrPark(wf, 'Park Rejected Row', 6, 2, { stage: STAGES.collect, parkNow: true, failedNode: 'Invoice Preparation' });
+	const rejected = h.shape(wf, 'Rejected Row', 6, 2.5, `{ ...$json, billingKey: $json.rejected?.billingKey ?? $('Billing Period').first().json.billingRunId, billingRunId: $('Billing Period').first().json.billingRunId }`);
+	const park = h.retryOrPark(wf, 'Park Rejected Row', 7, 2.5, { stage: STAGES.collect, parkNow: true, failedNode: 'Invoice Preparation' });
 	wf.link(period, crm).link(crm, rows).link(rows, prepare).link(prepare, stamp, 0).link(stamp, toInvoice);
-	wf.link(stamp, summary).link(summary, toSummary);
+	wf.link(stamp, summary);
 	wf.link(prepare, rejected, 1).link(rejected, park);
 	// Parked in collect.parked with Publish's reason; a replay runs the request's period again.
-	const parkUnsent = h.retryOrPark(wf, 'Park Unpublished Request', 7, 2, { stage: STAGES.collect, parkNow: true, failedNode: '={{ $prevNode.name }}' });
-	wf.link(toInvoice, parkUnsent, 1).link(toSummary, parkUnsent, 1);
+	const parkUnsent = h.retryOrPark(wf, 'Park Unpublished Request', 8, 1, { stage: STAGES.collect, parkNow: true, failedNode: '={{ $prevNode.name }}' });
+	wf.link(toInvoice, parkUnsent, 1);
 	return wf;
 }
 
@@ -219,7 +251,7 @@ const switchRules = (rules: Array<{ key: string; conditions: unknown }>, fallbac
 export function invoiceWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
 	const wf = new Workflow('bpStage2Invoices', 'Billing · 2 · Create invoices in Xero');
-	wf.note(0, -1.6, 1000, 260, [
+	wf.note(1000, [
 		'## 2 · Create invoices in Xero',
 		`Takes up to ${s.batchSize} invoice requests at a time from the **invoice** queue, finds or creates the clients' Xero contacts, and creates the invoices in one call per batch. The billing key is the invoice number, which Xero never gives two invoices: an invoice that already exists for a key is returned, never created again, so redeliveries and reruns are safe.`,
 		'',
@@ -237,7 +269,7 @@ export function invoiceWorkflow(s: PipelineSettings): Workflow {
 		options: h.xeroOptions,
 	}, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 	const anything = wf.add('Anything to Bill?', 'n8n-nodes-base.if', 2.2, 3, 0, { conditions: isTrue("={{ $json.billing?.status !== 'billed' }}"), options: {} });
-	const billed = wf.add('Already Billed', 'n8n-nodes-base.noOp', 1, 4, -0.8, {});
+	const billed = wf.add('Already Billed', 'n8n-nodes-base.noOp', 1, 4, -1, {});
 	const create = wf.add('Create Invoices', T.xero, 1, 4, 0, {
 		resource: 'invoice',
 		operation: 'create',
@@ -250,7 +282,7 @@ export function invoiceWorkflow(s: PipelineSettings): Workflow {
 	}, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 	// Someone made another invoice for this key by hand: a person decides before the client gets two.
 	const duplicate = wf.add('Duplicate in Xero?', 'n8n-nodes-base.if', 2.2, 5, 0, { conditions: isTrue('={{ ($json.xeroInvoice?.alsoFoundInXero ?? 0) > 0 }}'), options: {} });
-	const parkDuplicate = h.retryOrPark(wf, 'Park Duplicate Invoice', 6, -0.8, {
+	const parkDuplicate = h.retryOrPark(wf, 'Park Duplicate Invoice', 6, -1, {
 		parkNow: true,
 		errorMessage: "={{ 'Xero holds ' + $json.xeroInvoice.alsoFoundInXero + ' other invoice(s) for billing key ' + $json.billingKey + ': void the extra one, then replay' }}",
 		failedNode: 'Create Invoices',
@@ -268,7 +300,7 @@ export function invoiceWorkflow(s: PipelineSettings): Workflow {
 export function emailWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
 	const wf = new Workflow('bpStage3EmailInv', 'Billing · 3 · Email invoices');
-	wf.note(0, -1.6, 1100, 280, [
+	wf.note(1100, [
 		'## 3 · Email invoices',
 		(s.attachPdf
 			? "Fetches each invoice's PDF from Xero (one call per invoice), emails it, and marks the invoice as sent in Xero (one call per batch)."
@@ -303,7 +335,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 	const maxCharges = s.dunningDelays.split(',').filter((d) => d.trim()).length + 1;
 	const settleChecks = s.settleDelays.split(',').filter((d) => d.trim()).length + 1;
 	const wf = new Workflow('bpStage4DebitCrd', 'Billing · 4 · Debit cards');
-	wf.note(0, -2.2, 1500, 320, [
+	wf.note(1500, [
 		'## 4 · Debit cards (Secure Trading)',
 		"First the invoices are read back from Xero (one call per 50): only what Xero says is due **now** is charged, in the invoice's currency. An invoice a bookkeeper paid, voided or credited meanwhile is not charged (the client is told why); a part-paid one is charged the remainder.",
 		'Clients without a stored card go to the **notify** stage as *no card on file*. Others are charged merchant-initiated (unscheduled, credential on file). The node asks the gateway first whether this billing key was already charged or finally declined, so a card is **never charged twice**.',
@@ -314,7 +346,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 	// A failure's own error first: an item Record Payment refused still carries the paid charge's
 	// reason ("authorised, pending settlement"), which must not stand in for Xero's refusal. Those
 	// items arrive through "Paid Elsewhere Meanwhile?", so name the node that failed.
-	const retry = h.retryOrPark(wf, 'Retry or Park', 7, 2.6, {
+	const retry = h.retryOrPark(wf, 'Retry or Park', 7, 3.2, {
 		errorMessage: "={{ $json.error?.message ?? $json.payment?.reason ?? '' }}",
 		parkNow: '={{ $json.error?.retryable === false }}',
 		failedNode: "={{ $prevNode.name === 'Paid Elsewhere Meanwhile?' ? 'Record Payment in Xero' : $prevNode.name }}",
@@ -350,8 +382,8 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 	}, { credentials: CREDENTIALS.secureTrading, ...ITEM_ERRORS });
 	// The gateway already holds a charge for this key, but not of what Xero says is due now (a
 	// currency corrected, a bookkeeper's payment meanwhile): never recorded as this invoice's payment.
-	const differs = wf.add('Existing Charge Differs?', 'n8n-nodes-base.if', 2.2, 5, -1.8, { conditions: isTrue('={{ $json.existingChargeMismatch === true }}'), options: {} });
-	const parkDiffers = h.retryOrPark(wf, 'Park Differing Charge', 6, -2.2, { parkNow: true, errorMessage: "={{ 'The gateway already charged this billing key differently: ' + $json.reason }}", failedNode: 'Debit Stored Card' });
+	const differs = wf.add('Existing Charge Differs?', 'n8n-nodes-base.if', 2.2, 5, -2, { conditions: isTrue('={{ $json.existingChargeMismatch === true }}'), options: {} });
+	const parkDiffers = h.retryOrPark(wf, 'Park Differing Charge', 6, -2, { parkNow: true, errorMessage: "={{ 'The gateway already charged this billing key differently: ' + $json.reason }}", failedNode: 'Debit Stored Card' });
 	// Notices state what was charged (or what is due now), never the amount frozen at invoicing.
 	const paid = h.shape(wf, 'Paid', 5, -1,
 		"{ ...$json.input, notice: $json.input.chargeable?.state === 'due' ? 'paid' : 'chargedRemainder', attempt: $json.input.dunningAttempt ?? 1, amountMinor: $json.amountMinor, chargedMinor: $json.amountMinor, transactionreference: $json.transactionreference, payment: { outcome: $json.outcome, reason: $json.reason, transactionreference: $json.transactionreference, authcode: $json.authcode, maskedpan: $json.maskedpan, paymenttypedescription: $json.paymenttypedescription, settlestatus: $json.settlestatus, reusedExisting: $json.reusedExisting, amountMinor: $json.amountMinor } }");
@@ -372,7 +404,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		options: {},
 	});
 	const refundReview = h.retryOrPark(wf, 'Park for Refund Review', 8, -1.5, { parkNow: true, failedNode: 'Record Payment in Xero' });
-	const toNotify = h.publish(wf, 'To Notify Stage', STAGES.notify, 10, 0.3);
+	const toNotify = h.publish(wf, 'To Notify Stage', STAGES.notify, 9, 0.7);
 	const noCard = h.shape(wf, 'No Card on File', 4, 1.2, "{ ...$json, amountMinor: $json.chargeable?.amountDueMinor ?? $json.amountMinor, notice: 'noCardOnFile', attempt: $json.dunningAttempt ?? 1, payment: { outcome: 'noCard', reason: 'no card on file' } }");
 	// Nothing due: paid, credited or voided in Xero. Was it our own earlier charge (a redelivery)?
 	const closed = wf.add('Paid, Credited or Voided?', 'n8n-nodes-base.if', 2.2, 3, 2.2, {
@@ -382,7 +414,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 	const ours = wf.add('Charged by Us?', T.st, 1, 4, 2.2, { resource: 'transaction', operation: 'query', queryBy: 'orderReference', references: '={{ $json.billingKey }}' }, { credentials: CREDENTIALS.secureTrading, ...ITEM_ERRORS });
 	const nothing = h.shape(wf, 'Nothing to Charge', 5, 2.2,
 		"(() => { const charge = ($json.records ?? []).find((r) => r.requesttypedescription === 'AUTH' && r.outcome === 'paid'); return charge ? { ...$json.input, notice: 'paid', attempt: $json.input.dunningAttempt ?? 1, transactionreference: charge.transactionreference, payment: { outcome: 'paid', reason: 'charged earlier for this billing key', transactionreference: charge.transactionreference, authcode: charge.authcode, maskedpan: charge.maskedpan, reusedExisting: true } } : { ...$json.input, notice: 'nothingToCharge', payment: { outcome: 'nothingToCharge', reason: $json.input.chargeable.reason } }; })()");
-	const notApproved = h.retryOrPark(wf, 'Park Unapproved Invoice', 4, 3.1, { parkNow: true, errorMessage: '={{ $json.chargeable?.reason }}', failedNode: 'Read Invoice from Xero' });
+	const notApproved = h.retryOrPark(wf, 'Park Unapproved Invoice', 4, 3.4, { parkNow: true, errorMessage: '={{ $json.chargeable?.reason }}', failedNode: 'Read Invoice from Xero' });
 	const result = h.shape(wf, 'Payment Result', 5, 0.6,
 		"{ ...$json.input, amountMinor: $json.input.chargeable?.amountDueMinor ?? $json.input.amountMinor, attempt: $json.input.dunningAttempt ?? 1, declineReason: $json.reason, acquirerResponseCode: $json.acquirerresponsecode ?? '', payment: { outcome: $json.outcome, retryable: $json.retryable, reason: $json.reason, errorcode: $json.errorcode, errormessage: $json.errormessage, errordata: $json.errordata, acquirerresponsecode: $json.acquirerresponsecode, field: $json.field ?? $json.error?.field, settle: $json.settle, chargeAttempts: $json.chargeAttempts } }");
 	const route = wf.add('Outcome', 'n8n-nodes-base.switch', 3.2, 6, 0.6, switchRules([
@@ -394,9 +426,9 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		conditions: isTrue(`={{ $json.payment.retryable === true && ($json.dunningAttempt ?? 1) < ${maxCharges} }}`),
 		options: {},
 	});
-	const declinedNotice = h.shape(wf, 'Declined Notice', 8, 0.3, "{ ...$json, notice: 'declined' }");
+	const declinedNotice = h.shape(wf, 'Declined Notice', 8, 0.7, "{ ...$json, notice: 'declined' }");
 	// Soft declines that used up their attempts (also when the gateway's count says so) get the final notice.
-	const finalNotice = h.shape(wf, 'Final or Hard Decline', 8, 0.9, `{ ...$json, notice: $json.payment.retryable === true || ($json.payment.chargeAttempts ?? 0) >= ${maxCharges} ? 'finalNotice' : 'declined' }`);
+	const finalNotice = h.shape(wf, 'Final or Hard Decline', 8, 1.7, `{ ...$json, notice: $json.payment.retryable === true || ($json.payment.chargeAttempts ?? 0) >= ${maxCharges} ? 'finalNotice' : 'declined' }`);
 	const dunning = h.retryOrPark(wf, 'Schedule Next Charge', 8, -0.3, {
 		stage: STAGES.dunning,
 		attempt: '={{ $json.dunningAttempt ?? 1 }}',
@@ -404,10 +436,10 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		errorMessage: "={{ 'Declined: ' + $json.payment.reason }}",
 		failedNode: 'Debit Stored Card',
 	}, s.dunningDelays);
-	const parkInvalid = h.retryOrPark(wf, 'Park Invalid Charge', 7, 1.1, { parkNow: true, errorMessage: '={{ $json.payment.reason }}', failedNode: 'Debit Stored Card' });
+	const parkInvalid = h.retryOrPark(wf, 'Park Invalid Charge', 7, 1.2, { parkNow: true, errorMessage: '={{ $json.payment.reason }}', failedNode: 'Debit Stored Card' });
 	// Not known whether the card was charged: come back to this stage only to query (the node
 	// never re-sends an AUTH before its settle window has passed), then park with the evidence.
-	const settle = h.retryOrPark(wf, 'Settle Unknown Charge', 7, 1.8, {
+	const settle = h.retryOrPark(wf, 'Settle Unknown Charge', 7, 2.2, {
 		attempt: '={{ $json.payment.settle?.checks ?? 1 }}',
 		maxAttempts: settleChecks,
 		errorMessage: "={{ 'Charge outcome unknown: ' + $json.payment.reason }}",
@@ -429,7 +461,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 export function notifyWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
 	const wf = new Workflow('bpStage5NotifyPy', 'Billing · 5 · Payment notifications');
-	wf.note(0, -1.6, 900, 240, [
+	wf.note(900, [
 		'## 5 · Payment notifications',
 		'Emails each client the outcome of the charge: **paid**, **declined** (with the reason, e.g. insufficient funds, and when we will try again), **no card on file**, or the **final notice** after the last dunning attempt. Message-IDs are derived from the billing key, kind and attempt, so a resend is recognisable. Failed sends are retried, then parked.',
 	].join('\n'));
@@ -441,7 +473,7 @@ export function notifyWorkflow(s: PipelineSettings): Workflow {
 		templateOverrides: {},
 		options: emailOptions(s),
 	}, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
-	const done = wf.add('Notified', 'n8n-nodes-base.noOp', 1, 2, -0.3, {});
+	const done = wf.add('Notified', 'n8n-nodes-base.noOp', 1, 2, -0.5, {});
 	const retry = h.retryOrPark(wf, 'Retry or Park', 2, 0.6);
 	wf.link(trigger, email).link(email, done, 0).link(email, retry, 1).link(email, retry, ERROR_OUTPUT);
 	return wf;
@@ -450,7 +482,7 @@ export function notifyWorkflow(s: PipelineSettings): Workflow {
 export function dunningWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
 	const wf = new Workflow('bpStage6Dunning0', 'Billing · 6 · Dunning');
-	wf.note(0, -1.6, 900, 260, [
+	wf.note(900, [
 		'## 6 · Dunning',
 		`Soft declines wait in the **dunning** stage's delay queues (${s.dunningDelays}: change *Retry Delays* here **and** on *Schedule Next Charge* in stage 4, they must match). When a wait is over, the invoice goes back to the **debit** stage for the next charge, with the attempt number, and the client is notified again of the outcome. Hard declines never come here.`,
 	].join('\n'));
@@ -466,25 +498,25 @@ export function monitorWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
 	const stages = [STAGES.collect, STAGES.invoice, STAGES.email, STAGES.debit, STAGES.dunning, STAGES.notify].join(', ');
 	const wf = new Workflow('bpStage7Monitor0', 'Billing · 7 · Monitor and replay');
-	wf.note(0, -1.6, 1000, 300, [
+	wf.note(1000, [
 		'## 7 · Monitor and replay',
 		'Every 15 minutes: messages ready, retrying and parked per stage, and every parked item with its error (open an execution to see them).',
 		'',
-		'**Replay:** fix the cause (e.g. the client\'s email in the CRM), set the stage and how many in *What to Replay*, then run this workflow from **Replay Parked** (Test workflow). Replayed items start again at attempt 1; billing keys keep the replay from invoicing or charging twice.',
+		'**Replay:** fix the cause (e.g. the client\'s email in the CRM), set the stage and how many in *What to Replay*, then run **Execute workflow** from **Replay Parked**. Replayed items start again at attempt 1; billing keys keep the replay from invoicing or charging twice.',
 	].join('\n'));
 	const every = wf.add('Every 15 Minutes', 'n8n-nodes-base.scheduleTrigger', 1.2, 0, 0, { rule: { interval: [{ field: 'cronExpression', expression: s.monitorCron }] } });
-	const stats = wf.add('Queue Statistics', T.queue, 1, 1, 0, { resource: 'stage', operation: 'statistics', stages, queueSetup: { exchange: s.exchange, queueType: s.queueType, retryDelays: s.retryDelays } }, { credentials: CREDENTIALS.rabbit });
-	const peek = wf.add('Parked Items', T.queue, 1, 2, 0, { resource: 'parked', operation: 'peek', stage: '={{ $json.stage }}', maxMessages: 50, queueSetup: { exchange: s.exchange, queueType: s.queueType, retryDelays: s.retryDelays } }, { credentials: CREDENTIALS.rabbit });
+	const stats = wf.add('Queue Statistics', T.queue, 1, 1, 0, { resource: 'stage', operation: 'statistics', stages, ...queueSetup(s, s.retryDelays) }, { credentials: CREDENTIALS.rabbit });
+	const peek = wf.add('Parked Items', T.queue, 1, 2, 0, { resource: 'parked', operation: 'peek', stage: '={{ $json.stage }}', maxMessages: 50, ...queueSetup(s, s.retryDelays) }, { credentials: CREDENTIALS.rabbit });
 	const manual = wf.add('Replay Parked', 'n8n-nodes-base.manualTrigger', 1, 0, 1.4, {});
 	const what = h.shape(wf, 'What to Replay', 1, 1.4, "{ stage: 'invoice', maxMessages: 10 }");
-	const replay = wf.add('Replay', T.queue, 1, 2, 1.4, { resource: 'parked', operation: 'replay', stage: '={{ $json.stage }}', maxMessages: '={{ $json.maxMessages }}', queueSetup: { exchange: s.exchange, queueType: s.queueType, retryDelays: s.retryDelays } }, { credentials: CREDENTIALS.rabbit });
+	const replay = wf.add('Replay', T.queue, 1, 2, 1.4, { resource: 'parked', operation: 'replay', stage: '={{ $json.stage }}', maxMessages: '={{ $json.maxMessages }}', ...queueSetup(s, s.retryDelays) }, { credentials: CREDENTIALS.rabbit });
 	wf.link(every, stats).link(stats, peek).link(manual, what).link(what, replay);
 	return wf;
 }
 
 export function previewWorkflow(): Workflow {
 	const wf = new Workflow('bpPreviewInvoices', 'Billing · 0 · Preview invoices');
-	wf.note(0, -1.6, 620, 200, [
+	wf.note(620, [
 		'## Preview invoices',
 		'POST CRM rows to `/webhook/billing/preview` as `{ "periodStart", "periodEnd", "rows": [...] }` and get back the invoice requests the pipeline would create: one per client, with its deterministic billing key. Rejected rows (field and reason) show on the second output in the execution log. Nothing is invoiced, charged or emailed.',
 	].join('\n'));

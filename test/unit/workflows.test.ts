@@ -1,8 +1,11 @@
 // The shipped workflow JSON is generated from scripts/workflows/pipeline.ts; these checks keep the
 // files current and safe to import.
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildWorkflows, DEFAULT_SETTINGS } from '../../scripts/workflows/pipeline';
+import { readTopology } from '../../nodes/BillingQueue/helpers/config';
+import { parseDelays } from '../../nodes/BillingQueue/helpers/topology';
+import { buildWorkflows, DEFAULT_SETTINGS, QUEUE_SETUP_DEFAULTS } from '../../scripts/workflows/pipeline';
 
 const dir = path.resolve(__dirname, '..', '..', 'workflows');
 const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'));
@@ -46,6 +49,69 @@ describe('shipped workflows', () => {
 		expect(text).not.toMatch(/"(password|clientSecret|client_secret|accessToken|access_token|apiKey)"\s*:/);
 	});
 
+	type QueueNode = { name: string; type: string; parameters: Record<string, unknown> & { queueSetup?: Record<string, string>; stage?: string; operation?: string } };
+	const queueNodes = (workflows: Record<string, Record<string, unknown>>) =>
+		Object.entries(workflows).flatMap(([file, wf]) =>
+			(wf.nodes as QueueNode[]).filter((n) => /\.billingQueue(Trigger)?$/.test(n.type)).map((n) => ({ file, ...n })),
+		);
+
+	it("leaves Queue Setup to the nodes' defaults, which are the shipped values, and writes only what differs", () => {
+		// What a node with an empty Queue Setup uses is what its description shows as defaults.
+		const topology = readTopology((name, fallback) => (name === 'queueSetup' ? {} : fallback));
+		expect(topology).toEqual({ exchange: QUEUE_SETUP_DEFAULTS.exchange, queueType: QUEUE_SETUP_DEFAULTS.queueType, retryDelaysMs: parseDelays(QUEUE_SETUP_DEFAULTS.retryDelays) });
+		expect({ exchange: DEFAULT_SETTINGS.exchange, queueType: DEFAULT_SETTINGS.queueType, retryDelays: DEFAULT_SETTINGS.retryDelays }).toEqual(QUEUE_SETUP_DEFAULTS);
+
+		const nodes = queueNodes(built);
+		expect(nodes.length).toBeGreaterThanOrEqual(22);
+		const written = nodes.filter((n) => n.parameters.queueSetup).map((n) => ({ file: n.file, node: n.name, queueSetup: n.parameters.queueSetup }));
+		// Only the delay queues of dunning and of unknown charges have delays of their own.
+		expect(written).toEqual([
+			{ file: '04-debit-cards.json', node: 'Schedule Next Charge', queueSetup: { retryDelays: DEFAULT_SETTINGS.dunningDelays } },
+			{ file: '04-debit-cards.json', node: 'Settle Unknown Charge', queueSetup: { retryDelays: DEFAULT_SETTINGS.settleDelays } },
+			{ file: '06-dunning.json', node: 'Charges Due Again', queueSetup: { retryDelays: DEFAULT_SETTINGS.dunningDelays } },
+			{ file: '06-dunning.json', node: 'Retry or Park', queueSetup: { retryDelays: DEFAULT_SETTINGS.dunningDelays } },
+		]);
+	});
+
+	it('still writes settings that differ from the defaults (tests: their own exchange and short delays) into every queue node', () => {
+		const nodes = queueNodes(buildWorkflows({ exchange: 'billing-test', queueType: 'classic', retryDelays: '1s, 2s' }));
+		for (const n of nodes) {
+			expect({ node: `${n.file} ${n.name}`, exchange: n.parameters.queueSetup?.exchange, queueType: n.parameters.queueSetup?.queueType }).toEqual({
+				node: `${n.file} ${n.name}`,
+				exchange: 'billing-test',
+				queueType: 'classic',
+			});
+		}
+		const retryOrPark = nodes.find((n) => n.file === '02-create-invoices.json' && n.name === 'Retry or Park')!;
+		expect(retryOrPark.parameters.queueSetup?.retryDelays).toBe('1s, 2s');
+	});
+
+	it('publishes only to stages a workflow consumes (no queue that only grows)', () => {
+		const nodes = queueNodes(built);
+		const consumed = new Set(nodes.filter((n) => n.type.endsWith('Trigger')).map((n) => n.parameters.stage));
+		const published = nodes.filter((n) => n.parameters.operation === 'publish').map((n) => ({ node: `${n.file} ${n.name}`, consumed: consumed.has(n.parameters.stage) }));
+		expect(published.length).toBeGreaterThan(0);
+		for (const p of published) expect(p).toEqual({ node: p.node, consumed: true });
+		// The run summary stays in the collect execution's log.
+		expect((built['01-collect.json'].nodes as QueueNode[]).map((n) => n.name)).toContain('Run Summary');
+	});
+
+	it("reads the CRM's address from the Billing Settings node at the start of workflow 1, never from $env (blocked on a stock n8n 2.x)", () => {
+		type Node = { name: string; type: string; parameters: Record<string, any> };
+		const collect = (settings = {}) => buildWorkflows(settings)['01-collect.json'] as { nodes: Node[]; connections: Record<string, { main: Array<Array<{ node: string }>> }> };
+		const wf = collect();
+		expect(JSON.stringify(built)).not.toContain('$env');
+		const crmUrl = (w: ReturnType<typeof collect>) =>
+			w.nodes.find((n) => n.name === 'Billing Settings')!.parameters.assignments.assignments.find((a: { name: string }) => a.name === 'crmBaseUrl').value;
+		expect(crmUrl(wf)).toBe('http://127.0.0.1:4612');
+		expect(crmUrl(collect({ crmBaseUrl: 'https://crm.example.com' }))).toBe('https://crm.example.com');
+		expect(wf.nodes.find((n) => n.name === 'Read CRM')!.parameters.url).toContain("$('Billing Settings').first().json.crmBaseUrl");
+		// Every trigger leads into it, so every run reads the same setting.
+		for (const trigger of wf.nodes.filter((n) => /trigger/i.test(n.type))) {
+			expect({ trigger: trigger.name, next: wf.connections[trigger.name].main[0].map((t) => t.node) }).toEqual({ trigger: trigger.name, next: ['Billing Settings'] });
+		}
+	});
+
 	it('keeps the dunning delays identical on both sides of the delay queue', () => {
 		const delaysIn = (file: string, node: string) =>
 			((built[file] as { nodes: Array<{ name: string; parameters: { queueSetup?: { retryDelays?: string } } }> }).nodes.find((n) => n.name === node)!.parameters.queueSetup!.retryDelays);
@@ -73,6 +139,50 @@ describe('shipped workflows', () => {
 				const errorOutput = connections[n.name]?.main[2] ?? [];
 				expect({ file, node: n.name, errorOutputTo: errorOutput.map((t) => t.node) }).toEqual({ file, node: n.name, errorOutputTo: ['Retry or Park'] });
 			}
+		}
+	});
+});
+
+describe('workflow screenshots (docs/images)', () => {
+	const images = path.resolve(__dirname, '..', '..', 'docs', 'images');
+	const hashFile = path.join(images, 'workflows.sha256');
+
+	// The browser test (test/e2e/editor-browser.test.ts) saves each screenshot together with the
+	// hash of the workflow file it showed, in `sha256sum` format (`sha256sum -c` from the repo root).
+	it('show every workflow as it is now (after changing one, run `npm run build && npm run test:browser`)', () => {
+		const recorded = new Map(
+			(fs.existsSync(hashFile) ? fs.readFileSync(hashFile, 'utf8') : '')
+				.split('\n')
+				.filter(Boolean)
+				.map((line) => {
+					const [hash, file] = line.split(/\s+\*?/);
+					return [file, hash] as const;
+				}),
+		);
+		for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+			const hash = createHash('sha256').update(fs.readFileSync(path.join(dir, file))).digest('hex');
+			const png = path.join(images, file.replace(/\.json$/, '.png'));
+			expect({ file, screenshot: fs.existsSync(png), current: recorded.get(`workflows/${file}`) === hash }).toEqual({ file, screenshot: true, current: true });
+		}
+	});
+});
+
+describe('icons', () => {
+	const root = path.resolve(__dirname, '..', '..');
+	const credentialFiles = (pkg.n8n.credentials as string[]).map((f) => f.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+	const nodeFiles = (pkg.n8n.nodes as string[]).map((f) => f.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+	const iconOf = (file: string): unknown => {
+		const Cls = Object.values(require(path.join(root, file)))[0] as new () => { icon?: unknown; description?: { icon?: unknown } };
+		const instance = new Cls();
+		return instance.description?.icon ?? instance.icon;
+	};
+
+	// n8n shows `dark` on its dark theme; gulp copies every *.svg next to the compiled file.
+	it.each([...nodeFiles, ...credentialFiles])('%s has a light and a dark icon, both files present', (file) => {
+		const icon = iconOf(file) as { light?: string; dark?: string };
+		expect(icon).toEqual({ light: expect.stringMatching(/^file:.+\.svg$/), dark: expect.stringMatching(/^file:.+\.dark\.svg$/) });
+		for (const ref of [icon.light!, icon.dark!]) {
+			expect(fs.existsSync(path.join(root, path.dirname(file), ref.slice('file:'.length)))).toBe(true);
 		}
 	});
 });
