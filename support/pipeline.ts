@@ -1,9 +1,9 @@
 // Runs the shipped pipeline for tests, the demo and the chaos run: the sandbox, a real n8n with
 // every stage workflow published, run requests on the collect queue, and a ledger read from the
 // sandbox's own records (never from the pipeline's) that says where every client ended up.
-import { execFile } from 'child_process';
 import { sleep } from 'n8n-workflow';
 import { billingKey } from '../nodes/shared/billingKey';
+import { parseDelays, stageTopology } from '../nodes/BillingQueue/helpers/topology';
 import { buildWorkflows, DEFAULT_SETTINGS } from '../scripts/workflows/pipeline';
 import type { PipelineSettings } from '../scripts/workflows/pipeline';
 import { startBillingSandbox } from '../sandbox';
@@ -188,7 +188,6 @@ export async function startPipeline(opts: {
 } = {}): Promise<PipelineRun> {
 	const amqpUrl = opts.broker?.url ?? AMQP_URL;
 	const brokerUrl = new URL(amqpUrl);
-	const ctl = (args: string[]) => (opts.broker?.node ? ['-n', opts.broker.node, ...args] : args);
 	const sandbox = await startBillingSandbox(opts.sandbox);
 	const settings: PipelineSettings = {
 		...DEFAULT_SETTINGS,
@@ -224,12 +223,18 @@ export async function startPipeline(opts: {
 	}
 	const n8n = instances[0];
 
-	const queueNames = async (): Promise<string[]> =>
-		await new Promise((resolve, reject) =>
-			execFile('rabbitmqctl', ctl(['-q', 'list_queues', 'name', '--no-table-headers']), (err, out) =>
-				err ? reject(err) : resolve(out.split('\n').map((l) => l.trim()).filter((q) => q.startsWith(`${settings.exchange}.`))),
-			),
-		);
+	// The queues the workflows can declare, named as the nodes name them, and kept when they
+	// exist: read over AMQP, so a broker in a container or on another host works (no rabbitmqctl).
+	const candidateQueues = (): string[] => {
+		const delaysMs = [...new Set([settings.retryDelays, settings.dunningDelays, settings.settleDelays].flatMap((d) => parseDelays(d)))];
+		const cfg = { exchange: settings.exchange, queueType: settings.queueType, retryDelaysMs: delaysMs };
+		return STAGE_NAMES.flatMap((stage) => stageTopology(cfg, stage).queues.map((q) => q.name));
+	};
+	const queueNames = async (probe: BrokerProbe): Promise<string[]> => {
+		const names: string[] = [];
+		for (const q of candidateQueues()) if ((await probe.check(q)) !== null) names.push(q);
+		return names;
+	};
 
 	const run: PipelineRun = {
 		sandbox,
@@ -269,7 +274,7 @@ export async function startPipeline(opts: {
 			const probe = await BrokerProbe.open('billing-pipeline-run', amqpUrl);
 			try {
 				const depths: Record<string, number> = {};
-				for (const q of await queueNames()) depths[q] = (await probe.count(q)) ?? 0;
+				for (const q of await queueNames(probe)) depths[q] = (await probe.count(q)) ?? 0;
 				return depths;
 			} finally {
 				await probe.close();
@@ -281,7 +286,7 @@ export async function startPipeline(opts: {
 			// Remove this run's queues and exchange so the broker stays clean.
 			const probe = await BrokerProbe.open('billing-pipeline-run', amqpUrl);
 			try {
-				await probe.deleteQueues(await queueNames());
+				await probe.deleteQueues(await queueNames(probe));
 				await probe.deleteExchange(settings.exchange);
 			} finally {
 				await probe.close();
