@@ -186,3 +186,57 @@ describe('icons', () => {
 		}
 	});
 });
+
+describe('money paths of the shipped workflows (issue 16)', () => {
+	type Wf = { nodes: Array<{ name: string; type: string; parameters: Record<string, unknown>; onError?: string }>; connections: Record<string, { main: Array<Array<{ node: string }>> }> };
+	const built = buildWorkflows();
+	const wf = (file: string) => built[file] as unknown as Wf;
+	const next = (w: Wf, from: string, output: number) => (w.connections[from]?.main[output] ?? []).map((c) => c.node);
+	const node = (w: Wf, name: string) => w.nodes.find((n) => n.name === name)!;
+
+	it('stage 2 compares leads with Xero before creating, and bills only what is not billed yet', () => {
+		const w = wf('02-create-invoices.json');
+		expect(next(w, 'Ensure Contacts', 0)).toEqual(['Find Unbilled Leads']);
+		expect(node(w, 'Find Unbilled Leads').parameters).toMatchObject({ operation: 'findUnbilled', lateLeads: 'supplementary' });
+		expect(next(w, 'Find Unbilled Leads', 0)).toEqual(['Anything to Bill?']);
+		// Refused (billed differently) and failed items are parked or retried, never created.
+		expect(next(w, 'Find Unbilled Leads', 1)).toEqual(['Retry or Park']);
+		expect(next(w, 'Anything to Bill?', 0)).toEqual(['Create Invoices']);
+		expect(next(w, 'Anything to Bill?', 1)).toEqual(['Already Billed']);
+		// An invoice someone duplicated by hand is parked before the client gets two.
+		expect(next(w, 'Create Invoices', 0)).toEqual(['Duplicate in Xero?']);
+		expect(next(w, 'Duplicate in Xero?', 0)).toEqual(['Park Duplicate Invoice']);
+		expect(node(w, 'Park Duplicate Invoice').parameters.parkNow).toBe(true);
+		// A Xero difference (amounts, currency, leads) leaves on Create's failure output.
+		expect(next(w, 'Create Invoices', 1)).toEqual(['Retry or Park']);
+		expect(String(node(w, 'Retry or Park').parameters.parkNow)).toContain('retryable === false');
+	});
+
+	it('stage 1 publishes every request: no filter by billing key drops a late lead', () => {
+		const w = wf('01-collect.json');
+		const names = w.nodes.map((n) => n.name);
+		expect(names).not.toContain('Already Invoiced?');
+		expect(w.nodes.filter((n) => n.type.endsWith('.xeroBilling'))).toEqual([]);
+	});
+
+	it('stage 4 never books a gateway charge that differs from what is due as the payment', () => {
+		const w = wf('04-debit-cards.json');
+		expect(next(w, 'Debit Stored Card', 0)).toEqual(['Existing Charge Differs?']);
+		expect(next(w, 'Existing Charge Differs?', 0)).toEqual(['Park Differing Charge']);
+		expect(next(w, 'Existing Charge Differs?', 1)).toEqual(['Paid']);
+		expect(node(w, 'Park Differing Charge').parameters.parkNow).toBe(true);
+		expect(JSON.stringify(node(w, 'Existing Charge Differs?').parameters)).toContain('existingChargeMismatch');
+	});
+
+	it('every publish node sends what it cannot publish to its workflow\'s Retry or Park, never nowhere', () => {
+		for (const [file, raw] of Object.entries(built)) {
+			const w = raw as unknown as Wf;
+			for (const n of w.nodes.filter((x) => x.type.endsWith('.billingQueue') && x.parameters.operation === 'publish')) {
+				expect([file, n.name, n.onError]).toEqual([file, n.name, 'continueErrorOutput']);
+				const errorTargets = next(w, n.name, 1);
+				expect([file, n.name, errorTargets.length > 0]).toEqual([file, n.name, true]);
+				for (const t of errorTargets) expect(node(w, t).parameters.operation).toBe('retryOrPark');
+			}
+		}
+	});
+});
