@@ -4,7 +4,7 @@
 import { sleep } from 'n8n-workflow';
 import { billingKey } from '../nodes/shared/billingKey';
 import { parseDelays, stageTopology } from '../nodes/BillingQueue/helpers/topology';
-import { buildWorkflows, DEFAULT_SETTINGS } from '../scripts/workflows/pipeline';
+import { buildWorkflows, DEFAULT_SETTINGS, STAGES } from '../scripts/workflows/pipeline';
 import type { PipelineSettings } from '../scripts/workflows/pipeline';
 import { startBillingSandbox } from '../sandbox';
 import type { BillingSandbox, BillingSandboxOptions, ExpectedOutcome } from '../sandbox';
@@ -51,7 +51,8 @@ export interface PipelineRun {
 	stop(): Promise<void>;
 }
 
-const STAGE_NAMES = ['collect', 'invoice', 'email', 'debit', 'dunning', 'notify', 'summary'];
+/** The stages the shipped workflows declare queues for: the generator's own list. */
+const STAGE_NAMES = Object.values(STAGES);
 
 function emailKind(messageId: string): { kind: string; key: string } | null {
 	// <billing.<kind>[.a<attempt>].k-<billingKey>@domain>
