@@ -182,8 +182,11 @@ export async function startPipeline(opts: {
 	port?: number;
 	/** How many n8n instances (own user folders) run the same active workflows on the same queues; default 1. */
 	instances?: number;
-	/** Another broker than the shared one (the chaos run restarts its own): its AMQP URL and Erlang node name. */
-	broker?: { url: string; node?: string };
+	/**
+	 * Another broker than the shared one (the chaos run restarts its own): its AMQP URL and Erlang
+	 * node name; `hosts` (e.g. `127.0.0.1:5673, 127.0.0.1:5674`) replaces the credential's Host, for a cluster.
+	 */
+	broker?: { url: string; node?: string; hosts?: string };
 	/** Extra environment for n8n. */
 	env?: Record<string, string>;
 } = {}): Promise<PipelineRun> {
@@ -204,7 +207,7 @@ export async function startPipeline(opts: {
 			nodesTemplate: opts.nodesTemplate,
 			port: i === 0 ? opts.port : undefined,
 			credentials: sandbox.credentials({
-				hostname: brokerUrl.hostname,
+				hostname: opts.broker?.hosts ?? brokerUrl.hostname,
 				port: Number(brokerUrl.port || 5672),
 				username: decodeURIComponent(brokerUrl.username || 'guest'),
 				password: decodeURIComponent(brokerUrl.password || 'guest'),
