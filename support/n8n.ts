@@ -38,7 +38,15 @@ export interface N8nOptions {
 	port?: number;
 	/** Reuse an existing user folder (e.g. a second instance on the same database is NOT supported with SQLite). */
 	userFolder?: string;
+	/**
+	 * `start` (default): a main instance (editor, triggers). `worker`: a queue-mode worker (`n8n
+	 * worker`), which imports nothing (main and workers share the database) and is ready when its
+	 * health endpoint says so.
+	 */
+	command?: N8nCommand;
 }
+
+export type N8nCommand = 'start' | 'worker';
 
 export interface ExecutionSummary {
 	id: string;
@@ -113,11 +121,13 @@ export class N8nInstance {
 	private cookie?: string;
 	private readonly logFile: string;
 	private extraEnv: Record<string, string>;
+	readonly command: N8nCommand;
 
-	constructor(userFolder: string, env: Record<string, string>) {
+	constructor(userFolder: string, env: Record<string, string>, command: N8nCommand = 'start') {
 		this.userFolder = userFolder;
 		this.logFile = path.join(userFolder, 'n8n.log');
 		this.extraEnv = env;
+		this.command = command;
 	}
 
 	get url(): string {
@@ -144,6 +154,10 @@ export class N8nInstance {
 			// No telemetry from test instances (the machines running them are offline); the one
 			// non-default setting kept, listed in the README.
 			N8N_DIAGNOSTICS_ENABLED: 'false',
+			// A worker has no editor: its health endpoint (on the same free port) tells when it is ready.
+			...(this.command === 'worker'
+				? { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(this.port), N8N_WORKER_SERVER_ADDRESS: '127.0.0.1' }
+				: {}),
 			...this.extraEnv,
 		};
 	}
@@ -221,7 +235,7 @@ export class N8nInstance {
 		if (!this.port) this.port = await freePort();
 		if (!this.brokerPort) this.brokerPort = await freePort();
 		const log = fs.openSync(this.logFile, 'a');
-		const child = spawn(NODE24_BIN, [N8N_BIN, 'start'], {
+		const child = spawn(NODE24_BIN, [N8N_BIN, this.command], {
 			env: this.env(),
 			cwd: this.userFolder,
 			stdio: ['ignore', log, log],
@@ -243,7 +257,16 @@ export class N8nInstance {
 			if (ready) break;
 			await sleep(250);
 		}
-		await this.waitForPublished();
+		if (this.command === 'start') await this.waitForPublished();
+	}
+
+	/** Freezes the process group (SIGSTOP), as a stalled machine would; `resume()` lets it go on. */
+	pause(): void {
+		if (this.child?.pid) process.kill(-this.child.pid, 'SIGSTOP');
+	}
+
+	resume(): void {
+		if (this.child?.pid) process.kill(-this.child.pid, 'SIGCONT');
 	}
 
 	/** Graceful stop (SIGTERM to the process group), waiting for n8n to finish running executions. */
@@ -265,6 +288,8 @@ export class N8nInstance {
 		const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 		try {
 			process.kill(-child.pid, sig);
+			// A paused instance (pause()) handles no signal until it runs again.
+			process.kill(-child.pid, 'SIGCONT');
 		} catch {}
 		let timer: NodeJS.Timeout | undefined;
 		const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
@@ -383,9 +408,13 @@ export async function startN8n(options: N8nOptions = {}): Promise<N8nInstance> {
 	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
 	if (!fs.existsSync(nodesDir)) fs.cpSync(nodesTemplate, nodesDir, { recursive: true });
 
-	const instance = new N8nInstance(userFolder, options.env ?? {});
+	const instance = new N8nInstance(userFolder, options.env ?? {}, options.command);
 	instance.port = options.port ?? (await freePort());
 	instance.brokerPort = await freePort();
+	if (options.command === 'worker') {
+		await instance.start();
+		return instance;
+	}
 	await instance.importCredentials(options.credentials ?? []);
 	await instance.importWorkflows(options.workflows ?? []);
 	if (options.publishVia === 'cli') await instance.publish(options.publish ?? []);

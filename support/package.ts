@@ -191,9 +191,9 @@ function lock(dir: string, log: (line: string) => void): () => void {
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
 		}
-		// A lock older than the longest pack (a killed run) is taken over.
+		// A lock whose owner process is gone, or older than the longest pack (a killed run), is taken over.
 		const age = Date.now() - (fs.statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-		if (age > 20 * 60_000) {
+		if (age > 20 * 60_000 || ownerGone(dir)) {
 			fs.rmSync(dir, { recursive: true, force: true });
 			continue;
 		}
@@ -201,6 +201,24 @@ function lock(dir: string, log: (line: string) => void): () => void {
 		if (!said) log(`waiting for another process packing the same sources (${dir})`);
 		said = true;
 		Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
+	}
+}
+
+/** The lock's owner ran on this machine and has exited (no owner file yet: still being taken). */
+function ownerGone(dir: string): boolean {
+	let owner: string;
+	try {
+		owner = fs.readFileSync(path.join(dir, 'owner'), 'utf8');
+	} catch {
+		return false;
+	}
+	const [pid, host] = owner.trim().split(' ');
+	if (host !== os.hostname() || !Number(pid)) return false;
+	try {
+		process.kill(Number(pid), 0);
+		return false;
+	} catch {
+		return true;
 	}
 }
 

@@ -10,6 +10,7 @@ import { startBillingSandbox } from '../sandbox';
 import type { BillingSandbox, BillingSandboxOptions, ExpectedOutcome } from '../sandbox';
 import { BrokerProbe } from './broker';
 import { N8nInstance, startN8n } from './n8n';
+import { QueueModeBackend } from './queue-mode';
 
 export const AMQP_URL = process.env.BILLING_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -39,6 +40,12 @@ export interface PipelineRun {
 	n8n: N8nInstance;
 	/** Every n8n running the workflows (`n8n` first); more than one with the `instances` option. */
 	instances: N8nInstance[];
+	/** Queue mode: the workers that run the executions (the main instance, `n8n`, runs the triggers). */
+	workers: N8nInstance[];
+	/** Queue mode: this run's PostgreSQL database and Redis keys. */
+	backend?: QueueModeBackend;
+	/** Queue mode: starts one more worker on the same database and Redis (own user folder). */
+	addWorker(): Promise<N8nInstance>;
 	settings: PipelineSettings;
 	requestRun(): Promise<void>;
 	/** Publishes one item to a stage's queue, as an upstream stage would. */
@@ -189,41 +196,71 @@ export async function startPipeline(opts: {
 	broker?: { url: string; node?: string; hosts?: string };
 	/** Extra environment for n8n. */
 	env?: Record<string, string>;
+	/**
+	 * n8n's queue mode: one main instance (triggers) and `workers` workers (executions) on a
+	 * PostgreSQL database and Redis keys of this run's own; `ownRedis` starts a throwaway
+	 * redis-server (to restart it). Default: BILLING_E2E_N8N_MODE=queue runs every pipeline
+	 * test this way with two workers.
+	 */
+	queueMode?: { workers?: number; ownRedis?: boolean } | false;
 } = {}): Promise<PipelineRun> {
 	const amqpUrl = opts.broker?.url ?? AMQP_URL;
 	const brokerUrl = new URL(amqpUrl);
+	const queueMode = opts.queueMode ?? (process.env.BILLING_E2E_N8N_MODE === 'queue' ? { workers: 2 } : false);
 	const sandbox = await startBillingSandbox(opts.sandbox);
+	const backend = queueMode ? await QueueModeBackend.create({ ownRedis: queueMode.ownRedis, encryptionKey: opts.env?.N8N_ENCRYPTION_KEY }) : undefined;
 	const settings: PipelineSettings = {
 		...DEFAULT_SETTINGS,
 		exchange: `billing-e2e-${process.pid}-${Date.now().toString(36)}`,
 		// Written into workflow 1's Billing Settings node, as ops would set their CRM's address.
 		crmBaseUrl: sandbox.crm.url,
+		// Workers do not share a user folder or a process: the records live in n8n's database.
+		...(backend ? { sharedRecords: true } : {}),
 		...opts.settings,
 	};
 	const workflows = Object.values(buildWorkflows(settings));
-	const count = Math.max(1, opts.instances ?? 1);
+	const env = { ...opts.env, ...backend?.env() };
+	const credentials = [
+		...sandbox.credentials({
+			hostname: opts.broker?.hosts ?? brokerUrl.hostname,
+			port: Number(brokerUrl.port || 5672),
+			username: decodeURIComponent(brokerUrl.username || 'guest'),
+			password: decodeURIComponent(brokerUrl.password || 'guest'),
+		}),
+		...(backend ? [backend.postgresCredential()] : []),
+	];
+	// Queue mode: one main instance on the shared database (it imports and publishes); the workers
+	// start after it, so n8n's migrations run once.
+	const count = backend ? 1 : Math.max(1, opts.instances ?? 1);
 	const starting = Array.from({ length: count }, (_, i) =>
 		startN8n({
 			nodesTemplate: opts.nodesTemplate,
 			port: i === 0 ? opts.port : undefined,
-			credentials: sandbox.credentials({
-				hostname: opts.broker?.hosts ?? brokerUrl.hostname,
-				port: Number(brokerUrl.port || 5672),
-				username: decodeURIComponent(brokerUrl.username || 'guest'),
-				password: decodeURIComponent(brokerUrl.password || 'guest'),
-			}),
-			env: opts.env,
+			credentials,
+			env,
 			workflows,
 			publish: workflows.map((w) => w.id as string),
 		}),
 	);
+	const workers: N8nInstance[] = [];
+	const addWorker = async () => {
+		if (!backend) throw new Error('addWorker(): not a queue-mode run');
+		const worker = await startN8n({ nodesTemplate: opts.nodesTemplate, env, command: 'worker' });
+		workers.push(worker);
+		return worker;
+	};
 	const settled = await Promise.allSettled(starting);
 	const instances = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-	const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+	let failed: unknown = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
+	if (!failed && queueMode) {
+		const started = await Promise.allSettled(Array.from({ length: queueMode.workers ?? 2 }, () => addWorker()));
+		failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
+	}
 	if (failed) {
-		await Promise.all(instances.map((i) => i.dispose().catch(() => undefined)));
+		await Promise.all([...instances, ...workers].map((i) => i.dispose().catch(() => undefined)));
 		await sandbox.close();
-		throw failed.reason;
+		await backend?.dispose();
+		throw failed;
 	}
 	const n8n = instances[0];
 
@@ -244,6 +281,9 @@ export async function startPipeline(opts: {
 		sandbox,
 		n8n,
 		instances,
+		workers,
+		backend,
+		addWorker,
 		settings,
 		async requestRun() {
 			// A valid billing key (at most 25 characters): RUN-<period start>-<time in base 36>.
@@ -285,8 +325,11 @@ export async function startPipeline(opts: {
 			}
 		},
 		async stop() {
+			// Main first: its triggers stop handing out batches, then the workers finish theirs.
 			await Promise.all(instances.map((i) => i.dispose()));
+			await Promise.all(workers.map((w) => w.dispose()));
 			await sandbox.close();
+			await backend?.dispose();
 			// Remove this run's queues and exchange so the broker stays clean.
 			const probe = await BrokerProbe.open('billing-pipeline-run', amqpUrl);
 			try {
