@@ -19,10 +19,13 @@ interface Args extends Omit<BenchSettings, 'nodesTemplate' | 'log'> {
 	only?: 'old' | 'builtins' | 'ours';
 	memory: boolean;
 	timeline: boolean;
+	/** Queue mode: this package with 1, 2, … up to `workers` workers, one run each. */
+	queueMode: boolean;
+	workers: number;
 }
 
 function parseArgs(argv: string[]): Args {
-	const a: Args = { invoices: 2000, seed: 42, minuteMs: 60_000, pdf: false, newClients: false, baselineMinutes: 3, memory: false, timeline: false };
+	const a: Args = { invoices: 2000, seed: 42, minuteMs: 60_000, pdf: false, newClients: false, baselineMinutes: 3, memory: false, timeline: false, queueMode: false, workers: 2 };
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		const num = (min: number) => {
@@ -38,6 +41,8 @@ function parseArgs(argv: string[]): Args {
 		else if (arg === '--new-clients') a.newClients = true;
 		else if (arg === '--memory') a.memory = true;
 		else if (arg === '--timeline') a.timeline = true;
+		else if (arg === '--queue-mode') a.queueMode = true;
+		else if (arg === '--workers') a.workers = Math.round(num(1));
 		else if (arg === '--only') {
 			const v = argv[++i];
 			if (v !== 'old' && v !== 'builtins' && v !== 'ours') throw new Error(`--only must be old, builtins or ours, got "${v}"`);
@@ -45,6 +50,7 @@ function parseArgs(argv: string[]): Args {
 		} else if (arg === '--help' || arg === '-h') {
 			console.log('npm run bench -- [--invoices 2000] [--minute-ms 60000] [--baseline-minutes 3] [--pdf] [--new-clients] [--only old|builtins|ours] [--seed 42] [--timeline]');
 			console.log('npm run bench:memory -- [--minute-ms 6000]   (this package at 1000 and 5000 invoices, peak RSS)');
+			console.log('npm run bench -- --queue-mode [--workers 2] [--invoices 2000] [--minute-ms 60000]   (this package in n8n queue mode with 1…N workers)');
 			process.exit(0);
 		} else throw new Error(`unknown argument "${arg}" (try --help)`);
 	}
@@ -63,7 +69,7 @@ function header(args: Args, command: string): string {
 	const node24 = execFileSync(NODE24_BIN, ['--version'], { encoding: 'utf8' }).trim();
 	return [
 		`machine   ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}`,
-		`software  n8n ${N8N_VERSION} on Node ${node24} (SQLite, every execution saved), RabbitMQ quorum queues; scripts on Node ${process.version}`,
+		`software  n8n ${N8N_VERSION} on Node ${node24} (${args.queueMode ? 'queue mode: PostgreSQL, Redis (Bull), workers at n8n\'s default concurrency 10' : 'SQLite'}, every execution saved), RabbitMQ quorum queues; scripts on Node ${process.version}`,
 		`sandbox   Xero ${LATENCY.xero} ms a call, 5 concurrent, 60 calls per ${args.minuteMs / 1000} s minute; Secure Trading ${LATENCY.secureTrading} ms a request; SMTP ${LATENCY.smtp} ms a message; Xero PDFs ${args.pdf ? 'attached' : 'not attached'}; ${args.newClients ? 'clients new to Xero (first run)' : 'clients billed before (their Xero contacts exist)'}`,
 		`command   ${command}`,
 	].join('\n');
@@ -79,6 +85,31 @@ async function main(): Promise<void> {
 	const results: SystemResult[] = [];
 	const out = path.join(REPO_ROOT, 'bench', 'results');
 	fs.mkdirSync(out, { recursive: true });
+
+	if (args.queueMode) {
+		for (let workers = 1; workers <= args.workers; workers++) {
+			console.log(`this package, queue mode, ${workers} worker(s)…`);
+			const r = await runOurs(settings, args.invoices, workers);
+			log(`${r.completed}/${r.total} invoices in ${f(r.seconds)} s, ${r.xeroCalls} Xero calls${r.problems.length ? `; PROBLEMS: ${r.problems.join('; ')}` : ''}`);
+			results.push(r);
+		}
+		const perMinuteLimit = 60 * (60_000 / args.minuteMs);
+		console.log(`\nBilling run in n8n queue mode: the same seeded run with 1…${args.workers} workers\n${header(args, command)}\n`);
+		console.log(
+			table([
+				['system', 'invoices done', 'seconds', 'invoices/min', 'Xero calls/invoice', '% of Xero-limit bound', 'peak RSS main+workers (MB)'],
+				...results.map((r) => {
+					const cpi = r.xeroCalls / Math.max(1, r.completed);
+					return [r.system, `${r.completed}/${r.total}`, f(r.seconds), f(r.perMinute), f(cpi, 3), f((100 * r.perMinute) / (perMinuteLimit / cpi)), f(r.peakRssMb, 0)];
+				}),
+			]),
+		);
+		const [one, last] = [results[0], results[results.length - 1]];
+		if (results.length > 1) console.log(`\n${last.system} / ${one.system}: ${f(last.perMinute / one.perMinute, 2)}× the invoices per minute`);
+		for (const r of results) if (r.problems.length) console.log(`PROBLEMS in ${r.system}: ${r.problems.join('; ')}`);
+		fs.writeFileSync(path.join(out, 'queue-mode-latest.json'), JSON.stringify({ command, args, results }, null, 2));
+		return;
+	}
 
 	if (args.memory) {
 		const sizes = [1000, 5000];

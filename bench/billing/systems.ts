@@ -223,23 +223,30 @@ export async function runOldWay(s: BenchSettings): Promise<SystemResult> {
 
 // ------------------------------------------------------------------------------- this package
 
-export async function runOurs(s: BenchSettings, clients = s.invoices): Promise<SystemResult> {
+/**
+ * This package's shipped workflows; with `workers`, in n8n's queue mode (main + that many
+ * workers on PostgreSQL and Redis, the sent and charge records shared in PostgreSQL). Peak RSS
+ * is then the sum of each process tree's peak (main and every worker).
+ */
+export async function runOurs(s: BenchSettings, clients = s.invoices, workers?: number): Promise<SystemResult> {
 	const run = await startPipeline({
 		nodesTemplate: s.nodesTemplate,
 		sandbox: sandboxOptions(s, clients),
 		// Dunning days later than the run; the shipped batch and retry settings otherwise.
 		settings: { attachPdf: s.pdf, dunningDelays: '3d, 7d' },
+		queueMode: workers ? { workers } : false,
 	});
 	try {
 		if (!s.newClients) seedContacts(run.sandbox);
 		const total = invoiceRequests(run.sandbox).length;
-		const rss = new RssSampler(run.n8n.pid!).start();
+		const samplers = [run.n8n, ...run.workers].map((n) => new RssSampler(n.pid!).start());
 		const startedAt = Date.now();
 		await run.requestRun();
 		const finished = await until(() => notices(run.sandbox).done.size >= total, startedAt + 90 * 60_000);
-		rss.stop();
-		if (!finished) s.log(`this package: only ${notices(run.sandbox).done.size}/${total} done in 90 minutes`);
-		return result('this package (shipped workflows)', run.sandbox, total, startedAt, !finished, rss.peakKb, s.minuteMs);
+		samplers.forEach((r) => r.stop());
+		const name = workers ? `this package, queue mode, ${workers} worker${workers > 1 ? 's' : ''}` : 'this package (shipped workflows)';
+		if (!finished) s.log(`${name}: only ${notices(run.sandbox).done.size}/${total} done in 90 minutes`);
+		return result(name, run.sandbox, total, startedAt, !finished, samplers.reduce((sum, r) => sum + r.peakKb, 0), s.minuteMs);
 	} finally {
 		await run.stop();
 	}

@@ -42,6 +42,14 @@ export interface PipelineSettings {
 	monitorCron: string;
 	/** Journal Folder of both Billing Email nodes; unset keeps the node's default (n8n's user folder). */
 	emailJournalFolder?: string;
+	/**
+	 * Queue mode / several instances: the Billing Email nodes' sent record and the debit node's
+	 * charge record in PostgreSQL (credential `Billing Records (PostgreSQL)`), shared by every
+	 * worker, instead of the user folder and the process's memory.
+	 */
+	sharedRecords?: boolean;
+	/** Stage triggers' Execution Wait Limit (unset: the node's default, 25 minutes). */
+	executionWaitMinutes?: number;
 }
 
 /**
@@ -78,6 +86,8 @@ export const CREDENTIALS = {
 	secureTrading: { secureTradingApi: { id: 'bpSecureTrading1', name: 'Secure Trading' } },
 	xero: { xeroCustomConnectionApi: { id: 'bpXeroConnect001', name: 'Xero' } },
 	smtp: { billingSmtp: { id: 'bpBillingSmtp001', name: 'Billing SMTP' } },
+	/** n8n's own PostgreSQL credential type, for the shared sent and charge records. */
+	records: { postgres: { id: 'bpSharedRecordPg', name: 'Billing Records (PostgreSQL)' } },
 };
 
 export const STAGES = { collect: 'collect', invoice: 'invoice', email: 'email', debit: 'debit', dunning: 'dunning', notify: 'notify' };
@@ -112,7 +122,11 @@ function helpers(s: PipelineSettings) {
 				batchSize: s.batchSize,
 				batchWindowMs: s.batchWindowMs,
 				// Two batches in flight: the next one fills while the last is still being acknowledged.
-				options: { maxAttempts: s.maxAttempts, prefetch: s.batchSize * 2 },
+				options: {
+					maxAttempts: s.maxAttempts,
+					prefetch: s.batchSize * 2,
+					...(s.executionWaitMinutes !== undefined ? { executionWaitMinutes: s.executionWaitMinutes } : {}),
+				},
 				...setup(retryDelays),
 			}, rabbit),
 		publish: (wf: Workflow, name: string, stage: string, col: number, row: number, options: Record<string, unknown> = {}) =>

@@ -38,6 +38,12 @@ export interface ChaosOptions {
 	bookkeeperRates?: BookkeeperRates;
 	/** Share of charges whose answer comes after the debit node's timeout (default 2 %, at least 3). */
 	slowAnswerShare?: number;
+	/**
+	 * n8n's queue mode: a main instance (triggers) and two workers on a PostgreSQL database and a
+	 * throwaway Redis of the run's own. The SIGKILLs then strike a worker and the main instance in
+	 * turn, and Redis is restarted once.
+	 */
+	queueMode?: boolean;
 	log?: (line: string) => void;
 }
 
@@ -235,6 +241,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 	const between = (lo: number, hi: number) => lo + (hi - lo) * random();
 	const kills = opts.kills ?? 2;
 	const brokerRestarts = opts.brokerRestarts ?? 1;
+	const redisRestarts = opts.queueMode ? 1 : 0;
 
 	// Unique, random secrets for this run: a hit in the scan can only be a leak.
 	const stSecret = { username: `ws-${randomBytes(4).toString('hex')}@billing.example`, password: `St!${randomBytes(15).toString('base64url')}` };
@@ -249,6 +256,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 			nodesTemplate: opts.nodesTemplate,
 			broker: { url: broker.url, node: broker.node },
 			env: { N8N_ENCRYPTION_KEY: randomBytes(24).toString('base64url') },
+			queueMode: opts.queueMode ? { workers: 2, ownRedis: true } : false,
 			sandbox: {
 				clients: opts.invoices,
 				seed,
@@ -272,6 +280,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 				batchSize: opts.batchSize ?? 50,
 				batchWindowMs: 1000,
 				attachPdf: true,
+				// Queue mode: a batch whose job died with Redis is retried after 2 minutes, not 25.
+				...(opts.queueMode ? { executionWaitMinutes: 2 } : {}),
 			},
 		});
 		const { sandbox } = run;
@@ -305,17 +315,23 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 		const events: ChaosEvent[] = [];
 		let crashes = 0;
 		const killedAt: number[] = [];
+		// In queue mode the kills alternate: a worker (its running executions die with it) and then
+		// the main instance (its triggers' unacknowledged batches return to RabbitMQ while the
+		// workers go on running what it had queued).
+		let kill = 0;
 		const crash = async () => {
+			const victim = opts.queueMode && kill++ % 2 === 0 ? run!.workers[0] : n8n;
 			killedAt.push(Date.now());
-			await n8n.kill();
+			await victim.kill();
 			crashes++;
 			await sleep(between(1000, 4000));
-			await n8n.start(180_000);
+			await victim.start(180_000);
 		};
 		type Planned = { name: string; due: (p: { invoiced: number; notified: number }) => boolean; act: () => Promise<void> };
 		const plan: Planned[] = [];
 		const killAt = [between(0.1, 0.3), between(0.15, 0.45)];
-		if (kills >= 1) plan.push({ name: 'n8n SIGKILL #1', due: (p) => p.invoiced >= killAt[0], act: crash });
+		const killName = (i: number) => (opts.queueMode ? `n8n ${i % 2 === 1 ? 'worker' : 'main'} SIGKILL #${i}` : `n8n SIGKILL #${i}`);
+		if (kills >= 1) plan.push({ name: killName(1), due: (p) => p.invoiced >= killAt[0], act: crash });
 		plan.push({
 			name: 'Xero 429 storm',
 			due: (p) => p.invoiced >= Math.min(0.95, killAt[0] + 0.1),
@@ -328,7 +344,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 		}
 		for (let i = 2; i <= kills; i++) {
 			const at = killAt[1];
-			plan.push({ name: `n8n SIGKILL #${i}`, due: (p) => p.notified >= at, act: crash });
+			plan.push({ name: killName(i), due: (p) => p.notified >= at, act: crash });
+		}
+		for (let i = 0; i < redisRestarts; i++) {
+			const at = between(0.3, 0.6);
+			plan.push({ name: 'Redis restart', due: (p) => p.notified >= at, act: () => run!.backend!.ownRedis!.restart(2000) });
 		}
 
 		await run.requestRun();
@@ -484,6 +504,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 		// ----------------------------------------------------------------- secrets
 		// Stop n8n first so its database and log are complete on disk.
 		await n8n.stop();
+		await Promise.all(run.workers.map((w) => w.stop()));
 		// The echoing proxy: a Xero token endpoint and API that quote our request (Authorization
 		// header included) in their error answers; the real nodes run against it in-process and park
 		// their failures on this run's broker (echo.ts). Loaded only now: it brings n8n's engine.
@@ -501,8 +522,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 			...echo.secrets.map((s) => ({ ...s, name: `echo probe: ${s.name}` })),
 		];
 		const allQueues = (await broker.queues()).map((q) => q.name);
+		// Queue mode: n8n's executions, credentials and our sent and charge records are in PostgreSQL.
+		const database = run.backend ? [{ where: `PostgreSQL database ${run.backend.database}`, text: await run.backend.dump() }] : [];
 		const sources: ScanSource[] = [
 			...filesUnder(n8n.userFolder),
+			...run.workers.flatMap((w) => filesUnder(w.userFolder)),
+			...database,
 			...(await queueMessages(broker.url, allQueues)),
 			...sandbox.smtp.messages().map((m) => ({ where: `email ${m.messageId ?? m.id}`, text: m.raw })),
 			...echo.sources.map((s) => ({ ...s, where: `echo probe: ${s.where}` })),
@@ -529,7 +554,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 		if (touchedWrong.length) problems.push(`${touchedWrong.length} bookkeeper-touched clients are not in their right final state: ${JSON.stringify(touchedWrong.slice(0, 5))}`);
 		if (figures.unexplainedDuplicates.length) problems.push(`${figures.unexplainedDuplicates.length} duplicate emails not sent at a crash: ${JSON.stringify(figures.unexplainedDuplicates.slice(0, 5))}`);
 		if (secretsReport.findings.length) problems.push(`secrets found: ${JSON.stringify(secretsReport.findings.slice(0, 5))}`);
-		if (events.length !== kills + brokerRestarts + 1) problems.push(`only ${events.length} chaos events struck`);
+		if (events.length !== kills + brokerRestarts + redisRestarts + 1) problems.push(`only ${events.length} chaos events struck`);
 		const table = renderTable(figures, secretsReport);
 		return { ok: problems.length === 0, problems, figures, secrets: secretsReport, table };
 	} finally {
