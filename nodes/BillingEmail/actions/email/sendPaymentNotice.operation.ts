@@ -62,12 +62,18 @@ const properties: INodeProperties[] = [
 		description:
 			"Why nothing was charged, which picks the wording: paidElsewhere (already paid, e.g. by bank transfer), voided (the invoice was cancelled) or credited (a credit note covers it). Xero Billing's read-back state paid counts as paidElsewhere.",
 	},
-	remainderAmount('Amount Charged', 'amountCharged', '={{ $json.chargeable?.amountDueMinor }}', 'What the card was charged: the amount due when the invoice was read back before the charge'),
+	remainderAmount(
+		'Amount Charged',
+		'amountCharged',
+		'={{ $json.chargedMinor ?? $json.chargeable?.amountDueMinor }}',
+		'What the card was charged: the charge itself, else the amount due when the invoice was read back before the charge',
+	),
 	remainderAmount('Invoice Total', 'invoiceTotal', '={{ $json.xeroInvoice?.totalMinor }}', 'The invoice total'),
 	remainderAmount(
 		'Already Paid',
 		'amountPaid',
-		'={{ $json.xeroInvoice?.amountPaidMinor + ($json.xeroInvoice?.amountCreditedMinor ?? 0) }}',
+		// paidBeforeChargeMinor: set when the invoice was read after our charge was recorded (a redelivery).
+		'={{ $json.paidBeforeChargeMinor ?? $json.xeroInvoice?.amountPaidMinor + ($json.xeroInvoice?.amountCreditedMinor ?? 0) }}',
 		'What was paid (or credited by credit notes) before the charge',
 	),
 	...noticeAttachmentFields,
