@@ -158,6 +158,9 @@ const ITEM_ERRORS = { onError: 'continueErrorOutput' } as const;
 const ERROR_OUTPUT = 2;
 /** Billing Email options: only a Journal Folder set in the settings (tests point it elsewhere). */
 const emailOptions = (s: PipelineSettings) => (s.emailJournalFolder ? { journalFolder: s.emailJournalFolder } : {});
+/** Queue mode: the sent record (Billing Email) in PostgreSQL, and its credential; else the node's default (user folder). */
+const sentRecord = (s: PipelineSettings) => (s.sharedRecords ? { sentRecord: 'postgres' } : {});
+const emailCredentials = (s: PipelineSettings) => ({ ...CREDENTIALS.smtp, ...(s.sharedRecords ? CREDENTIALS.records : {}) });
 
 export function collectWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
@@ -335,7 +338,7 @@ export function emailWorkflow(s: PipelineSettings): Workflow {
 		beforeEmail = pdf;
 	}
 	// The email promises the charge timing the debit stage keeps (see To Debit Stage).
-	const email = wf.add('Email Invoice', T.email, 1, 2, 0, { operation: 'sendInvoice', attachInvoice: s.attachPdf, binaryPropertyName: 'data', chargeTiming: s.chargeTiming, templateOverrides: {}, options: emailOptions(s) }, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
+	const email = wf.add('Email Invoice', T.email, 1, 2, 0, { operation: 'sendInvoice', attachInvoice: s.attachPdf, binaryPropertyName: 'data', chargeTiming: s.chargeTiming, templateOverrides: {}, ...sentRecord(s), options: emailOptions(s) }, { credentials: emailCredentials(s), ...ITEM_ERRORS });
 	const sent = wf.add('Mark as Sent', T.xero, 1, 3, 0, { resource: 'invoice', operation: 'markSent', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 	// Charged on the due date: the debit message waits in the debit stage's hold queue until then.
 	const toDebit = h.publish(wf, 'To Debit Stage', STAGES.debit, 4, 0, s.chargeTiming === 'onDueDate' ? { deliverNotBefore: '={{ $json.dueDate }}' } : {});
@@ -393,7 +396,9 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 			...(s.settleWindowMinutes !== undefined ? { settleWindowMinutes: s.settleWindowMinutes } : {}),
 			...(s.debitTimeoutMs !== undefined ? { timeoutMs: s.debitTimeoutMs } : {}),
 		},
-	}, { credentials: CREDENTIALS.secureTrading, ...ITEM_ERRORS });
+		// Queue mode: the charge lock and record in PostgreSQL, shared by every worker.
+		...(s.sharedRecords ? { chargeRecord: 'postgres' } : {}),
+	}, { credentials: { ...CREDENTIALS.secureTrading, ...(s.sharedRecords ? CREDENTIALS.records : {}) }, ...ITEM_ERRORS });
 	// The gateway already holds a charge for this key, but not of what Xero says is due now (a
 	// currency corrected, a bookkeeper's payment meanwhile): never recorded as this invoice's payment.
 	const differs = wf.add('Existing Charge Differs?', 'n8n-nodes-base.if', 2.2, 5, -2, { conditions: isTrue('={{ $json.existingChargeMismatch === true }}'), options: {} });
@@ -488,8 +493,9 @@ export function notifyWorkflow(s: PipelineSettings): Workflow {
 		noticeKind: '={{ $json.notice }}',
 		attachInvoice: false,
 		templateOverrides: {},
+		...sentRecord(s),
 		options: emailOptions(s),
-	}, { credentials: CREDENTIALS.smtp, ...ITEM_ERRORS });
+	}, { credentials: emailCredentials(s), ...ITEM_ERRORS });
 	const done = wf.add('Notified', 'n8n-nodes-base.noOp', 1, 2, -0.5, {});
 	const retry = h.retryOrPark(wf, 'Retry or Park', 2, 0.6);
 	wf.link(trigger, email).link(email, done, 0).link(email, retry, 1).link(email, retry, ERROR_OUTPUT);
