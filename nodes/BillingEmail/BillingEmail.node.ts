@@ -28,6 +28,11 @@ export class BillingEmail implements INodeType {
 				required: true,
 				testedBy: 'billingSmtpConnectionTest',
 			},
+			// n8n's own Postgres credential (n8n-nodes-base), asked for only when Sent Record is
+			// PostgreSQL: the record queue-mode workers share. n8n's lint forbids naming another
+			// package's credential: a listed exception.
+			// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references
+			{ name: 'postgres', required: true, displayOptions: { show: { sentRecord: ['postgres'] } } },
 		],
 		properties,
 	};

@@ -19,7 +19,14 @@ export class SecureTrading implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Success', 'Declined / Failed'],
-		credentials: [{ name: 'secureTradingApi', required: true, testedBy: 'secureTradingApiTest' }],
+		credentials: [
+			{ name: 'secureTradingApi', required: true, testedBy: 'secureTradingApiTest' },
+			// n8n's own Postgres credential (n8n-nodes-base), asked for only when a debit's Charge Record
+			// is PostgreSQL: the lock and record queue-mode workers share. n8n's lint forbids naming
+			// another package's credential: a listed exception.
+			// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed
+			{ name: 'postgres', required: true, displayOptions: { show: { resource: ['payment'], operation: ['debitStoredCard'], chargeRecord: ['postgres'] } } },
+		],
 		properties,
 	};
 

@@ -6,6 +6,7 @@ export * from './descriptions';
 export * from './errors';
 export * from './failure';
 export * from './itemFields';
+export * from './journal';
 export * from './operation';
 export * from './parameters';
 export * from './redact';

@@ -27,7 +27,7 @@ function iconFiles(icon: unknown): string[] {
 
 const nodes = pkg.n8n.nodes.map((file) => ({ file: source(file), node: loadExport<INodeType>(source(file)) }));
 /** n8n's own credential types the package uses as they are: only with displayOptions tying them to a choice. */
-const REUSED_N8N_CREDENTIALS = ['xeroOAuth2Api'];
+const REUSED_N8N_CREDENTIALS = ['xeroOAuth2Api', 'postgres'];
 const credentials = pkg.n8n.credentials.map((file) => ({ file: source(file), cred: loadExport<ICredentialType>(source(file)) }));
 
 describe('what the editor reads from the package', () => {
@@ -108,14 +108,16 @@ describe('what the editor reads from the package', () => {
 });
 
 describe("n8n's own credentials reused on purpose", () => {
-	it('exist in the n8n the e2e tests install, and are only offered behind the Authentication choice', () => {
+	it('exist in the n8n the e2e tests install, and are only offered behind the parameter choosing them', () => {
 		const fs = jest.requireActual('fs') as typeof import('fs');
 		const pathMod = jest.requireActual('path') as typeof import('path');
 		const { N8N_DIR } = jest.requireActual('../../support/paths') as { N8N_DIR?: string };
 		for (const name of REUSED_N8N_CREDENTIALS) {
 			const offered = nodes.flatMap((n) => (n.node.description.credentials ?? []).filter((c) => c.name === name));
 			expect(offered.length).toBeGreaterThan(0);
-			for (const c of offered) expect(c.displayOptions?.show?.authentication).toBeDefined();
+			// Xero's Authentication, Billing Email's Sent Record, the debit's Charge Record.
+			const choosers = ['authentication', 'sentRecord', 'chargeRecord'];
+			for (const c of offered) expect({ name, chooser: choosers.filter((p) => c.displayOptions?.show?.[p] !== undefined) }).toEqual({ name, chooser: [expect.any(String)] });
 			if (N8N_DIR) {
 				const file = pathMod.join(N8N_DIR, 'node_modules/n8n-nodes-base/dist/credentials', `${name[0].toUpperCase()}${name.slice(1)}.credentials.js`);
 				if (fs.existsSync(pathMod.dirname(file))) expect(fs.existsSync(file)).toBe(true);

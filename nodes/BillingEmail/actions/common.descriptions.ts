@@ -1,7 +1,7 @@
 // Field descriptions shared by both operations. Defaults read the usual item fields, so a
 // workflow built from the pipeline's queues needs no mapping; each can be overridden.
 import type { INodeProperties } from 'n8n-workflow';
-import { amountUnitProperty, optionsCollection } from '../../shared/descriptions';
+import { amountUnitProperty, choiceProperty, optionsCollection } from '../../shared/descriptions';
 import { PLACEHOLDERS } from '../templates';
 
 const placeholderHint = `Placeholders (fixed mode, not expressions): ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`;
@@ -110,6 +110,34 @@ export const templateOverrideFields: INodeProperties[] = [
 	),
 ];
 
+/**
+ * Where accepted emails are recorded, so a redelivered batch skips them. PostgreSQL is the one that
+ * reaches across queue-mode workers, each of which has its own user folder.
+ */
+export const sentRecordFields: INodeProperties[] = [
+	choiceProperty(
+		'Sent Record',
+		'sentRecord',
+		'file',
+		[
+			{
+				name: 'File in the User Folder',
+				value: 'file',
+				description:
+					"A journal file per day in this n8n's user folder (or the Journal Folder option). Only processes that share the folder know each other's sends.",
+			},
+			{
+				name: 'PostgreSQL, Shared by Every Worker',
+				value: 'postgres',
+				description:
+					'A table in the database of a Postgres credential. Every n8n process and queue-mode worker skips what any of them sent, and two never send the same email at once. Use this in queue mode.',
+			},
+			{ name: 'Off', value: 'off', description: 'Nothing is recorded or skipped: a redelivered batch is emailed again' },
+		],
+		'Where the node records each email the SMTP server accepted (kept 60 days), so a batch redelivered after a crash does not email clients twice. Skipped items leave on the Sent output with status alreadySent.',
+	),
+];
+
 export const optionFields: INodeProperties[] = [
 	optionsCollection([
 		{
@@ -136,7 +164,7 @@ export const optionFields: INodeProperties[] = [
 			default: '',
 			placeholder: '/shared/billing-email-journal',
 			description:
-				"Where sent Message-IDs are recorded; defaults to billing-email-journal in n8n's user folder. Point several n8n instances at one shared folder so they know each other's sends.",
+				"For Sent Record File: where sent Message-IDs are recorded; defaults to billing-email-journal in n8n's user folder. Point several n8n instances at one shared folder so they know each other's sends, or use Sent Record PostgreSQL.",
 		},
 		{ displayName: 'Locale', name: 'locale', type: 'string', default: 'en-GB', description: 'Formats amounts and dates (BCP 47, e.g. en-GB, de-DE)' },
 		{
@@ -160,7 +188,7 @@ export const optionFields: INodeProperties[] = [
 			type: 'boolean',
 			default: true,
 			description:
-				'Whether to skip emails whose Message-ID this n8n already handed to the SMTP server (kept 60 days), so a batch redelivered after a crash does not email clients twice. Skipped items leave on the Sent output with status alreadySent.',
+				'Whether to skip emails already sent, kept for workflows made before Sent Record: off means the same as Sent Record Off (nothing recorded or skipped). Use Sent Record instead.',
 		},
 	]),
 ];

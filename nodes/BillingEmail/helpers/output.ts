@@ -39,6 +39,11 @@ export function failedJson(json: IDataObject, composed: ComposedEmail, error: Sm
 	};
 }
 
+/** Not handed to the SMTP server at all (the sent record failed, or another worker is sending it now): try again later. */
+export function notSentJson(json: IDataObject, composed: ComposedEmail): IDataObject {
+	return { ...json, emailDelivery: { status: 'notSent', ...composed.summary, temporary: true } };
+}
+
 /** The item's values could not make an email (`kind` is null when even the notice kind was bad). */
 export function invalidJson(json: IDataObject, kind: EmailKind | null): IDataObject {
 	return { ...json, emailDelivery: { status: 'invalid', kind, temporary: false } };

@@ -32,11 +32,14 @@ export type CallResult =
 	| { ok: true; requestReference: string; response: GatewayResponse }
 	| { ok: false; requestReference: string; error: TransportError };
 
-/** Sends one request object. Throws for HTTP 401 and for site/user errors (30001, 30006, 30008). */
-export async function callGateway(call: GatewayCall, request: GatewayRequest): Promise<CallResult> {
+/**
+ * Sends one request object. Throws for HTTP 401 and for site/user errors (30001, 30006, 30008).
+ * `requestReference`: one chosen beforehand (a charge records it before it is sent).
+ */
+export async function callGateway(call: GatewayCall, request: GatewayRequest, requestReference?: string): Promise<CallResult> {
 	let result;
 	try {
-		result = await sendToGateway(call.transport, [request]);
+		result = await sendToGateway(call.transport, [request], requestReference);
 	} catch (error) {
 		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 		if (!(error instanceof TransportError)) throw error;

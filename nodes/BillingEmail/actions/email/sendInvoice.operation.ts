@@ -3,7 +3,7 @@ import { choiceProperty, forOperation } from '../../../shared/descriptions';
 import type { OperationContext } from '../../../shared/operation';
 import { deliverBillingEmails } from '../../helpers/deliver';
 import type { SmtpClient } from '../../transport';
-import { invoiceAttachmentFields, optionFields, recipientFields, templateOverrideFields } from '../common.descriptions';
+import { invoiceAttachmentFields, optionFields, recipientFields, sentRecordFields, templateOverrideFields } from '../common.descriptions';
 
 // What the invoice promises about the charge must be what the debit stage does: set this to match
 // how the workflow schedules the charge.
@@ -34,7 +34,7 @@ const chargeTimingFields: INodeProperties[] = [
 	},
 ];
 
-const properties: INodeProperties[] = [...recipientFields, ...chargeTimingFields, ...invoiceAttachmentFields, ...templateOverrideFields, ...optionFields];
+const properties: INodeProperties[] = [...recipientFields, ...chargeTimingFields, ...invoiceAttachmentFields, ...templateOverrideFields, ...sentRecordFields, ...optionFields];
 
 export const description = forOperation(null, 'sendInvoice', properties);
 

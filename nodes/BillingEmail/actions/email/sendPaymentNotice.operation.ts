@@ -5,7 +5,7 @@ import { choiceParameter } from '../../../shared/parameters';
 import { deliverBillingEmails } from '../../helpers/deliver';
 import type { EmailKind } from '../../templates';
 import type { SmtpClient } from '../../transport';
-import { noticeAttachmentFields, optionFields, recipientFields, templateOverrideFields } from '../common.descriptions';
+import { noticeAttachmentFields, optionFields, recipientFields, sentRecordFields, templateOverrideFields } from '../common.descriptions';
 
 const NOTICE_KINDS: readonly EmailKind[] = ['paid', 'declined', 'noCardOnFile', 'finalNotice', 'nothingToCharge', 'chargedRemainder'];
 
@@ -78,6 +78,7 @@ const properties: INodeProperties[] = [
 	),
 	...noticeAttachmentFields,
 	...templateOverrideFields,
+	...sentRecordFields,
 	...optionFields,
 ];
 

@@ -8,29 +8,35 @@
 // query is cheap next to a double charge. When the AUTH's own result is unknown (timeout or
 // dropped connection after sending, 5xx, garbled answer, 60010/60034/70001/99999) the node
 // queries again and reports what the gateway holds; it never re-sends the AUTH in the same run.
-// Query and AUTH run under an in-process lock per site and billing key (`chargeLock`), so two
-// executions charging the same key at once in one n8n process cannot both charge.
+// Query and AUTH run under a lock per site and billing key, so two executions charging the same
+// key at once cannot both charge: in one n8n process (`chargeLock`), or, with Charge Record
+// PostgreSQL, across every queue-mode worker (an advisory lock that dies with its worker).
 //
 // The gateway's search lags its charges, so "the query shows nothing" is no proof. Hence:
 // - an AUTH whose result stays unknown leaves a `settle` record on its item; handed back (Settle
 //   Record), it makes the retry only check, never AUTH, until the settle window has passed AND
 //   two spaced queries showed no charge;
-// - a per-process memo (`chargeMemo`) of each key's charge, never-retry decline or unknown AUTH
-//   answers repeats (same batch, quick retries) before any query;
+// - a memo of each key's charge, never-retry decline or unknown AUTH answers repeats (same batch,
+//   quick retries) before any query: per process (`chargeMemo`), or shared by every worker in
+//   PostgreSQL, where an AUTH under way is recorded first, so a worker that dies mid-AUTH leaves an
+//   unknown outcome behind, never a free key (helpers/chargeStore.ts);
 // - a never-retry decline is final for the key, and soft declines stop at Max Charge Attempts.
-import { sleep, type IDataObject, type INodeProperties } from 'n8n-workflow';
+import { sleep, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 import { MAX_BILLING_KEY_LENGTH, validateBillingKey } from '../../../shared/billingKey';
-import { KeyedLock, LockWaitAborted } from '../../../shared/concurrency';
+import { LockWaitAborted } from '../../../shared/concurrency';
 import { formatMinorUnits } from '../../../shared/currency';
 import { choiceProperty, forOperation, optionsCollection } from '../../../shared/descriptions';
-import { FieldError } from '../../../shared/errors';
+import { errorFacts, FieldError, ServiceError } from '../../../shared/errors';
+import { journalFor, journalSettings } from '../../../shared/journal';
 import { forEachItem, type OperationContext } from '../../../shared/operation';
-import { numberParameter } from '../../../shared/parameters';
-import type { GatewayRequest, GatewayResponse } from '../../transport';
+import { choiceParameter, numberParameter } from '../../../shared/parameters';
+import { credentialSecrets, withSecrets } from '../../../shared/redact';
+import { newRequestReference, type GatewayRequest, type GatewayResponse } from '../../transport';
 import type { SecureTradingConnection } from '../../transport/credentials';
-import { afterEmptyCheck, ChargeMemo, mergeSettleRecords, parseSettleRecord, type SettleRecord } from '../../helpers/chargeMemo';
+import { afterEmptyCheck, mergeSettleRecords, parseSettleRecord, type MemoEntry, type SettleRecord } from '../../helpers/chargeMemo';
+import { PostgresChargeStore, processChargeStore, type AuthEnd, type AuthFacts, type ChargeKey, type ChargeStore } from '../../helpers/chargeStore';
 import { callGateway, findExistingCharge, gatewayCall, type ExistingCharge, type GatewayCall } from '../../helpers/gateway';
-import { classifyResponse, resultItem, settleItem, type Classification } from '../../helpers/outcome';
+import { CONFIGURATION_CODES, classifyResponse, resultItem, settleItem, type Classification } from '../../helpers/outcome';
 import { amountParameter, currencyParameter, merchantInitiatedFields, transactionReference } from '../../helpers/params';
 import {
 	amountFields,
@@ -90,6 +96,26 @@ const properties: INodeProperties[] = [
 		default: '',
 	},
 	storedCardReferenceProperty('Transaction reference of the earlier AUTH or ACCOUNTCHECK that stored the card (sent as parenttransactionreference)'),
+	choiceProperty(
+		'Charge Record',
+		'chargeRecord',
+		'process',
+		[
+			{
+				name: 'Memory of This Process',
+				value: 'process',
+				description:
+					"The lock and memory of this n8n process: executions of one process never charge a billing key twice; other queue-mode workers are held back only by the gateway's query, which lags",
+			},
+			{
+				name: 'PostgreSQL, Shared by Every Worker',
+				value: 'postgres',
+				description:
+					'A lock and a table in the database of a Postgres credential: one worker at a time charges a billing key, and every worker knows what the others charged, declined or left unknown. Use this in queue mode.',
+			},
+		],
+		'Where the guard against charging a billing key twice keeps its lock and what it learnt (charges, never-retry declines, AUTHs with an unknown outcome)',
+	),
 	{
 		displayName: 'Billing Key',
 		name: 'billingKey',
@@ -161,32 +187,40 @@ const properties: INodeProperties[] = [
 
 export const description = forOperation('payment', 'debitStoredCard', properties);
 
-/**
- * Held from the pre-charge query until the outcome is known, per site and billing key. Module
- * level on purpose: n8n loads a node's module once per process and every execution shares it.
- * It does not reach across processes (queue-mode workers); there the query guard still applies.
- */
-export const chargeLock = new KeyedLock();
-
-/**
- * What this process learnt about each (site, billing key): the charge, a never-retry decline, or
- * an AUTH with an unknown result. Consulted inside the lock before any query: the gateway's search
- * lags its charges, so a repeat seconds later must not rely on a query alone. Module level like
- * the lock; bounded (oldest dropped) and forgotten after 24 h.
- */
-export const chargeMemo = new ChargeMemo(10_000, 24 * 60 * 60 * 1000);
-
-export function chargeLockKey(siteReference: string, billingKey: string): string {
-	return `${siteReference}\u0000${billingKey}`;
-}
+// The in-process lock and memo (Charge Record "Memory of This Process"), module level in chargeStore.ts.
+export { chargeLock, chargeLockKey, chargeMemo } from '../../helpers/chargeStore';
 
 export async function execute(ctx: OperationContext<SecureTradingConnection>): Promise<void> {
 	// An AUTH waits about a second on the acquirer: charge several items at once.
 	const concurrency = numberParameter(ctx.fns, 'options.concurrency', 0, { default: 10, min: 1, max: 50, integer: true, label: 'Concurrency' });
-	await forEachItem(ctx, async (_item, itemIndex) => await settleItem(ctx, itemIndex, async () => await debit(ctx, itemIndex)), concurrency);
+	// A store that cannot be opened fails each item (nothing charged), as any other per-item error.
+	const opened = await openChargeStore(ctx.fns).then(
+		(value) => ({ ok: true as const, ...value }),
+		(error: unknown) => ({ ok: false as const, error, secrets: [] }),
+	);
+	await withSecrets(opened.secrets, async () => {
+		await forEachItem(
+			ctx,
+			async (_item, itemIndex) =>
+				await settleItem(ctx, itemIndex, async () => {
+					if (!opened.ok) throw opened.error;
+					return await debit(ctx, itemIndex, opened.store);
+				}),
+			concurrency,
+		);
+	});
 }
 
-async function debit(ctx: OperationContext<SecureTradingConnection>, itemIndex: number): Promise<IDataObject> {
+/** The Charge Record parameter's store (read for item 0), with the secrets of its credential. */
+async function openChargeStore(fns: IExecuteFunctions): Promise<{ store: ChargeStore; secrets: string[] }> {
+	const record = choiceParameter(fns, 'chargeRecord', 0, ['process', 'postgres'] as const, 'process', 'Charge Record');
+	if (record === 'process') return { store: processChargeStore, secrets: [] };
+	// n8n's own Postgres credential; its pool is made once per credential and process.
+	const data = await fns.getCredentials('postgres');
+	return { store: new PostgresChargeStore(journalFor(journalSettings(data))), secrets: credentialSecrets(data) };
+}
+
+async function debit(ctx: OperationContext<SecureTradingConnection>, itemIndex: number, store: ChargeStore): Promise<IDataObject> {
 	const { fns } = ctx;
 	const parent = transactionReference(fns, itemIndex, 'storedCardReference', 'Stored Card Reference');
 	const billingKey = validateBillingKey(fns.getNodeParameter('billingKey', itemIndex, '') as unknown, 'billingKey');
@@ -225,13 +259,13 @@ async function debit(ctx: OperationContext<SecureTradingConnection>, itemIndex: 
 		...merchantInitiated,
 	};
 
-	// Same process, same billing key: the second execution waits here until the first has charged.
+	// Same billing key (in this process, or on any worker with Charge Record PostgreSQL): the second
+	// execution waits here until the first has charged.
+	const key: ChargeKey = { siteReference: call.connection.siteReference, billingKey };
+	const memo = new KeyRecord(store, key);
 	try {
-		return await chargeLock.run(
-			chargeLockKey(call.connection.siteReference, billingKey),
-			async () => await queryThenCharge(call, { billingKey, request, base, amountMinor, currency, verificationDelayMs, ...guard }),
-			call.transport.signal,
-		);
+		const json = await store.run(key, async () => await queryThenCharge(call, memo, { billingKey, request, base, amountMinor, currency, verificationDelayMs, ...guard }), call.transport.signal);
+		return memo.errors.length > 0 ? { ...json, chargeRecordError: memo.errors.join('; ') } : json;
 	} catch (error) {
 		if (error instanceof LockWaitAborted) return resultItem({ outcome: 'retryable', retryable: true, reason: `Nothing was charged: ${error.message}` }, undefined, base);
 		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
@@ -272,13 +306,55 @@ interface ChargeJob extends Guard {
 
 const RERUN_SAFE = 'Re-running later is safe: the node checks again before charging.';
 
-async function queryThenCharge(call: GatewayCall, job: ChargeJob): Promise<IDataObject> {
-	const { billingKey, request, base, amountMinor, currency, verificationDelayMs } = job;
-	const memoKey = chargeLockKey(call.connection.siteReference, billingKey);
+/**
+ * One billing key's memo in the Charge Record. Reading it, and recording an AUTH before it is
+ * sent, must succeed (else nothing is charged); what is remembered after the gateway decided is
+ * best effort: a failure to write it is noted on the item (chargeRecordError), never its outcome.
+ * A PostgreSQL record left at "charging" reads as an unknown outcome, the safe side.
+ */
+class KeyRecord {
+	readonly errors: string[] = [];
 
-	// 0. What this process already knows about the key answers without asking the gateway.
-	const known = chargeMemo.get(memoKey);
-	if (known?.kind === 'charged') return existingChargeItem({ state: 'charged', record: known.record }, base, amountMinor, currency, 'already charged for this billing key');
+	constructor(
+		private readonly store: ChargeStore,
+		private readonly key: ChargeKey,
+	) {}
+
+	async get(): Promise<MemoEntry | undefined> {
+		return await this.store.get(this.key);
+	}
+
+	async authStarting(facts: AuthFacts): Promise<void> {
+		await this.store.authStarting(this.key, facts);
+	}
+
+	async set(entry: MemoEntry): Promise<void> {
+		await this.keep(this.store.set(this.key, entry));
+	}
+
+	async delete(): Promise<void> {
+		await this.keep(this.store.delete(this.key));
+	}
+
+	async authEnded(end: AuthEnd, facts: IDataObject): Promise<void> {
+		await this.keep(this.store.authEnded(this.key, end, facts));
+	}
+
+	private async keep(write: Promise<void>): Promise<void> {
+		try {
+			await write;
+		} catch (error) {
+			this.errors.push(errorFacts(error).message);
+		}
+	}
+}
+
+async function queryThenCharge(call: GatewayCall, memo: KeyRecord, job: ChargeJob): Promise<IDataObject> {
+	const { billingKey, request, base, amountMinor, currency, verificationDelayMs } = job;
+
+	// 0. What is already known about the key (this process's memory, or every worker's record) answers without asking the gateway.
+	const known = await memo.get();
+	if (known?.kind === 'charged') return await existingChargeItem({ state: 'charged', record: known.record }, base, amountMinor, currency, 'already charged for this billing key');
 	if (known?.kind === 'hardDecline') return declinedBeforeItem(known.record, base);
 	let settle = mergeSettleRecords(job.settle, known?.kind === 'uncertain' ? known.settle : undefined);
 	if (known?.kind === 'uncertain' && settle?.lastCheckedAt && Date.now() - Date.parse(settle.lastCheckedAt) < job.settleQueryGapMs) {
@@ -296,9 +372,9 @@ async function queryThenCharge(call: GatewayCall, job: ChargeJob): Promise<IData
 			base,
 		);
 	}
-	if (before.state !== 'none') return existingChargeItem(before, base, amountMinor, currency, 'already charged for this billing key', memoKey);
+	if (before.state !== 'none') return await existingChargeItem(before, base, amountMinor, currency, 'already charged for this billing key', memo);
 	if (before.hardDecline) {
-		chargeMemo.set(memoKey, { kind: 'hardDecline', record: before.hardDecline });
+		await memo.set({ kind: 'hardDecline', record: before.hardDecline });
 		return declinedBeforeItem(before.hardDecline, base);
 	}
 	if (before.declines.length >= job.maxChargeAttempts) return attemptsExhaustedItem(before.declines, job.maxChargeAttempts, base);
@@ -311,7 +387,7 @@ async function queryThenCharge(call: GatewayCall, job: ChargeJob): Promise<IData
 		settle = afterEmptyCheck(settle, Date.now(), job.settleQueryGapMs);
 		const waitedMs = Date.now() - Date.parse(settle.uncertainSince);
 		if (waitedMs < job.settleWindowMs || settle.spacedChecks < 2) {
-			chargeMemo.set(memoKey, { kind: 'uncertain', settle });
+			await memo.set({ kind: 'uncertain', settle });
 			return unknownItem(
 				settle,
 				base,
@@ -322,20 +398,33 @@ async function queryThenCharge(call: GatewayCall, job: ChargeJob): Promise<IData
 		charge = { ...base, previousSettle: settleData(settle) };
 	}
 
-	// 2. Charge.
+	// 2. Charge. The record says an AUTH is under way before it leaves (Charge Record PostgreSQL).
+	const requestReference = newRequestReference();
+	await memo.authStarting({ attempt: job.chargeAttempt, amountMinor, currency, requestreference: requestReference });
 	const startedAt = Date.now();
-	const result = await callGateway(call, request);
+	let result;
+	try {
+		result = await callGateway(call, request, requestReference);
+	} catch (error) {
+		// A refused credential or site: the gateway took nothing. Anything else may have charged: the record stays.
+		if (error instanceof ServiceError && (error.code === '401' || CONFIGURATION_CODES.has(error.code ?? ''))) {
+			await memo.authEnded('notCharged', { requestreference: requestReference, reason: errorFacts(error).message });
+		}
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
+		throw error;
+	}
 	let doubt: { reason: string; classification?: Classification; response?: GatewayResponse };
 	if (result.ok) {
 		const classification = classifyResponse('AUTH', result.response);
 		const item = { ...charge, requestreference: result.requestReference };
 		if (classification.outcome === 'paid' || classification.outcome === 'declined' || classification.outcome === 'invalid') {
-			remember(memoKey, classification, result.response);
+			await remember(memo, classification, result.response, job);
 			return resultItem(classification, result.response, item);
 		}
 		doubt = { reason: classification.reason, classification, response: result.response };
 	} else if (!result.error.mayHaveBeenProcessed) {
-		if (settle) chargeMemo.delete(memoKey);
+		if (settle) await memo.delete();
+		else await memo.authEnded('notCharged', { requestreference: result.requestReference, reason: result.error.message });
 		return resultItem(
 			{ outcome: 'retryable', retryable: true, reason: `Nothing was charged: ${result.error.message}` },
 			undefined,
@@ -350,18 +439,21 @@ async function queryThenCharge(call: GatewayCall, job: ChargeJob): Promise<IData
 	const after = await findExistingCharge(call, billingKey);
 	const extra = { ...charge, requestreference: result.requestReference, uncertainResult: doubt.reason };
 	if (after.state === 'charged' || after.state === 'suspended') {
-		return existingChargeItem(after, extra, amountMinor, currency, `charge confirmed by a transaction query after: ${doubt.reason}`, memoKey);
+		// A suspended charge is not remembered (it may be released or cancelled), but the AUTH's outcome is known.
+		if (after.state === 'suspended') await memo.authEnded('suspended', { record: { ...after.record } });
+		return await existingChargeItem(after, extra, amountMinor, currency, `charge confirmed by a transaction query after: ${doubt.reason}`, memo);
 	}
 	if (after.state === 'none' && after.declines.length > before.declines.length) {
 		// The query shows this AUTH's own decline: the result is known after all.
 		const record = after.declines[after.declines.length - 1];
 		const classification = classifyResponse('AUTH', record);
-		remember(memoKey, classification, record);
+		await remember(memo, classification, record, job);
 		return resultItem({ ...classification, reason: `${classification.reason}; decline confirmed by a transaction query after: ${doubt.reason}` }, record, extra);
 	}
 	if (after.state === 'none' && doubt.classification?.outcome === 'retryable') {
 		// A gateway-side failure such as 50000 that the query confirms took no money.
-		if (settle) chargeMemo.delete(memoKey);
+		if (settle) await memo.delete();
+		else await memo.authEnded('notCharged', { requestreference: result.requestReference, reason: doubt.reason });
 		return resultItem({ ...doubt.classification, reason: `${doubt.reason}; the gateway shows no charge for this billing key` }, doubt.response, {
 			...extra,
 			verifiedNoCharge: true,
@@ -377,7 +469,7 @@ async function queryThenCharge(call: GatewayCall, job: ChargeJob): Promise<IData
 		requestreference: result.requestReference,
 		uncertainResult: doubt.reason,
 	};
-	chargeMemo.set(memoKey, { kind: 'uncertain', settle: uncertain });
+	await memo.set({ kind: 'uncertain', settle: uncertain });
 	return resultItem(
 		{
 			outcome: 'unknown',
@@ -391,10 +483,14 @@ async function queryThenCharge(call: GatewayCall, job: ChargeJob): Promise<IData
 	);
 }
 
-/** Remembers a definite AUTH result worth remembering: a charge, or a decline never to retry. */
-function remember(memoKey: string, classification: Classification, response: GatewayResponse): void {
-	if (classification.outcome === 'paid') chargeMemo.set(memoKey, { kind: 'charged', record: response });
-	else if (classification.outcome === 'declined' && !classification.retryable && response.errorcode !== '0') chargeMemo.set(memoKey, { kind: 'hardDecline', record: response });
+/**
+ * Remembers a definite AUTH result worth remembering: a charge, or a decline never to retry. Any
+ * other known outcome (a soft decline, a refused request) only ends the AUTH in the record.
+ */
+async function remember(memo: KeyRecord, classification: Classification, response: GatewayResponse, job: Guard): Promise<void> {
+	if (classification.outcome === 'paid') await memo.set({ kind: 'charged', record: response });
+	else if (classification.outcome === 'declined' && !classification.retryable && response.errorcode !== '0') await memo.set({ kind: 'hardDecline', record: response });
+	else await memo.authEnded(classification.outcome === 'declined' ? 'declined' : 'notCharged', { attempt: job.chargeAttempt, record: { ...response } });
 }
 
 function settleData(settle: SettleRecord): IDataObject {
@@ -463,10 +559,10 @@ function attemptMadeBeforeItem(declines: GatewayResponse[], attempt: number, bas
 	);
 }
 
-function existingChargeItem(existing: ExistingCharge, base: IDataObject, amountMinor: number, currency: string, why: string, memoKey?: string): IDataObject {
+async function existingChargeItem(existing: ExistingCharge, base: IDataObject, amountMinor: number, currency: string, why: string, memo?: KeyRecord): Promise<IDataObject> {
 	const record = (existing as { record: GatewayResponse }).record;
 	// A suspended charge may still be released or cancelled: ask again next time.
-	if (memoKey && existing.state === 'charged') chargeMemo.set(memoKey, { kind: 'charged', record });
+	if (memo && existing.state === 'charged') await memo.set({ kind: 'charged', record });
 	const mismatch = record.baseamount !== String(amountMinor) || record.currencyiso3a !== currency;
 	const classification = classifyResponse('AUTH', record);
 	const reason = `${classification.reason}; ${why}${
