@@ -546,6 +546,23 @@ describe('invoice: markSent, get, getPdf', () => {
 		expect(sb.invoices().every((i) => i.SentToContact === true)).toBe(true);
 	});
 
+	it('passes on an invoice voided meanwhile unmarked, with one read-back for the refusals', async () => {
+		const created = await createSome(3);
+		const [voided, other, fine] = json(created).map((j) => String((j.xeroInvoice as IDataObject).invoiceId));
+		sb.bookkeeper.void(voided);
+		const before = sb.callCount();
+		const [ok, failed] = await run({ resource: 'invoice', operation: 'markSent', options: fast }, json(created));
+		expect(failed).toEqual([]);
+		// The mark, then one read of the refused invoice.
+		expect(sb.callCount() - before).toBe(2);
+		const byId = new Map(json(ok).map((j) => [String((j.xeroInvoice as IDataObject).invoiceId), j]));
+		expect(byId.get(voided)).toMatchObject({ xeroInvoice: { status: 'VOIDED' }, sentToContact: { marked: false } });
+		expect(String((byId.get(voided)!.sentToContact as IDataObject).reason)).toMatch(/is VOIDED in Xero: not marked as sent/);
+		expect(byId.get(fine)).toMatchObject({ xeroInvoice: { sentToContact: true } });
+		expect(byId.get(other)!.sentToContact).toBeUndefined();
+		expect(byId.get(other)).toMatchObject({ xeroInvoice: { sentToContact: true } });
+	});
+
 	it('gets invoices by billing key and by id, with unknown ones on output 2', async () => {
 		const created = await createSome(2);
 		const [byKey, missing] = await run({ resource: 'invoice', operation: 'get', findBy: 'billingKey', options: fast }, [...json(created), { billingKey: 'bk-unknown' }]);
