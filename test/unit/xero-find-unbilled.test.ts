@@ -40,8 +40,8 @@ const line = (leadId: string, minor = 2000) => ({ leadId, description: `Lead ${l
 function request(key: string, contactId: string, leads: string[], extra: IDataObject = {}): IDataObject {
 	return { billingKey: key, xeroContactId: contactId, currency: 'GBP', periodStart: '2026-11-16T00:00:00.000Z', lines: leads.map((l) => line(l)), ...extra };
 }
-/** An invoice as Create Invoices makes it: number = billing key, each line marked with its lead. */
-function seedInvoice(key: string, contactId: string, leads: string[], opts: { currency?: string; amount?: number; status?: string; date?: string } = {}) {
+/** An invoice as Create Invoices makes it: number = billing key, each line marked with its lead; emailed (marked sent) unless `sent: false`. */
+function seedInvoice(key: string, contactId: string, leads: string[], opts: { currency?: string; amount?: number; status?: string; date?: string; sent?: boolean } = {}) {
 	const [inv] = sb.seedInvoices([{
 		Type: 'ACCREC',
 		Contact: { ContactID: contactId },
@@ -51,6 +51,7 @@ function seedInvoice(key: string, contactId: string, leads: string[], opts: { cu
 		DueDate: '2026-12-03',
 		CurrencyCode: opts.currency ?? 'GBP',
 		Status: 'AUTHORISED',
+		SentToContact: opts.sent ?? true,
 		LineAmountTypes: 'Exclusive',
 		LineItems: leads.map((l) => ({ Description: markLead(`Lead ${l}`, l), Quantity: 1, UnitAmount: opts.amount ?? 20, AccountCode: '200' })),
 	}]);
@@ -103,6 +104,23 @@ describe('Find Unbilled Leads', () => {
 		seedInvoice(hashedKey('SP', ['C1-20261116-20261119', 'L3']), c1, ['L3'], { date: '2026-11-23' });
 		const [ok] = await run(params(), [request('C1-20261116-20261119', c1, ['L1', 'L2', 'L3'])]);
 		expect(jsonOf(ok)[0].billing).toMatchObject({ status: 'billed', leadsBilledBefore: 3 });
+	});
+
+	it('passes on a retry whose invoice exists but was never emailed ("unsent"), under that invoice\'s key and leads', async () => {
+		// The stage stopped between Create Invoices and publishing to the email stage: without this
+		// the retry would be dropped as "billed" and the client never emailed nor charged.
+		seedInvoice('C1-20261116-20261119', c1, ['L1', 'L2'], { sent: false });
+		const [ok] = await run(params(), [request('C1-20261116-20261119', c1, ['L1', 'L2'])]);
+		const out = jsonOf(ok)[0];
+		expect(out.billing).toMatchObject({ status: 'unsent', invoiceNumber: 'C1-20261116-20261119', leadsBilledBefore: 2 });
+		expect(out.billingKey).toBe('C1-20261116-20261119');
+		expect((out.lines as IDataObject[]).map((l) => l.leadId)).toEqual(['L1', 'L2']);
+		// A supplementary invoice never emailed goes on under its own key with its own leads.
+		seedInvoice('C2-20261116-20261119', c2, ['L5']);
+		const sp = hashedKey('SP', ['C2-20261116-20261119', 'L6']);
+		seedInvoice(sp, c2, ['L6'], { date: '2026-11-23', sent: false });
+		const [again] = await run(params(), [request('C2-20261116-20261119', c2, ['L5', 'L6'])]);
+		expect(jsonOf(again)[0]).toMatchObject({ billingKey: sp, totalMinor: 2000, leadCount: 1, billing: { status: 'unsent', invoiceNumber: sp } });
 	});
 
 	it('never bills a lead twice when periods overlap: leads billed under another key are dropped', async () => {

@@ -8,7 +8,9 @@
 //    corrected record): the missing leads go on under a supplementary billing key derived from the
 //    key and those leads, so a rerun finds the same key and never bills them twice (or, by option,
 //    the item is parked for review with the difference);
-//  - every lead billed: "billed", nothing goes on.
+//  - every lead billed: "billed", nothing goes on; unless the invoice of its key (or of its
+//    supplementary key) was never emailed ("unsent": a retry after the stage stopped between
+//    creating and publishing), which goes on under that invoice's key and leads.
 // A lead already billed in another currency or for another amount is never billed again nor
 // averaged over: the whole item goes to output 2 (billedDifferently) for a person to decide.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
@@ -163,6 +165,23 @@ export async function execute(ctx: XeroContext): Promise<void> {
 		for (const r of requestsOf(call)) decide(r, billed, keys);
 	});
 
+	/** An approved, never-emailed invoice of this request's key (or of its supplementary key for the leads on it), with the request's lines on it. */
+	function unsentInvoiceOf(r: Request, billed: Map<string, Billed[]>): { invoice: XeroInvoice; lines: number[] } | undefined {
+		const byRef = new Map<string, { invoice: XeroInvoice; lines: number[] }>();
+		r.lines.forEach((line, n) => {
+			for (const { invoice } of billed.get(`${r.contactId}\n${line.leadId}`) ?? []) {
+				if (invoice.status !== 'AUTHORISED' || invoice.sentToContact || !invoice.reference) continue;
+				const entry = byRef.get(invoice.reference) ?? { invoice, lines: [] };
+				entry.lines.push(n);
+				byRef.set(invoice.reference, entry);
+			}
+		});
+		for (const [ref, entry] of byRef) {
+			if (ref === r.key || ref === hashedKey('SP', [r.key, ...entry.lines.map((n) => r.lines[n].leadId).sort()])) return entry;
+		}
+		return undefined;
+	}
+
 	function decide(r: Request, billed: Map<string, Billed[]>, keys: Map<string, XeroInvoice>): void {
 		const json = items[r.item].json;
 		const unbilled: number[] = [];
@@ -197,6 +216,27 @@ export async function execute(ctx: XeroContext): Promise<void> {
 			return;
 		}
 		if (unbilled.length === 0) {
+			const unsent = unsentInvoiceOf(r, billed);
+			if (unsent) {
+				// This key's invoice (its own, or the supplementary one made from it) bills the leads but
+				// was never emailed: an earlier execution stopped between Create Invoices and the email
+				// stage (a crash, a broker node lost while publishing) and this is its retry. It goes on
+				// with that invoice's key and leads, as on the first run: Create Invoices' duplicate
+				// check returns that invoice, never a second one, and the client is still emailed and
+				// charged instead of being dropped here as billed.
+				const rest = unsent.lines.map((n) => r.raw[n]);
+				const totalMinor = unsent.lines.reduce((sum, n) => sum + r.lines[n].lineAmountMinor, 0);
+				results.success(r.item, {
+					...json,
+					[r.keyPath.includes('.') ? 'billingKey' : r.keyPath]: unsent.invoice.reference,
+					lines: rest,
+					leadCount: rest.length,
+					totalMinor,
+					total: formatMinorUnits(totalMinor, r.currency),
+					billing: { status: 'unsent', invoiceNumber: unsent.invoice.invoiceNumber, ...facts },
+				});
+				return;
+			}
 			results.success(r.item, { ...json, billing: { status: 'billed', ...facts } });
 			return;
 		}
