@@ -14,8 +14,17 @@ export class BillingRabbitMqApi implements ICredentialType {
 	documentationUrl = 'https://www.rabbitmq.com/docs/uri-spec';
 
 	properties: INodeProperties[] = [
-		{ displayName: 'Host', name: 'hostname', type: 'string', default: 'localhost', required: true },
-		{ displayName: 'Port', name: 'port', type: 'number', default: 5672, description: 'Usually 5672, or 5671 with TLS' },
+		{
+			displayName: 'Host',
+			name: 'hostname',
+			type: 'string',
+			default: 'localhost',
+			required: true,
+			placeholder: 'e.g. mq1.example.com, mq2.example.com:5673, [::1]:5672',
+			description:
+				'The broker host, or for a cluster every node as a comma-separated list of host or host:port (IPv6 in brackets). Entries without a port use Port. Each connection tries the nodes in turn and moves to another node when one goes down.',
+		},
+		{ displayName: 'Port', name: 'port', type: 'number', default: 5672, description: 'Usually 5672, or 5671 with TLS; used for every host given without a port' },
 		{
 			displayName: 'Virtual Host',
 			name: 'vhost',

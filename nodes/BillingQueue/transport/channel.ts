@@ -1,6 +1,7 @@
 // A channel wrapper that knows whether it is still alive, turns confirms and mandatory returns
 // into one promise per publish, and never lets a late ack throw.
 import type { Channel, ConfirmChannel, Message } from 'amqplib';
+import { LoggerProxy } from 'n8n-workflow';
 import { BrokerError, toBrokerError } from './errors';
 import { type IncomingMessage, type OutgoingMessage, PUBLISH_ID_HEADER, type TopologySpec } from './types';
 
@@ -15,6 +16,8 @@ export interface QueueCounts {
 }
 
 interface DeclareCache {
+	/** A plain channel on the same connection, for declarations. */
+	openScratchChannel(): Promise<Channel>;
 	isDeclared(key: string, generation: number): boolean;
 	markDeclared(key: string, generation: number): void;
 	forgetDeclared(key: string): void;
@@ -23,6 +26,9 @@ interface DeclareCache {
 type CloseListener = (error?: Error) => void;
 
 const rawMessages = new WeakMap<Delivery, Message>();
+
+/** RabbitMQ's 404 for a durable classic queue whose cluster node is down. */
+const HOME_NODE_DOWN = /home node .* is down or inaccessible/;
 
 export class BrokerChannel {
 	private closedFlag = false;
@@ -95,17 +101,33 @@ export class BrokerChannel {
 		}
 	}
 
-	/** Declares exchange, queues and bindings once per connection generation. */
+	/**
+	 * Declares exchange, queues and bindings once per connection generation, on a channel of its
+	 * own: a declaration RabbitMQ refuses closes that channel, not this one (a consumer's).
+	 */
 	async declare(spec: TopologySpec): Promise<void> {
 		if (this.cache.isDeclared(spec.key, this.generation)) return;
 		this.assertOpen('Declaring the billing queues');
+		const open = () => this.cache.openScratchChannel().catch((error) => Promise.reject(toBrokerError(error, 'Declaring the billing queues')));
+		let scratch = await open();
 		let current = `exchange "${spec.exchange}"`;
+		const unavailable: string[] = [];
 		try {
-			await this.ch.assertExchange(spec.exchange, 'topic', { durable: true });
+			await scratch.assertExchange(spec.exchange, 'topic', { durable: true });
 			for (const q of spec.queues) {
 				current = `queue "${q.name}"`;
-				await this.ch.assertQueue(q.name, { durable: true, arguments: q.arguments });
-				await this.ch.bindQueue(q.name, spec.exchange, q.bindingKey);
+				try {
+					await scratch.assertQueue(q.name, { durable: true, arguments: q.arguments });
+					await scratch.bindQueue(q.name, spec.exchange, q.bindingKey);
+				} catch (error) {
+					const e = toBrokerError(error, `Declaring ${current}`);
+					if (e.kind !== 'not-found' || !HOME_NODE_DOWN.test(e.brokerMessage ?? '')) throw e;
+					// A classic queue (parking, holding) lives on one cluster node, and that node is
+					// down: the queue and its binding exist. The stage goes on; a publish that needs
+					// this queue comes back unroutable until the node returns, and is retried.
+					unavailable.push(q.name);
+					scratch = await open();
+				}
 			}
 		} catch (error) {
 			const e = toBrokerError(error, `Declaring ${current}`);
@@ -118,6 +140,11 @@ export class BrokerChannel {
 				);
 			}
 			throw e;
+		} finally {
+			await scratch.close().catch(() => undefined);
+		}
+		if (unavailable.length > 0) {
+			LoggerProxy.warn(`Billing Queue: ${unavailable.map((q) => `"${q}"`).join(', ')} cannot be used until the RabbitMQ node holding ${unavailable.length > 1 ? 'them' : 'it'} is back`);
 		}
 		this.cache.markDeclared(spec.key, this.generation);
 	}

@@ -59,9 +59,16 @@ function replyText(message: string): string | undefined {
 	return m ? m[1] : undefined;
 }
 
+/** An Error, also one from another realm (Node's socket errors under Jest's VM fail `instanceof Error`). */
+export function asError(error: unknown): Error {
+	if (error instanceof Error) return error;
+	if (error && typeof error === 'object' && typeof (error as Error).message === 'string') return error as Error;
+	return new Error(String(error));
+}
+
 export function toBrokerError(error: unknown, context: string): BrokerError {
 	if (error instanceof BrokerError) return error;
-	const err = (error instanceof Error ? error : new Error(String(error))) as AmqpLikeError;
+	const err = asError(error) as AmqpLikeError;
 	const text = err.message || String(error);
 	const reply = replyText(text) ?? text;
 	const code = err.code;

@@ -10,10 +10,10 @@ export {
 	type ConnectionLease,
 	type ConnectionRole,
 } from './connection';
-export { connectionFromCredentials, CREDENTIAL_TYPE } from './credentials';
+export { connectionFromCredentials, CREDENTIAL_TYPE, parseHosts } from './credentials';
 export { BrokerError, toBrokerError, type BrokerErrorKind } from './errors';
 export { publishConfirmed } from './publishing';
-export { connectionOptions, describeEndpoint, normalisePem, type BrokerSettings } from './settings';
+export { connectionOptions, describeEndpoint, endpointsOf, normalisePem, type BrokerEndpoint, type BrokerSettings } from './settings';
 export type { IncomingMessage, OutgoingMessage, PublishProperties, QueueSpec, TopologySpec } from './types';
 export { PUBLISH_ID_HEADER } from './types';
 export { abortableWait, within } from './wait';

@@ -4,9 +4,19 @@ import { isIP } from 'net';
 import { credentials as saslCredentials } from 'amqplib';
 import type { Options, SocketOptions } from 'amqplib';
 
-export interface BrokerSettings {
-	hostname: string;
+/** One node of the broker: a host name or IP address (IPv6 without brackets) and its AMQP port. */
+export interface BrokerEndpoint {
+	host: string;
 	port: number;
+}
+
+export interface BrokerSettings {
+	/** The credential's Host field as entered: one host, or a comma-separated list for a cluster. */
+	hostname: string;
+	/** The credential's Port field: the port of every entry that names none. */
+	port: number;
+	/** Every node to try, in the credential's order; at least one. */
+	endpoints: BrokerEndpoint[];
 	vhost: string;
 	username: string;
 	password: string;
@@ -45,11 +55,22 @@ export interface ConnectionOptions {
 	socket: SocketOptions;
 }
 
-export function connectionOptions(settings: BrokerSettings, connectionName: string, connectTimeoutMs = 10000): ConnectionOptions {
+/** The nodes to try; settings built by hand before the list existed name one host. */
+export function endpointsOf(settings: BrokerSettings): BrokerEndpoint[] {
+	return settings.endpoints?.length ? settings.endpoints : [{ host: settings.hostname, port: settings.port }];
+}
+
+/** amqplib's options for one endpoint (default: the first). */
+export function connectionOptions(
+	settings: BrokerSettings,
+	connectionName: string,
+	connectTimeoutMs = 10000,
+	endpoint: BrokerEndpoint = endpointsOf(settings)[0],
+): ConnectionOptions {
 	const url: Options.Connect = {
 		protocol: settings.ssl ? 'amqps' : 'amqp',
-		hostname: settings.hostname,
-		port: settings.port,
+		hostname: endpoint.host,
+		port: endpoint.port,
 		vhost: settings.vhost,
 		heartbeat: settings.heartbeat,
 	};
@@ -66,7 +87,7 @@ export function connectionOptions(settings: BrokerSettings, connectionName: stri
 	if (settings.ssl) {
 		socket.rejectUnauthorized = settings.rejectUnauthorized;
 		// SNI must not be an IP address.
-		if (!isIP(settings.hostname)) socket.servername = settings.hostname;
+		if (!isIP(endpoint.host)) socket.servername = endpoint.host;
 		if (settings.ca) socket.ca = [Buffer.from(normalisePem(settings.ca))];
 		if (settings.cert) socket.cert = Buffer.from(normalisePem(settings.cert));
 		if (settings.key) socket.key = Buffer.from(normalisePem(settings.key));
@@ -76,12 +97,16 @@ export function connectionOptions(settings: BrokerSettings, connectionName: stri
 	return { url, socket };
 }
 
-/** Pool key: every field that changes the connection, hashed so no secret sits in a map key. */
+/** Pool key: every field that changes the connection (the whole endpoint list, in order), hashed so no secret sits in a map key. */
 export function settingsKey(settings: BrokerSettings): string {
-	return createHash('sha256').update(JSON.stringify(settings)).digest('hex');
+	// The Host and Port fields as typed do not matter, the endpoints they give do.
+	const { hostname: _hostname, port: _port, ...rest } = settings;
+	return createHash('sha256').update(JSON.stringify({ ...rest, endpoints: endpointsOf(settings) })).digest('hex');
 }
 
-export function describeEndpoint(settings: BrokerSettings): string {
+/** `amqp://host:port/vhost` of one endpoint (default: the first), for messages and logs; no credentials. */
+export function describeEndpoint(settings: BrokerSettings, endpoint: BrokerEndpoint = endpointsOf(settings)[0]): string {
 	const vhost = settings.vhost === '/' ? '/' : `/${settings.vhost}`;
-	return `${settings.ssl ? 'amqps' : 'amqp'}://${settings.hostname}:${settings.port}${vhost}`;
+	const host = isIP(endpoint.host) === 6 ? `[${endpoint.host}]` : endpoint.host;
+	return `${settings.ssl ? 'amqps' : 'amqp'}://${host}:${endpoint.port}${vhost}`;
 }
