@@ -3,26 +3,17 @@
 // have), sharing one database and one SMTP server. A batch sent on one and redelivered to the
 // other is not emailed again; two workers holding the same email at once send it once.
 import { randomBytes } from 'crypto';
-import { Client } from 'pg';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeParameters, INodeType } from 'n8n-workflow';
 import { BillingEmail } from '../../nodes/BillingEmail/BillingEmail.node';
 import { closeAllTransports } from '../../nodes/BillingEmail/transport';
 import { closeJournals, JOURNAL_TABLE } from '../../nodes/shared/journal';
 import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp';
 import { POSTGRES } from '../../support/queue-mode';
+import { sql, testDatabaseName } from '../helpers/postgres';
 import { runNode } from '../helpers/run-node';
 
-const database = `billing_journal_${process.pid}_${randomBytes(4).toString('hex')}`;
+const database = testDatabaseName();
 
-async function sql<T extends IDataObject>(db: string, text: string, values: unknown[] = []): Promise<T[]> {
-	const client = new Client({ ...POSTGRES, database: db });
-	await client.connect();
-	try {
-		return (await client.query<T>(text, values)).rows;
-	} finally {
-		await client.end();
-	}
-}
 
 /** Worker B: the node loaded again in a module registry of its own, as a second n8n process would. */
 interface Worker {

@@ -3,27 +3,18 @@
 // two n8n processes have), against one sandbox gateway whose transaction query lags its charges.
 // The gateway's ledger says how many AUTHs were made.
 import { randomBytes } from 'crypto';
-import { Client } from 'pg';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeParameters, INodeType } from 'n8n-workflow';
 import { SecureTrading } from '../../nodes/SecureTrading/SecureTrading.node';
 import { closeJournals, JOURNAL_TABLE } from '../../nodes/shared/journal';
 import { startSecureTradingSandbox, type SecureTradingSandbox } from '../../sandbox/secure-trading';
 import { POSTGRES } from '../../support/queue-mode';
+import { sql, testDatabaseName } from '../helpers/postgres';
 import { runNode } from '../helpers/run-node';
 
-const database = `billing_journal_${process.pid}_${randomBytes(4).toString('hex')}`;
+const database = testDatabaseName();
 /** How long a new charge stays invisible to TRANSACTIONQUERY. */
 const QUERY_LAG_MS = 2500;
 
-async function sql<T extends IDataObject>(db: string, text: string, values: unknown[] = []): Promise<T[]> {
-	const client = new Client({ ...POSTGRES, database: db });
-	await client.connect();
-	try {
-		return (await client.query<T>(text, values)).rows;
-	} finally {
-		await client.end();
-	}
-}
 
 interface Worker {
 	node: INodeType;
