@@ -40,7 +40,7 @@ export interface PipelineSettings {
 	/** Cron for the Collect stage: Monday and Thursday, 07:00. */
 	collectCron: string;
 	monitorCron: string;
-	/** Journal Folder of both Billing Email nodes; unset keeps the node's default (n8n's user folder). */
+	/** Journal Folder of both Billing Email nodes; unset keeps the node's default (n8n's user folder). Not with sharedRecords (no file then). */
 	emailJournalFolder?: string;
 	/**
 	 * Queue mode / several instances: the Billing Email nodes' sent record and the debit node's
@@ -157,7 +157,7 @@ const ITEM_ERRORS = { onError: 'continueErrorOutput' } as const;
 /** The error output n8n adds after a two-output node's own outputs. */
 const ERROR_OUTPUT = 2;
 /** Billing Email options: only a Journal Folder set in the settings (tests point it elsewhere). */
-const emailOptions = (s: PipelineSettings) => (s.emailJournalFolder ? { journalFolder: s.emailJournalFolder } : {});
+const emailOptions = (s: PipelineSettings) => (s.emailJournalFolder && !s.sharedRecords ? { journalFolder: s.emailJournalFolder } : {});
 /** Queue mode: the sent record (Billing Email) in PostgreSQL, and its credential; else the node's default (user folder). */
 const sentRecord = (s: PipelineSettings) => (s.sharedRecords ? { sentRecord: 'postgres' } : {});
 const emailCredentials = (s: PipelineSettings) => ({ ...CREDENTIALS.smtp, ...(s.sharedRecords ? CREDENTIALS.records : {}) });
