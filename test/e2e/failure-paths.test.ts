@@ -25,6 +25,9 @@ describe('failures never take a success path (real n8n)', () => {
 		tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bp-failure-paths-'));
 		journal = path.join(tmp, 'journal');
 		run = await startPipeline({
+			// Regular mode always: case 2 breaks the email journal's folder, which queue mode replaces
+			// with the shared record in PostgreSQL.
+			queueMode: false,
 			sandbox: { clients: 2, seed: 15, hostile: false },
 			// Three attempts with short delays: a failing item is parked within seconds.
 			settings: { retryDelays: '1s, 2s', maxAttempts: 3, dunningDelays: '2s, 3s', settleDelays: '2s, 2s', batchWindowMs: 300, emailJournalFolder: journal },
