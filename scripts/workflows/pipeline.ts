@@ -322,7 +322,7 @@ export function emailWorkflow(s: PipelineSettings): Workflow {
 		(s.attachPdf
 			? "Fetches each invoice's PDF from Xero (one call per invoice), emails it, and marks the invoice as sent in Xero (one call per batch)."
 			: 'Emails each invoice (no PDF: add *Invoice PDF* from the Xero Billing node to attach it, one Xero call per invoice) and marks it as sent in Xero (one call per batch).') +
-			" A message redelivered after a crash does not email the client twice: **Email Invoice** keeps a journal of what the SMTP server accepted (in n8n's user folder; on several n8n instances, point its *Journal Folder* at a shared volume).",
+			" A message redelivered after a crash does not email the client twice: **Email Invoice** records what the SMTP server accepted (*Sent Record*: a file in n8n's user folder; in queue mode, with workers, set it to **PostgreSQL** in this node and in stage 5, and *Charge Record* in stage 4).",
 		'',
 		s.chargeTiming === 'onDueDate'
 			? "Then the invoice goes on to the **debit** stage, held in `debit.hold` until its due date: the email tells clients with a card that it is charged on or after the due date."
