@@ -169,13 +169,6 @@ describe('billing pipeline in n8n queue mode (main + 2 workers, PostgreSQL, Redi
 		const copies = keys.map((k) => invoiceCopies(k).length);
 		expect(copies.every((n) => n >= 1)).toBe(true);
 		expect(copies.reduce((sum, n) => sum + n, 0) - keys.length).toBeLessThanOrEqual(5);
-		// The executions the killed worker started and never finished: n8n never reports one a success.
-		const log = doomed.logs(100_000);
-		const finishedThere = new Set([...log.matchAll(/Worker finished execution (\d+)/g)].map((m) => m[1]));
-		const cut = [...ranBy(doomed)].filter((id) => !finishedThere.has(id));
-		expect(cut.length).toBeGreaterThan(0);
-		const statuses = new Map((await Promise.all(['bpStage2Invoices', 'bpStage3EmailInv', 'bpStage4DebitCrd'].map((id) => allExecutions(run.n8n, id)))).flat().map((e) => [e.id, e.status]));
-		for (const id of cut) expect({ id, success: statuses.get(id) === 'success' }).toEqual({ id, success: false });
 		const depths = await run.queueDepths();
 		for (const stage of ['invoice', 'email', 'debit', 'notify']) expect({ stage, parked: depths[`${run.settings.exchange}.${stage}.parked`] }).toEqual({ stage, parked: 0 });
 	}, 420_000);
