@@ -13,7 +13,7 @@ export class BillingEmail implements INodeType {
 		icon: { light: 'file:billingEmail.svg', dark: 'file:billingEmail.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] === "sendInvoice" ? "Send invoice" : "Payment notice: " + $parameter["noticeKind"] }}',
+		subtitle: '={{ { sendInvoice: "Send invoice", sendRunReport: "Run report", sendAlert: "Alert" }[$parameter["operation"]] ?? "Payment notice: " + $parameter["noticeKind"] }}',
 		description: 'Send invoice emails and payment notices (paid, declined, no card, final notice) over SMTP',
 		defaults: { name: 'Billing Email' },
 		inputs: [NodeConnectionTypes.Main],

@@ -15,10 +15,10 @@ export interface ClientLease<TClient> {
 	release?: () => Promise<void>;
 }
 
-/** A credential chosen by a node parameter (e.g. `authentication`): its value → the credential type. */
+/** A credential chosen by a node parameter (e.g. `authentication`): its value → the credential type (null: none). */
 export interface CredentialChoice {
 	parameter: string;
-	byValue: Readonly<Record<string, string>>;
+	byValue: Readonly<Record<string, string | null>>;
 }
 
 export interface RouterTable<TClient> {
@@ -96,6 +96,7 @@ function credentialTypeOf(fns: IExecuteFunctions, credential: RouterTable<unknow
 	if (credential === undefined || typeof credential === 'string') return credential;
 	const value = fns.getNodeParameter(credential.parameter, 0) as unknown;
 	const type = typeof value === 'string' ? credential.byValue[value] : undefined;
+	if (type === null) return undefined;
 	if (!type) throw new FieldError(credential.parameter, `${credential.parameter} "${String(value)}" is not one of: ${Object.keys(credential.byValue).join(', ')}`);
 	return type;
 }

@@ -3,6 +3,7 @@
 // by hand. Settings exist so tests can run the very same workflows with short delays.
 import type { INodeProperties } from 'n8n-workflow';
 import { queueSetupProperty } from '../../nodes/BillingQueue/actions/common.descriptions';
+import { parseDelays } from '../../nodes/BillingQueue/helpers/topology';
 import { equals, isTrue, notEmpty, PKG, Workflow } from './builder';
 import type { WfNode } from './builder';
 
@@ -50,6 +51,12 @@ export interface PipelineSettings {
 	sharedRecords?: boolean;
 	/** Stage triggers' Execution Wait Limit (unset: the node's default, 25 minutes). */
 	executionWaitMinutes?: number;
+	/** Where the run report and alerts go (finance/ops). */
+	opsEmail: string;
+	/** The run report goes out when every billing key is final, or this long after collect at the latest. */
+	reportDeadlineMinutes: number;
+	/** Folder of the run ledger (Billing Report, store file); unset: n8n's user folder. Not with sharedRecords. */
+	ledgerFolder?: string;
 }
 
 /**
@@ -78,7 +85,9 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
 	chargeTiming: 'onInvoicing',
 	crmBaseUrl: 'http://127.0.0.1:4612',
 	collectCron: '0 7 * * 1,4',
-	monitorCron: '*/15 * * * *',
+	monitorCron: '*/5 * * * *',
+	opsEmail: 'finance@example.com',
+	reportDeadlineMinutes: 240,
 };
 
 export const CREDENTIALS = {
@@ -90,7 +99,10 @@ export const CREDENTIALS = {
 	records: { postgres: { id: 'bpSharedRecordPg', name: 'Billing Records (PostgreSQL)' } },
 };
 
-export const STAGES = { collect: 'collect', invoice: 'invoice', email: 'email', debit: 'debit', dunning: 'dunning', notify: 'notify' };
+export const STAGES = { collect: 'collect', invoice: 'invoice', email: 'email', debit: 'debit', dunning: 'dunning', notify: 'notify', report: 'report' };
+
+/** Every stage queue of the pipeline, for statistics and the status page. */
+export const ALL_STAGES = [STAGES.collect, STAGES.invoice, STAGES.email, STAGES.debit, STAGES.dunning, STAGES.notify, STAGES.report];
 
 const T = {
 	trigger: `${PKG}.billingQueueTrigger`,
@@ -99,7 +111,14 @@ const T = {
 	st: `${PKG}.secureTrading`,
 	email: `${PKG}.billingEmail`,
 	prepare: `${PKG}.invoicePreparation`,
+	report: `${PKG}.billingReport`,
 };
+
+/** A Billing Report node's store: PostgreSQL (shared by every worker) with sharedRecords, else n8n's user folder. */
+export function reportStore(s: PipelineSettings): { params: Record<string, unknown>; extra: Partial<WfNode> } {
+	if (s.sharedRecords) return { params: { store: 'postgres' }, extra: { credentials: CREDENTIALS.records } };
+	return { params: s.ledgerFolder ? { options: { ledgerFolder: s.ledgerFolder } } : {}, extra: {} };
+}
 
 /**
  * `{ queueSetup }` with only the settings that differ from the node's defaults (in the shipped
@@ -197,7 +216,7 @@ export function collectWorkflow(s: PipelineSettings): Workflow {
 		'const end = $json.periodEnd ? DateTime.fromISO($json.periodEnd, { zone: "utc" }) : today.minus({ days: back });',
 		'const start = $json.periodStart ? DateTime.fromISO($json.periodStart, { zone: "utc" }) : end.minus({ days: end.weekday === 1 ? 4 : 3 });',
 		"const compact = (d) => d.toFormat('yyyyLLdd');",
-		"return { periodStart: start.toISO(), periodEnd: end.toISO(), billingRunId: 'BR-' + compact(start) + '-' + compact(end) };",
+		"return { periodStart: start.toISO(), periodEnd: end.toISO(), billingRunId: 'BR-' + compact(start) + '-' + compact(end) + '-' + $execution.id };",
 		'})()',
 	].join(' '));
 	wf.link(schedule, settings).link(manual, settings).link(request, settings).link(settings, period);
@@ -231,14 +250,23 @@ export function collectWorkflow(s: PipelineSettings): Workflow {
 		fields: {},
 		options: {},
 	});
-	const stamp = h.shape(wf, 'Stamp Billing Run', 6, 0.5, "{ ...$json, billingRunId: $('Billing Period').first().json.billingRunId, dunningAttempt: 1 }");
+	// runKey: the key the run report follows the request by, whatever key stage 2 bills it under.
+	const stamp = h.shape(wf, 'Stamp Billing Run', 6, 0.5, "{ ...$json, billingRunId: $('Billing Period').first().json.billingRunId, runKey: $json.billingKey, dunningAttempt: 1 }");
+	// The ledger learns the run and every key it expects before any request can reach an outcome.
+	const store = reportStore(s);
+	const startRun = wf.add('Start Run Report', T.report, 1, 7, 0.5, {
+		resource: 'run',
+		operation: 'start',
+		...store.params,
+		deadlineMinutes: s.reportDeadlineMinutes,
+	}, { ...store.extra });
 	// Every request goes on, also for a period that ran before: stage 2 compares its leads with
 	// what Xero already bills, so late leads are billed and billed ones never again.
-	const toInvoice = h.publish(wf, 'To Invoice Stage', STAGES.invoice, 7, 0.5);
+	const toInvoice = h.publish(wf, 'To Invoice Stage', STAGES.invoice, 8, 0.5);
 	// Runs after the branch above has finished (n8n runs branches top to bottom), so the counts
 	// are final; it does not depend on either path having had items. Not published anywhere:
 	// nothing consumed a summary queue, which only grew. Its output stays in the execution log.
-	const summary = h.shape(wf, 'Run Summary', 7, 1.5, [
+	const summary = h.shape(wf, 'Run Summary', 8, 1.7, [
 		'{',
 		"billingKey: $('Billing Period').first().json.billingRunId,",
 		"billingRunId: $('Billing Period').first().json.billingRunId,",
@@ -251,11 +279,11 @@ export function collectWorkflow(s: PipelineSettings): Workflow {
 	].join(' '), { executeOnce: true });
 	const rejected = h.shape(wf, 'Rejected Row', 6, 2.5, `{ ...$json, billingKey: $json.rejected?.billingKey ?? $('Billing Period').first().json.billingRunId, billingRunId: $('Billing Period').first().json.billingRunId }`);
 	const park = h.retryOrPark(wf, 'Park Rejected Row', 7, 2.5, { stage: STAGES.collect, parkNow: true, failedNode: 'Invoice Preparation' });
-	wf.link(period, crm).link(crm, rows).link(rows, prepare).link(prepare, stamp, 0).link(stamp, toInvoice);
+	wf.link(period, crm).link(crm, rows).link(rows, prepare).link(prepare, stamp, 0).link(stamp, startRun).link(startRun, toInvoice, 0);
 	wf.link(stamp, summary);
 	wf.link(prepare, rejected, 1).link(rejected, park);
 	// Parked in collect.parked with Publish's reason; a replay runs the request's period again.
-	const parkUnsent = h.retryOrPark(wf, 'Park Unpublished Request', 8, 1, { stage: STAGES.collect, parkNow: true, failedNode: '={{ $prevNode.name }}' });
+	const parkUnsent = h.retryOrPark(wf, 'Park Unpublished Request', 9, 1.1, { stage: STAGES.collect, parkNow: true, failedNode: '={{ $prevNode.name }}' });
 	wf.link(toInvoice, parkUnsent, 1);
 	return wf;
 }
@@ -286,7 +314,9 @@ export function invoiceWorkflow(s: PipelineSettings): Workflow {
 		options: h.xeroOptions,
 	}, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 	const anything = wf.add('Anything to Bill?', 'n8n-nodes-base.if', 2.2, 3, 0, { conditions: isTrue("={{ $json.billing?.status !== 'billed' }}"), options: {} });
-	const billed = wf.add('Already Billed', 'n8n-nodes-base.noOp', 1, 4, -1, {});
+	// Nothing new to bill (a rerun): that key's part in this run is over; the run report says so.
+	const billed = h.shape(wf, 'Already Billed', 4, -1, "{ ...$json, outcome: { state: 'alreadyBilled', stage: 'invoice' } }");
+	const billedReport = h.publish(wf, 'Report Already Billed', STAGES.report, 5, -1.6);
 	const create = wf.add('Create Invoices', T.xero, 1, 4, 0, {
 		resource: 'invoice',
 		operation: 'create',
@@ -307,6 +337,7 @@ export function invoiceWorkflow(s: PipelineSettings): Workflow {
 	const facts = h.shape(wf, 'Invoice Facts', 6, 0, '{ ...$json, invoiceNumber: $json.xeroInvoice.invoiceNumber, amountMinor: $json.xeroInvoice.totalMinor, dueDate: $json.xeroInvoice.dueDate }');
 	const toEmail = h.publish(wf, 'To Email Stage', STAGES.email, 7, 0);
 	const retry = h.retryOrPark(wf, 'Retry or Park', 5, 1.2, { parkNow: '={{ $json.error?.retryable === false || (Array.isArray($json.xeroErrors) && $json.xeroErrors.length > 0) }}' });
+	wf.link(billed, billedReport).link(billedReport, retry, 1);
 	wf.link(trigger, contacts).link(contacts, unbilled).link(unbilled, anything).link(anything, create, 0).link(anything, billed, 1);
 	wf.link(create, duplicate).link(duplicate, parkDuplicate, 0).link(duplicate, facts, 1).link(facts, toEmail).link(toEmail, retry, 1);
 	wf.link(contacts, retry, 1).link(unbilled, retry, 1).link(create, retry, 1);
@@ -350,6 +381,7 @@ export function emailWorkflow(s: PipelineSettings): Workflow {
 export function debitWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
 	const maxCharges = s.dunningDelays.split(',').filter((d) => d.trim()).length + 1;
+	const dunningDelaysMs = parseDelays(s.dunningDelays, 'dunningDelays');
 	const settleChecks = s.settleDelays.split(',').filter((d) => d.trim()).length + 1;
 	const wf = new Workflow('bpStage4DebitCrd', 'Billing · 4 · Debit cards');
 	wf.note(1500, [
@@ -405,7 +437,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 	const parkDiffers = h.retryOrPark(wf, 'Park Differing Charge', 6, -2, { parkNow: true, errorMessage: "={{ 'The gateway already charged this billing key differently: ' + $json.reason }}", failedNode: 'Debit Stored Card' });
 	// Notices state what was charged (or what is due now), never the amount frozen at invoicing.
 	const paid = h.shape(wf, 'Paid', 5, -1,
-		"{ ...$json.input, notice: $json.input.chargeable?.state === 'due' ? 'paid' : 'chargedRemainder', attempt: $json.input.dunningAttempt ?? 1, amountMinor: $json.amountMinor, chargedMinor: $json.amountMinor, transactionreference: $json.transactionreference, payment: { outcome: $json.outcome, reason: $json.reason, transactionreference: $json.transactionreference, authcode: $json.authcode, maskedpan: $json.maskedpan, paymenttypedescription: $json.paymenttypedescription, settlestatus: $json.settlestatus, reusedExisting: $json.reusedExisting, amountMinor: $json.amountMinor } }");
+		"{ ...$json.input, outcome: { state: 'paid', stage: 'debit' }, notice: $json.input.chargeable?.state === 'due' ? 'paid' : 'chargedRemainder', attempt: $json.input.dunningAttempt ?? 1, amountMinor: $json.amountMinor, chargedMinor: $json.amountMinor, transactionreference: $json.transactionreference, payment: { outcome: $json.outcome, reason: $json.reason, transactionreference: $json.transactionreference, authcode: $json.authcode, maskedpan: $json.maskedpan, paymenttypedescription: $json.paymenttypedescription, settlestatus: $json.settlestatus, reusedExisting: $json.reusedExisting, amountMinor: $json.amountMinor } }");
 	const record = wf.add('Record Payment in Xero', T.xero, 1, 6, -1, {
 		resource: 'payment',
 		operation: 'record',
@@ -424,7 +456,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 	});
 	const refundReview = h.retryOrPark(wf, 'Park for Refund Review', 8, -1.5, { parkNow: true, failedNode: 'Record Payment in Xero' });
 	const toNotify = h.publish(wf, 'To Notify Stage', STAGES.notify, 9, 0.7);
-	const noCard = h.shape(wf, 'No Card on File', 4, 1.2, "{ ...$json, amountMinor: $json.chargeable?.amountDueMinor ?? $json.amountMinor, notice: 'noCardOnFile', attempt: $json.dunningAttempt ?? 1, payment: { outcome: 'noCard', reason: 'no card on file' } }");
+	const noCard = h.shape(wf, 'No Card on File', 4, 1.2, "{ ...$json, outcome: { state: 'noCard', stage: 'debit' }, amountMinor: $json.chargeable?.amountDueMinor ?? $json.amountMinor, notice: 'noCardOnFile', attempt: $json.dunningAttempt ?? 1, payment: { outcome: 'noCard', reason: 'no card on file' } }");
 	// Nothing due: paid, credited or voided in Xero. Was it our own earlier charge (a redelivery)?
 	const closed = wf.add('Paid, Credited or Voided?', 'n8n-nodes-base.if', 2.2, 3, 2.2, {
 		conditions: isTrue("={{ ['paid', 'credited', 'voided'].includes($json.chargeable?.state) }}"),
@@ -435,7 +467,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 	// as that charge was: the remainder when it was less than the invoice's total, so both copies
 	// send the same notice (one Message-ID), never "paid" and "charged the remainder".
 	const nothing = h.shape(wf, 'Nothing to Charge', 5, 2.2,
-		"(() => { const charge = ($json.records ?? []).find((r) => r.requesttypedescription === 'AUTH' && r.outcome === 'paid'); return charge ? { ...$json.input, notice: Number(charge.baseamount) < ($json.input.xeroInvoice?.totalMinor ?? 0) ? 'chargedRemainder' : 'paid', amountMinor: Number(charge.baseamount), chargedMinor: Number(charge.baseamount), paidBeforeChargeMinor: ($json.input.xeroInvoice?.amountPaidMinor ?? 0) + ($json.input.xeroInvoice?.amountCreditedMinor ?? 0) - Number(charge.baseamount), attempt: $json.input.dunningAttempt ?? 1, transactionreference: charge.transactionreference, payment: { outcome: 'paid', reason: 'charged earlier for this billing key', transactionreference: charge.transactionreference, authcode: charge.authcode, maskedpan: charge.maskedpan, reusedExisting: true } } : { ...$json.input, notice: 'nothingToCharge', payment: { outcome: 'nothingToCharge', reason: $json.input.chargeable.reason } }; })()");
+		"(() => { const charge = ($json.records ?? []).find((r) => r.requesttypedescription === 'AUTH' && r.outcome === 'paid'); return charge ? { ...$json.input, outcome: { state: 'paid', stage: 'debit' }, notice: Number(charge.baseamount) < ($json.input.xeroInvoice?.totalMinor ?? 0) ? 'chargedRemainder' : 'paid', amountMinor: Number(charge.baseamount), chargedMinor: Number(charge.baseamount), paidBeforeChargeMinor: ($json.input.xeroInvoice?.amountPaidMinor ?? 0) + ($json.input.xeroInvoice?.amountCreditedMinor ?? 0) - Number(charge.baseamount), attempt: $json.input.dunningAttempt ?? 1, transactionreference: charge.transactionreference, payment: { outcome: 'paid', reason: 'charged earlier for this billing key', transactionreference: charge.transactionreference, authcode: charge.authcode, maskedpan: charge.maskedpan, reusedExisting: true } } : { ...$json.input, outcome: { state: 'nothingToCharge', stage: 'debit' }, notice: 'nothingToCharge', payment: { outcome: 'nothingToCharge', reason: $json.input.chargeable.reason } }; })()");
 	const notApproved = h.retryOrPark(wf, 'Park Unapproved Invoice', 4, 3.4, { parkNow: true, errorMessage: '={{ $json.chargeable?.reason }}', failedNode: 'Read Invoice from Xero' });
 	const result = h.shape(wf, 'Payment Result', 5, 0.6,
 		"{ ...$json.input, amountMinor: $json.input.chargeable?.amountDueMinor ?? $json.input.amountMinor, attempt: $json.input.dunningAttempt ?? 1, declineReason: $json.reason, acquirerResponseCode: $json.acquirerresponsecode ?? '', payment: { outcome: $json.outcome, retryable: $json.retryable, reason: $json.reason, errorcode: $json.errorcode, errormessage: $json.errormessage, errordata: $json.errordata, acquirerresponsecode: $json.acquirerresponsecode, field: $json.field ?? $json.error?.field, settle: $json.settle, chargeAttempts: $json.chargeAttempts } }");
@@ -448,9 +480,10 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		conditions: isTrue(`={{ $json.payment.retryable === true && ($json.dunningAttempt ?? 1) < ${maxCharges} }}`),
 		options: {},
 	});
-	const declinedNotice = h.shape(wf, 'Declined Notice', 8, 0.7, "{ ...$json, notice: 'declined' }");
+	// The next charge's time, from the dunning delays: what the run report lists as in flight.
+	const declinedNotice = h.shape(wf, 'Declined Notice', 8, 0.7, `{ ...$json, notice: 'declined', outcome: { state: 'retryScheduled', stage: 'debit', nextAttemptAt: $now.plus(${JSON.stringify(dunningDelaysMs)}[($json.dunningAttempt ?? 1) - 1] ?? 0, 'milliseconds').toUTC().toISO() } }`);
 	// Soft declines that used up their attempts (also when the gateway's count says so) get the final notice.
-	const finalNotice = h.shape(wf, 'Final or Hard Decline', 8, 1.7, `{ ...$json, notice: $json.payment.retryable === true || ($json.payment.chargeAttempts ?? 0) >= ${maxCharges} ? 'finalNotice' : 'declined' }`);
+	const finalNotice = h.shape(wf, 'Final or Hard Decline', 8, 1.7, `{ ...$json, outcome: { state: 'declined', stage: 'debit' }, notice: $json.payment.retryable === true || ($json.payment.chargeAttempts ?? 0) >= ${maxCharges} ? 'finalNotice' : 'declined' }`);
 	const dunning = h.retryOrPark(wf, 'Schedule Next Charge', 8, -0.3, {
 		stage: STAGES.dunning,
 		attempt: '={{ $json.dunningAttempt ?? 1 }}',
@@ -461,7 +494,7 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 	const parkInvalid = h.retryOrPark(wf, 'Park Invalid Charge', 7, 1.2, { parkNow: true, errorMessage: '={{ $json.payment.reason }}', failedNode: 'Debit Stored Card' });
 	// Not known whether the card was charged: come back to this stage only to query (the node
 	// never re-sends an AUTH before its settle window has passed), then park with the evidence.
-	const settle = h.retryOrPark(wf, 'Settle Unknown Charge', 7, 2.2, {
+	const settle = h.retryOrPark(wf, 'Settle Unknown Charge', 8, 2.7, {
 		attempt: '={{ $json.payment.settle?.checks ?? 1 }}',
 		maxAttempts: settleChecks,
 		errorMessage: "={{ 'Charge outcome unknown: ' + $json.payment.reason }}",
@@ -474,7 +507,9 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 	wf.link(debit, differs, 0).link(differs, parkDiffers, 0).link(differs, paid, 1).link(paid, record).link(record, toNotify, 0).link(record, refundCase, 1).link(record, retry, ERROR_OUTPUT);
 	wf.link(refundCase, refundReview, 0).link(refundCase, retry, 1);
 	wf.link(debit, result, 1).link(debit, retry, ERROR_OUTPUT).link(result, route);
-	wf.link(route, soft, 0).link(route, parkInvalid, 1).link(route, settle, 2).link(route, retry, 3);
+	// The failure's code marks it for the report and the unknown-charge alert.
+	const unknown = h.shape(wf, 'Outcome Unknown', 7, 2.2, "{ ...$json, error: { message: 'Charge outcome unknown: ' + ($json.payment?.reason ?? ''), code: 'unknownOutcome', retryable: true } }");
+	wf.link(route, soft, 0).link(route, parkInvalid, 1).link(route, unknown, 2).link(unknown, settle).link(route, retry, 3);
 	wf.link(soft, declinedNotice, 0).link(soft, dunning, 0).link(soft, finalNotice, 1);
 	wf.link(declinedNotice, toNotify).link(finalNotice, toNotify).link(toNotify, retry, 1);
 	return wf;
@@ -496,9 +531,10 @@ export function notifyWorkflow(s: PipelineSettings): Workflow {
 		...sentRecord(s),
 		options: emailOptions(s),
 	}, { credentials: emailCredentials(s), ...ITEM_ERRORS });
-	const done = wf.add('Notified', 'n8n-nodes-base.noOp', 1, 2, -0.5, {});
+	// The client has been told: the outcome goes to the run report (the item carries it from stage 4).
+	const done = h.publish(wf, 'To Report Stage', STAGES.report, 2, -0.5);
 	const retry = h.retryOrPark(wf, 'Retry or Park', 2, 0.6);
-	wf.link(trigger, email).link(email, done, 0).link(email, retry, 1).link(email, retry, ERROR_OUTPUT);
+	wf.link(trigger, email).link(email, done, 0).link(email, retry, 1).link(email, retry, ERROR_OUTPUT).link(done, retry, 1);
 	return wf;
 }
 
@@ -517,23 +553,42 @@ export function dunningWorkflow(s: PipelineSettings): Workflow {
 	return wf;
 }
 
-export function monitorWorkflow(s: PipelineSettings): Workflow {
+export function reportWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
-	const stages = [STAGES.collect, STAGES.invoice, STAGES.email, STAGES.debit, STAGES.dunning, STAGES.notify].join(', ');
-	const wf = new Workflow('bpStage7Monitor0', 'Billing · 7 · Monitor and replay');
-	wf.note(1000, [
-		'## 7 · Monitor and replay',
-		'Every 15 minutes: messages ready, retrying and parked per stage, and every parked item with its error (open an execution to see them).',
+	const store = reportStore(s);
+	const wf = new Workflow('bpRunReport00001', 'Billing · 7 · Run report');
+	wf.note(1100, [
+		'## 7 · Run report',
+		"Every stage reports each billing key's outcome to the **report** stage (paid, declined, no card on file, nothing to charge, already billed, a scheduled retry; Retry or Park reports every retry and park). **Record Outcomes** keeps them in the run ledger (n8n's user folder; PostgreSQL in queue mode) and, when every key of a run has reached a final state, emails the **run report** to finance: counts and sums per currency, declines by reason, no-card clients, parked items with their error and how to replay, API calls used, duration. The CSV of every billing key is attached, and the report's JSON is this node's output: send it to Slack, Google Sheets or a database with n8n's own nodes.",
 		'',
-		'**Replay:** fix the cause (e.g. the client\'s email in the CRM), set the stage and how many in *What to Replay*, then run **Execute workflow** from **Replay Parked**. Replayed items start again at attempt 1; billing keys keep the replay from invoicing or charging twice.',
+		`A run that is not complete ${s.reportDeadlineMinutes} minutes after collect (soft declines wait days for their next charge) is reported by **Due Reports** at that deadline, listing what is still in flight. Each report goes out once: its Message-ID is the run's, and the sent record remembers it.`,
+		'',
+		"**Change the address** in *Email Run Report*'s To.",
 	].join('\n'));
-	const every = wf.add('Every 15 Minutes', 'n8n-nodes-base.scheduleTrigger', 1.2, 0, 0, { rule: { interval: [{ field: 'cronExpression', expression: s.monitorCron }] } });
-	const stats = wf.add('Queue Statistics', T.queue, 1, 1, 0, { resource: 'stage', operation: 'statistics', stages, ...queueSetup(s, s.retryDelays) }, { credentials: CREDENTIALS.rabbit });
-	const peek = wf.add('Parked Items', T.queue, 1, 2, 0, { resource: 'parked', operation: 'peek', stage: '={{ $json.stage }}', maxMessages: 50, ...queueSetup(s, s.retryDelays) }, { credentials: CREDENTIALS.rabbit });
-	const manual = wf.add('Replay Parked', 'n8n-nodes-base.manualTrigger', 1, 0, 1.4, {});
-	const what = h.shape(wf, 'What to Replay', 1, 1.4, "{ stage: 'invoice', maxMessages: 10 }");
-	const replay = wf.add('Replay', T.queue, 1, 2, 1.4, { resource: 'parked', operation: 'replay', stage: '={{ $json.stage }}', maxMessages: '={{ $json.maxMessages }}', ...queueSetup(s, s.retryDelays) }, { credentials: CREDENTIALS.rabbit });
-	wf.link(every, stats).link(stats, peek).link(manual, what).link(what, replay);
+	const trigger = h.trigger(wf, 'Stage Outcomes', STAGES.report, 0, 0);
+	const record = wf.add('Record Outcomes', T.report, 1, 1, 0, { resource: 'run', operation: 'record', ...store.params }, { ...store.extra, ...ITEM_ERRORS });
+	const every = wf.add('Every 5 Minutes', 'n8n-nodes-base.scheduleTrigger', 1.2, 0, 1.5, { rule: { interval: [{ field: 'cronExpression', expression: s.monitorCron }] } });
+	const due = wf.add('Due Reports', T.report, 1, 1, 1.5, { resource: 'run', operation: 'due', ...store.params }, { ...store.extra });
+	const email = wf.add('Email Run Report', T.email, 1, 2, 0.7, {
+		operation: 'sendRunReport',
+		to: s.opsEmail,
+		...sentRecord(s),
+		options: emailOptions(s),
+	}, { credentials: emailCredentials(s), ...ITEM_ERRORS });
+	const mark = wf.add('Mark Reported', T.report, 1, 3, 0.3, {
+		resource: 'run',
+		operation: 'markReported',
+		to: '={{ $json.emailDelivery?.to?.join(", ") }}',
+		reason: "={{ $json.reportDue === 'deadline' ? 'deadline' : 'complete' }}",
+		...store.params,
+	}, { ...store.extra });
+	// Not sent (SMTP down): not marked, so Due Reports offers it again in 5 minutes.
+	const unsent = wf.add('Report Not Sent', 'n8n-nodes-base.noOp', 1, 3, 1.3, {});
+	// An outcome that cannot be recorded (no run, no key) is parked with the reason, never dropped.
+	const park = h.retryOrPark(wf, 'Park Unrecorded Outcome', 2, -0.7, { parkNow: true, reportStage: '', failedNode: 'Record Outcomes' });
+	wf.link(trigger, record).link(record, email, 0).link(record, park, 1).link(record, park, ERROR_OUTPUT);
+	wf.link(every, due).link(due, email, 0);
+	wf.link(email, mark, 0).link(email, unsent, 1).link(email, unsent, ERROR_OUTPUT);
 	return wf;
 }
 
@@ -573,6 +628,6 @@ export function buildWorkflows(overrides: Partial<PipelineSettings> = {}): Recor
 		'04-debit-cards.json': debitWorkflow(s).toJSON(),
 		'05-payment-notifications.json': notifyWorkflow(s).toJSON(),
 		'06-dunning.json': dunningWorkflow(s).toJSON(),
-		'07-monitor-and-replay.json': monitorWorkflow(s).toJSON(),
+		'07-run-report.json': reportWorkflow(s).toJSON(),
 	};
 }

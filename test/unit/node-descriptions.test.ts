@@ -115,8 +115,8 @@ describe("n8n's own credentials reused on purpose", () => {
 		for (const name of REUSED_N8N_CREDENTIALS) {
 			const offered = nodes.flatMap((n) => (n.node.description.credentials ?? []).filter((c) => c.name === name));
 			expect(offered.length).toBeGreaterThan(0);
-			// Xero's Authentication, Billing Email's Sent Record, the debit's Charge Record.
-			const choosers = ['authentication', 'sentRecord', 'chargeRecord'];
+			// Xero's Authentication, Billing Email's Sent Record, the debit's Charge Record, Billing Report's Store.
+			const choosers = ['authentication', 'sentRecord', 'chargeRecord', 'store'];
 			for (const c of offered) expect({ name, chooser: choosers.filter((p) => c.displayOptions?.show?.[p] !== undefined) }).toEqual({ name, chooser: [expect.any(String)] });
 			if (N8N_DIR) {
 				const file = pathMod.join(N8N_DIR, 'node_modules/n8n-nodes-base/dist/credentials', `${name[0].toUpperCase()}${name.slice(1)}.credentials.js`);

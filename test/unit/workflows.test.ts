@@ -135,9 +135,12 @@ describe('shipped workflows', () => {
 			const { nodes, connections } = wf as { nodes: Array<{ name: string; type: string; onError?: string }>; connections: Record<string, { main: Array<Array<{ node: string }>> }> };
 			for (const n of nodes.filter((x) => /\.(xeroBilling|secureTrading|billingEmail)$/.test(x.type) && x.onError)) {
 				expect({ file, node: n.name, onError: n.onError }).toEqual({ file, node: n.name, onError: 'continueErrorOutput' });
-				// Its error output (after Success and Failed) leads somewhere: Retry or Park.
+				// Its error output (after Success and Failed) leads where its failures go: Retry or Park, or
+				// for the run report, the node that leaves it for Due Reports to offer again.
 				const errorOutput = connections[n.name]?.main[2] ?? [];
-				expect({ file, node: n.name, errorOutputTo: errorOutput.map((t) => t.node) }).toEqual({ file, node: n.name, errorOutputTo: ['Retry or Park'] });
+				const expected = file === '07-run-report.json' ? ['Report Not Sent'] : ['Retry or Park'];
+				expect({ file, node: n.name, errorOutputTo: errorOutput.map((t) => t.node) }).toEqual({ file, node: n.name, errorOutputTo: expected });
+				if (file === '07-run-report.json') expect((connections[n.name]?.main[1] ?? []).map((t) => t.node)).toEqual(expected);
 			}
 		}
 	});

@@ -20,9 +20,23 @@ export const properties: INodeProperties[] = [
 				action: 'Send a payment notice',
 				description: 'Tell the client a payment succeeded, was declined, has no card, or failed for good',
 			},
+			{
+				name: 'Send Run Report',
+				value: 'sendRunReport',
+				action: 'Send a billing run report',
+				description: "Email a billing run's report (from Billing Report) to finance/ops, CSV and JSON attached",
+			},
+			{
+				name: 'Send Alert',
+				value: 'sendAlert',
+				action: 'Send an alert',
+				description: 'Email an alert (from Billing Report) to ops, once per condition and period',
+			},
 		],
 		'sendInvoice',
 	),
 	...email.sendInvoice.description,
 	...email.sendPaymentNotice.description,
+	...email.sendRunReport.description,
+	...email.sendAlert.description,
 ];

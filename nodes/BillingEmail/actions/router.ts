@@ -17,6 +17,8 @@ export const table: RouterTable<SmtpClient> = {
 		email: {
 			sendInvoice: email.sendInvoice.execute,
 			sendPaymentNotice: email.sendPaymentNotice.execute,
+			sendRunReport: email.sendRunReport.execute,
+			sendAlert: email.sendAlert.execute,
 		},
 	},
 	defaultResource: 'email',

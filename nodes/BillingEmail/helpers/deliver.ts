@@ -33,12 +33,23 @@ interface DeliverySettings {
 const NOTHING_SENT = 'Fix the value (or the CRM record it comes from) and run the item again. Nothing was sent for this item.';
 
 export async function deliverBillingEmails(ctx: OperationContext<SmtpClient>, kindFor: (itemIndex: number) => EmailKind): Promise<void> {
+	await deliverEmails(ctx, { kindOf: kindFor, compose: async (index, kind) => await composeEmail(ctx.fns, index, kind as EmailKind, ctx.client.connection.defaultSender) });
+}
+
+/** The same four steps for any composer (client emails above, the run report and alerts to ops). */
+export async function deliverEmails(ctx: OperationContext<SmtpClient>, compose: Composer): Promise<void> {
 	const settings = await deliverySettings(ctx.fns);
 	await withSecrets(settings.secrets, async () => {
-		const composed = await composeAll(ctx, kindFor);
+		const composed = await composeAll(ctx, compose);
 		const toSend = await skipAlreadySent(ctx, settings.record, composed);
 		await sendAll(ctx, settings, toSend);
 	});
+}
+
+/** Builds one item's email; the kind is reported on an item whose email could not be made. */
+export interface Composer {
+	kindOf: (itemIndex: number) => string;
+	compose: (itemIndex: number, kind: string) => Promise<ComposedEmail>;
 }
 
 /** Node-wide options, read once (item 0) and refused when out of range. */
@@ -52,13 +63,13 @@ async function deliverySettings(fns: IExecuteFunctions): Promise<DeliverySetting
 	return { concurrency, record: new PostgresSentRecord(journalFor(journalSettings(data))), secrets: credentialSecrets(data) };
 }
 
-async function composeAll(ctx: OperationContext<SmtpClient>, kindFor: (itemIndex: number) => EmailKind): Promise<ReadyEmail[]> {
+async function composeAll(ctx: OperationContext<SmtpClient>, compose: Composer): Promise<ReadyEmail[]> {
 	const ready: ReadyEmail[] = [];
 	for (const [index, item] of ctx.items.entries()) {
-		let kind: EmailKind | null = null;
+		let kind: string | null = null;
 		try {
-			kind = kindFor(index);
-			ready.push({ index, composed: await composeEmail(ctx.fns, index, kind, ctx.client.connection.defaultSender) });
+			kind = compose.kindOf(index);
+			ready.push({ index, composed: await compose.compose(index, kind) });
 		} catch (error) {
 			// Without Continue On Fail this throws: the run stops before any mail goes out.
 			ctx.results.error(index, withNothingSent(error), invalidJson(item.json, kind));

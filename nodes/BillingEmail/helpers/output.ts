@@ -45,6 +45,6 @@ export function notSentJson(json: IDataObject, composed: ComposedEmail): IDataOb
 }
 
 /** The item's values could not make an email (`kind` is null when even the notice kind was bad). */
-export function invalidJson(json: IDataObject, kind: EmailKind | null): IDataObject {
+export function invalidJson(json: IDataObject, kind: EmailKind | string | null): IDataObject {
 	return { ...json, emailDelivery: { status: 'invalid', kind, temporary: false } };
 }

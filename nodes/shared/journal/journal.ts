@@ -95,6 +95,7 @@ export class Journal {
 	private session: Session | undefined;
 	private opening: Promise<Session> | undefined;
 	private closed = false;
+	private readonly extraSchemas = new Map<string, Promise<void>>();
 
 	constructor(
 		readonly settings: JournalSettings,
@@ -182,6 +183,43 @@ export class Journal {
 	}
 
 	/** Closes the pool (tests, shutdown); a held lock session is dropped, which frees its locks. */
+	/**
+	 * Creates the package's other tables (the run ledger's) once per process, under the same DDL
+	 * lock as the journal table, so workers starting together do not trip over each other.
+	 */
+	async ensureTables(name: string, statements: readonly string[]): Promise<void> {
+		let ready = this.extraSchemas.get(name);
+		if (!ready) {
+			ready = this.createTables(name, statements);
+			this.extraSchemas.set(name, ready);
+			ready.catch(() => this.extraSchemas.delete(name));
+		}
+		await ready;
+	}
+
+	/** A query on the pool with the journal's error handling (redacted, retryable when the database is away). */
+	async sql<R>(text: string, values: unknown[], doing: string): Promise<R[]> {
+		return await this.query<R>(text, values, doing);
+	}
+
+	private async createTables(name: string, statements: readonly string[]): Promise<void> {
+		const client = await this.connect(`creating the ${name} tables`);
+		let failed: unknown;
+		try {
+			await client.query('BEGIN');
+			await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [DDL_LOCK_ID]);
+			for (const statement of statements) await client.query(statement);
+			await client.query('COMMIT');
+		} catch (error) {
+			failed = error;
+			await client.query('ROLLBACK').catch(() => undefined);
+			const code = (error as { code?: string }).code;
+			if (code !== '42P07' && code !== '23505') throw JournalError.from(error, this.target, `creating the ${name} tables`, this.secrets);
+		} finally {
+			client.release(failed === undefined ? undefined : failed instanceof Error ? failed : new Error(String(failed)));
+		}
+	}
+
 	async close(): Promise<void> {
 		if (this.closed) return;
 		this.closed = true;

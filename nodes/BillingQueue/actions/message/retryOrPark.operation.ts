@@ -9,7 +9,7 @@ import { numberParameter } from '../../../shared/parameters';
 import { redactSecrets } from '../../../shared/redact';
 import { itemParameters, readTopology } from '../../helpers/config';
 import { buildMessage, type ErrorInfo, outgoingKey, payloadOf, readQueueMeta, SAMPLE_SKIP_NOTE } from '../../helpers/message';
-import { decideRetry, stageTopology, validateMaxAttempts, validateStage } from '../../helpers/topology';
+import { decideRetry, routingKeys, stageTopology, validateMaxAttempts, validateStage } from '../../helpers/topology';
 import { type BrokerChannel, type PooledConnection, publishConfirmed } from '../../transport';
 import { maxAttemptsProperty, queueSetupProperty, stageProperty } from '../common.descriptions';
 
@@ -63,9 +63,36 @@ export const description: INodeProperties[] = forOperation('message', 'retryOrPa
 		description:
 			'Which attempt just failed; it picks the retry delay (attempt 1 waits the first delay). 0 uses the attempt the item arrived with. Set it when one item walks its own schedule, e.g. dunning: the number of charges already tried.',
 	},
+	{
+		displayName: 'Report to Stage',
+		name: 'reportStage',
+		type: 'string',
+		default: 'report',
+		description:
+			"Stage that also gets an outcome event for every retry and park (the billing run report and alerts read it: state inFlight or parked, with the error). Empty: none. Items without a billing run ID are not reported.",
+	},
 	maxAttemptsProperty,
 	queueSetupProperty,
 ]);
+
+/**
+ * The outcome event of a retry or park: the item itself (the report reads amounts and client from
+ * it) with `outcome`. Its event id is the retried/parked message's publish id, so the same retry
+ * published again after a crash is recorded once.
+ */
+function outcomeEvent(payload: IDataObject, stage: string, action: 'retry' | 'park', error: ErrorInfo, attempt: number, eventId: string): IDataObject {
+	return {
+		...payload,
+		outcome: {
+			state: action === 'park' ? 'parked' : 'inFlight',
+			stage,
+			eventId,
+			at: new Date().toISOString(),
+			attempt,
+			error: { message: error.message, ...(error.code ? { code: error.code } : {}), ...(error.field ? { field: error.field } : {}), ...(error.node ? { node: error.node } : {}) },
+		},
+	};
+}
 
 /**
  * The error to store: the Error Message parameter when set (the item's own failure still gives
@@ -125,11 +152,33 @@ export async function execute(ctx: OperationContext<PooledConnection>): Promise<
 				});
 				if (!channel || channel.closed) channel = await ctx.client.openChannel(true);
 				await publishConfirmed(channel, stageTopology(topology, stage), msg);
+				// After the retry or park is safe: a lost report event costs a late report, never an item.
+				const reportStage = String(get('reportStage', 'report') ?? '').trim();
+				let reportError: string | undefined;
+				if (reportStage && reportStage !== stage && runId) {
+					try {
+						const report = validateStage(reportStage, 'reportStage', 'Report to Stage');
+						const event = buildMessage({
+							stage: report,
+							routingKey: routingKeys.stage(report),
+							payload: outcomeEvent(payloadOf(json, ['error', 'outcome']), stage, decision.action, error, attempt, msg.publishId),
+							billingKey,
+							correlationId: runId,
+							attempt: 1,
+						});
+						if (channel.closed) channel = await ctx.client.openChannel(true);
+						await publishConfirmed(channel, stageTopology(topology, report), event);
+					} catch (e) {
+						// Never fails the item: it is retried or parked already, and failing it would do that twice.
+						reportError = redactSecrets((e as Error).message ?? String(e));
+					}
+				}
 				const out: IDataObject =
 					decision.action === 'retry'
 						? { action: 'retry', stage, queue: decision.queue, billingKey, attempt, nextAttempt: decision.nextAttempt, delayMs: decision.delayMs, messageUid: msg.publishId }
 						: { action: 'parked', stage, queue: decision.queue, billingKey, attempt, reason: decision.reason, messageUid: msg.publishId };
 				out.error = error;
+				if (reportError) out.reportError = reportError;
 				results.success(i, { ...payloadOf(json, ['error']), _retry: out });
 			} catch (error) {
 				results.error(i, error);

@@ -1,0 +1,50 @@
+// The Billing Report node's parameters: resources, operations, the store, and each operation's parameters.
+import type { INodeProperties } from 'n8n-workflow';
+import { operationProperty, optionsCollection, resourceProperty } from '../../shared/descriptions';
+import * as due from './run/due.operation';
+import * as get from './run/get.operation';
+import * as markReported from './run/markReported.operation';
+import * as record from './run/record.operation';
+import * as start from './run/start.operation';
+
+export const properties: INodeProperties[] = [
+	resourceProperty([{ name: 'Billing Run', value: 'run' }], 'run'),
+	operationProperty(
+		'run',
+		[
+			{ name: 'Start Run', value: 'start', action: 'Start a billing run', description: 'Record a run and the billing keys it expects (collect stage); items pass through' },
+			{ name: 'Record Outcomes', value: 'record', action: 'Record outcomes', description: "Record the stages' outcome events; output the report of every run they completed" },
+			{ name: 'Due Reports', value: 'due', action: 'Get due reports', description: 'Reports of runs that are complete or past their deadline and not yet sent' },
+			{ name: 'Get Report', value: 'get', action: 'Get a run report', description: "A run's report as it stands, with its CSV" },
+			{ name: 'Mark Reported', value: 'markReported', action: 'Mark a report as sent', description: 'Record that the run report went out' },
+		],
+		'record',
+	),
+	{
+		displayName: 'Store',
+		name: 'store',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'File (n8n User Folder)', value: 'file', description: 'One n8n instance (regular mode)' },
+			{ name: 'PostgreSQL', value: 'postgres', description: "Queue mode: every worker shares the ledger through n8n's Postgres credential" },
+		],
+		default: 'file',
+		description: 'Where the run ledger is kept. Every Billing Report node of the pipeline must use the same store.',
+	},
+	...start.description,
+	...record.description,
+	...due.description,
+	...get.description,
+	...markReported.description,
+	optionsCollection([
+		{
+			displayName: 'Ledger Folder',
+			name: 'ledgerFolder',
+			type: 'string',
+			default: '',
+			displayOptions: { show: { '/store': ['file'] } },
+			description: "Folder of the run ledger; empty: billing-run-ledger in n8n's user folder",
+		},
+	]),
+];

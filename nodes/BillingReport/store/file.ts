@@ -1,0 +1,174 @@
+// The run ledger in a folder (by default in n8n's user folder): one append-only JSON-lines file
+// per run, an index of runs, small state files and claim files. Lines are fsynced before append()
+// returns, so an event the report workflow recorded survives a crash; a redelivered event is
+// appended again and dropped by the fold (same event id). Claims are files created exclusively
+// (O_EXCL), which holds across processes sharing the folder.
+import { createHash } from 'crypto';
+import { promises as fsp } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { IDataObject } from 'n8n-workflow';
+import { KeyedLock } from '../../shared/concurrency';
+import type { LedgerEvent, OutcomeEvent, RunHeader } from '../helpers/model';
+import type { RunLedgerStore } from './types';
+
+/** n8n's user folder (`N8N_USER_FOLDER`/.n8n, else ~/.n8n), where the ledger lives by default. */
+export function defaultLedgerFolder(): string {
+	return path.join(process.env.N8N_USER_FOLDER ?? os.homedir(), '.n8n', 'billing-run-ledger');
+}
+
+/** A file name for any run id or key: readable part plus a hash, so odd characters cannot escape the folder. */
+export function safeName(id: string): string {
+	const readable = id.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
+	return `${readable}-${createHash('sha256').update(id).digest('hex').slice(0, 12)}`;
+}
+
+interface IndexLine {
+	runId: string;
+	startedAt?: string;
+	periodStart?: string;
+	periodEnd?: string;
+	reportedAt?: string;
+}
+
+const locks = new KeyedLock();
+
+export class FileRunLedger implements RunLedgerStore {
+	readonly target: string;
+
+	constructor(readonly folder: string) {
+		this.target = `folder ${folder}`;
+	}
+
+	private runFile(runId: string): string {
+		return path.join(this.folder, 'runs', `${safeName(runId)}.jsonl`);
+	}
+
+	private get indexFile(): string {
+		return path.join(this.folder, 'runs.jsonl');
+	}
+
+	async append(events: readonly LedgerEvent[]): Promise<void> {
+		if (events.length === 0) return;
+		const byRun = new Map<string, LedgerEvent[]>();
+		for (const e of events) byRun.set(e.runId, [...(byRun.get(e.runId) ?? []), e]);
+		await fsp.mkdir(path.join(this.folder, 'runs'), { recursive: true });
+		for (const [runId, list] of byRun) {
+			const file = this.runFile(runId);
+			await locks.run(file, async () => await appendSynced(file, list.map((e) => JSON.stringify(e)).join('\n') + '\n'));
+			const index: IndexLine[] = [];
+			for (const e of list) {
+				if (e.type === 'start') index.push({ runId, startedAt: e.at, ...(e.periodStart ? { periodStart: e.periodStart } : {}), ...(e.periodEnd ? { periodEnd: e.periodEnd } : {}) });
+				if (e.type === 'reported') index.push({ runId, reportedAt: e.at });
+			}
+			if (index.length) await locks.run(this.indexFile, async () => await appendSynced(this.indexFile, index.map((l) => JSON.stringify(l)).join('\n') + '\n'));
+		}
+	}
+
+	async read(runId: string): Promise<LedgerEvent[]> {
+		return await readLines<LedgerEvent>(this.runFile(runId));
+	}
+
+	async listRuns(limit: number): Promise<RunHeader[]> {
+		const runs = new Map<string, IndexLine>();
+		for (const line of await readLines<IndexLine>(this.indexFile)) {
+			const known = runs.get(line.runId);
+			// The first start of a run is its start; a second (a crashed collect run again) changes nothing.
+			runs.set(line.runId, { ...line, ...known, ...(line.reportedAt && !known?.reportedAt ? { reportedAt: line.reportedAt } : {}) });
+		}
+		return [...runs.values()]
+			.filter((r): r is IndexLine & { startedAt: string } => typeof r.startedAt === 'string')
+			.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0))
+			.slice(0, limit)
+			.map((r) => ({
+				runId: r.runId,
+				startedAt: r.startedAt,
+				...(r.periodStart ? { periodStart: r.periodStart } : {}),
+				...(r.periodEnd ? { periodEnd: r.periodEnd } : {}),
+				...(r.reportedAt ? { reportedAt: r.reportedAt } : {}),
+			}));
+	}
+
+	async outcomesSince(since: string): Promise<OutcomeEvent[]> {
+		const dir = path.join(this.folder, 'runs');
+		const sinceMs = Date.parse(since);
+		let names: string[];
+		try {
+			names = await fsp.readdir(dir);
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+			throw error;
+		}
+		const out: OutcomeEvent[] = [];
+		for (const name of names) {
+			const file = path.join(dir, name);
+			// A file untouched since then holds nothing newer.
+			if ((await fsp.stat(file)).mtimeMs < sinceMs) continue;
+			for (const e of await readLines<LedgerEvent>(file)) if (e.type === 'outcome' && Date.parse(e.at) >= sinceMs) out.push(e);
+		}
+		return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+	}
+
+	async getState(key: string): Promise<IDataObject | undefined> {
+		try {
+			return JSON.parse(await fsp.readFile(path.join(this.folder, 'state', `${safeName(key)}.json`), 'utf8')) as IDataObject;
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+			throw error;
+		}
+	}
+
+	async setState(key: string, value: IDataObject): Promise<void> {
+		const dir = path.join(this.folder, 'state');
+		await fsp.mkdir(dir, { recursive: true });
+		const file = path.join(dir, `${safeName(key)}.json`);
+		// Written aside and renamed: a reader never sees half a file.
+		const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+		await fsp.writeFile(temp, JSON.stringify(value));
+		await fsp.rename(temp, file);
+	}
+
+	async claim(key: string): Promise<boolean> {
+		const dir = path.join(this.folder, 'claims');
+		await fsp.mkdir(dir, { recursive: true });
+		try {
+			const handle = await fsp.open(path.join(dir, safeName(key)), 'wx');
+			await handle.close();
+			return true;
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+			throw error;
+		}
+	}
+}
+
+async function appendSynced(file: string, text: string): Promise<void> {
+	const handle = await fsp.open(file, 'a');
+	try {
+		await handle.write(text);
+		await handle.datasync();
+	} finally {
+		await handle.close();
+	}
+}
+
+/** Every complete line of a JSON-lines file (a torn last line from a crash is skipped). */
+async function readLines<T>(file: string): Promise<T[]> {
+	let text: string;
+	try {
+		text = await fsp.readFile(file, 'utf8');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+		throw error;
+	}
+	const out: T[] = [];
+	for (const line of text.split('\n')) {
+		if (!line.trim()) continue;
+		try {
+			out.push(JSON.parse(line) as T);
+		} catch {
+			// A line cut short by a crash mid-write: its event comes again with the redelivered batch.
+		}
+	}
+	return out;
+}
