@@ -90,7 +90,8 @@ function behaviourFor(index: number): { expected: ExpectedOutcome; card: CardBeh
 		case 8:
 			return { expected: 'no-card', card: null };
 		case 9:
-			return { expected: 'declined-hard', card: 'doNotHonour' };
+			// A never-approve decline (41 lost card): the card schemes forbid charging it again.
+			return { expected: 'declined-hard', card: 'lostCard' };
 		default:
 			return { expected: 'paid', card: 'approve' };
 	}

@@ -154,7 +154,8 @@ export function isSettled(c: ClientLedger, maxCharges: number): boolean {
 		case 'no-card':
 			return c.invoices === 1 && c.charges === 0 && e.invoice === 1 && e.noCardOnFile === 1;
 		case 'declined-hard':
-			return c.invoices === 1 && c.invoiceStatus === 'AUTHORISED' && c.charges === 0 && c.declinedAuths === 1 && e.invoice === 1 && e.declined === 1;
+			// Never charged again, and told so: the final notice, no "we will try again".
+			return c.invoices === 1 && c.invoiceStatus === 'AUTHORISED' && c.charges === 0 && c.declinedAuths === 1 && e.invoice === 1 && e.finalNotice === 1 && !e.declined;
 		case 'declined-soft':
 			return (
 				c.invoices === 1 && c.invoiceStatus === 'AUTHORISED' && c.charges === 0 && c.declinedAuths === maxCharges &&

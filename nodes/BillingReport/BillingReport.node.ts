@@ -21,7 +21,7 @@ export class BillingReport implements INodeType {
 		outputNames: ['Success', 'Failed'],
 		credentials: [
 			// n8n's own Postgres credential (n8n-nodes-base), asked for only when Store is PostgreSQL.
-			// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references
+			// eslint-disable-next-line @n8n/community-nodes/no-credential-reuse, @n8n/community-nodes/valid-credential-references, n8n-nodes-base/node-class-description-credentials-name-unsuffixed
 			{ name: 'postgres', required: true, displayOptions: { show: { store: ['postgres'] } } },
 		],
 		properties,

@@ -42,6 +42,12 @@ export interface RouterTable<TClient> {
 	/** The operation when the node has no Operation parameter. */
 	defaultOperation?: string;
 	/**
+	 * The service calls this execution made (measured after the operation): added to the `usage`
+	 * of every output item of a billing run (items with a billingRunId), each its share, so the run
+	 * report can say what a run cost. Counts add up; `xeroDayRemaining` is the latest reading.
+	 */
+	usage?: (client: TClient) => Readonly<Record<string, number>>;
+	/**
 	 * The credential fields redacted from every error of the execution. By default those named
 	 * like a secret (password, passphrase, clientSecret, key, …; see redact.ts).
 	 */
@@ -87,8 +93,25 @@ export async function route<TClient>(fns: IExecuteFunctions, table: RouterTable<
 		} finally {
 			await lease.release?.();
 		}
-		return results.toOutputs();
+		const outputs = results.toOutputs();
+		if (table.usage) attributeUsage(outputs, items.length, table.usage(lease.client));
+		return outputs;
 	});
+}
+
+/** Each billing-run output item gets an equal share of the calls (a batch call served them all). */
+function attributeUsage(outputs: INodeExecutionData[][], inputCount: number, usage: Readonly<Record<string, number>>): void {
+	const share = (n: number) => Math.round((n / Math.max(1, inputCount)) * 10000) / 10000;
+	for (const item of outputs.flat()) {
+		if (typeof item.json.billingRunId !== 'string') continue;
+		const before = item.json.usage && typeof item.json.usage === 'object' && !Array.isArray(item.json.usage) ? (item.json.usage as Record<string, unknown>) : {};
+		const next: Record<string, number> = {};
+		for (const [name, value] of Object.entries(before)) if (typeof value === 'number') next[name] = value;
+		for (const [name, value] of Object.entries(usage)) {
+			next[name] = name.endsWith('Remaining') ? value : Math.round(((next[name] ?? 0) + share(value)) * 10000) / 10000;
+		}
+		item.json = { ...item.json, usage: next };
+	}
 }
 
 /** The credential type to read: fixed, or the one the choosing parameter's value names. */

@@ -4,6 +4,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { queueSetupProperty } from '../../nodes/BillingQueue/actions/common.descriptions';
 import { parseDelays } from '../../nodes/BillingQueue/helpers/topology';
+import { alertsWorkflow } from './alerts';
 import { equals, isTrue, notEmpty, PKG, Workflow } from './builder';
 import type { WfNode } from './builder';
 
@@ -480,10 +481,10 @@ export function debitWorkflow(s: PipelineSettings): Workflow {
 		conditions: isTrue(`={{ $json.payment.retryable === true && ($json.dunningAttempt ?? 1) < ${maxCharges} }}`),
 		options: {},
 	});
-	// The next charge's time, from the dunning delays: what the run report lists as in flight.
-	const declinedNotice = h.shape(wf, 'Declined Notice', 8, 0.7, `{ ...$json, notice: 'declined', outcome: { state: 'retryScheduled', stage: 'debit', nextAttemptAt: $now.plus(${JSON.stringify(dunningDelaysMs)}[($json.dunningAttempt ?? 1) - 1] ?? 0, 'milliseconds').toUTC().toISO() } }`);
-	// Soft declines that used up their attempts (also when the gateway's count says so) get the final notice.
-	const finalNotice = h.shape(wf, 'Final or Hard Decline', 8, 1.7, `{ ...$json, outcome: { state: 'declined', stage: 'debit' }, notice: $json.payment.retryable === true || ($json.payment.chargeAttempts ?? 0) >= ${maxCharges} ? 'finalNotice' : 'declined' }`);
+	// The next charge's time, from the dunning delays: the client's notice names its day and the attempts left (the next one included); the run report lists it as in flight.
+	const declinedNotice = h.shape(wf, 'Declined Notice', 8, 0.7, `(() => { const nextAttemptAt = $now.plus(${JSON.stringify(dunningDelaysMs)}[($json.dunningAttempt ?? 1) - 1] ?? 0, 'milliseconds').toUTC().toISO(); return { ...$json, notice: 'declined', nextAttemptAt, attemptsRemaining: ${maxCharges} - ($json.dunningAttempt ?? 1), outcome: { state: 'retryScheduled', stage: 'debit', nextAttemptAt } }; })()`);
+	// Nothing is charged again on this branch (a never-approve or data-quality decline, or the last attempt used): always the final notice, with the attempts actually made.
+	const finalNotice = h.shape(wf, 'Final or Hard Decline', 8, 1.7, `{ ...$json, outcome: { state: 'declined', stage: 'debit' }, notice: 'finalNotice', attempt: Math.max($json.dunningAttempt ?? 1, $json.payment.chargeAttempts ?? 0) }`);
 	const dunning = h.retryOrPark(wf, 'Schedule Next Charge', 8, -0.3, {
 		stage: STAGES.dunning,
 		attempt: '={{ $json.dunningAttempt ?? 1 }}',
@@ -629,5 +630,6 @@ export function buildWorkflows(overrides: Partial<PipelineSettings> = {}): Recor
 		'05-payment-notifications.json': notifyWorkflow(s).toJSON(),
 		'06-dunning.json': dunningWorkflow(s).toJSON(),
 		'07-run-report.json': reportWorkflow(s).toJSON(),
+		'08-alerts.json': alertsWorkflow(s).toJSON(),
 	};
 }

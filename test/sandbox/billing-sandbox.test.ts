@@ -37,7 +37,7 @@ describe('billing sandbox scenario', () => {
 				expect({ client: s.clientId, code: answer.errorcode, acq: answer.acquirerresponsecode }).toEqual({
 					client: s.clientId,
 					code: s.expected === 'paid' ? '0' : '70000',
-					acq: s.expected === 'paid' ? '00' : s.expected === 'declined-soft' ? '51' : '05',
+					acq: s.expected === 'paid' ? '00' : s.expected === 'declined-soft' ? '51' : '41',
 				});
 			}
 			const creds = sb.credentials();

@@ -128,6 +128,12 @@ describe('templates', () => {
 		invoiceTotal: '£1.20',
 		amountPaid: '£0.50',
 		noChargeReason: 'already paid',
+		nextAttemptDate: '3 December 2026',
+		attemptsRemaining: '2',
+		retryPromise: 'We will try again on 3 December 2026 (2 attempts left).',
+		declineSummary: 'Your card issuer declined our charge of £1.00 for invoice INV-1, which was due on 1 May 2025.',
+		howToPay: 'Please pay the outstanding amount now, using the payment details on the invoice.',
+		onlineInvoiceUrl: 'https://in.xero.com/example',
 	};
 	const everyTemplate = [...Object.entries(defaultTemplates), ...Object.entries(nothingToChargeTemplates).map(([reason, t]) => [`nothingToCharge.${reason}`, t] as const)];
 

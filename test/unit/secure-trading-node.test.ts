@@ -161,7 +161,7 @@ describe('Secure Trading node', () => {
 
 		it.each([
 			['insufficientFunds', '51', 'insufficient funds', true],
-			['doNotHonour', '05', 'do not honour', false],
+			['doNotHonour', '05', 'do not honour', true],
 			['expiredCard', '54', 'expired card', false],
 			['lostCard', '41', 'lost card', false],
 			['stolenCard', '43', 'stolen card', false],

@@ -200,14 +200,15 @@ describe('outcome classification', () => {
 		expect(classifyResponse('AUTH', { errorcode: '0', settlestatus: '100' }).reason).toMatch(/settled/);
 		expect(classifyResponse('AUTH', { errorcode: '0', settlestatus: '3' })).toMatchObject({ outcome: 'declined' });
 		expect(classifyResponse('AUTH', { errorcode: '0', settlestatus: '2' })).toMatchObject({ outcome: 'unknown' });
-		expect(classifyResponse('AUTH', { errorcode: '70000', acquirerresponsecode: '51' })).toEqual({ outcome: 'declined', retryable: true, reason: 'insufficient funds' });
-		for (const [code, reason] of [
-			['05', 'do not honour'],
-			['41', 'lost card'],
-			['43', 'stolen card'],
-			['54', 'expired card'],
+		expect(classifyResponse('AUTH', { errorcode: '70000', acquirerresponsecode: '51' })).toEqual({ outcome: 'declined', retryable: true, declineCategory: 'tryLater', reason: 'insufficient funds' });
+		// "Do not honour" is Visa's generic category 4: it may be retried (issue #21).
+		expect(classifyResponse('AUTH', { errorcode: '70000', acquirerresponsecode: '05' })).toEqual({ outcome: 'declined', retryable: true, declineCategory: 'tryLater', reason: 'do not honour' });
+		for (const [code, reason, declineCategory] of [
+			['41', 'lost card', 'neverApprove'],
+			['43', 'stolen card', 'neverApprove'],
+			['54', 'expired card', 'dataQuality'],
 		]) {
-			expect(classifyResponse('AUTH', { errorcode: '70000', acquirerresponsecode: code })).toEqual({ outcome: 'declined', retryable: false, reason });
+			expect(classifyResponse('AUTH', { errorcode: '70000', acquirerresponsecode: code })).toEqual({ outcome: 'declined', retryable: false, declineCategory, reason });
 		}
 		expect(classifyResponse('AUTH', { errorcode: '70000', acquirerresponsecode: 'Z9' }).reason).toMatch(/Z9/);
 		expect(classifyResponse('AUTH', { errorcode: '30000', errordata: ['baseamount'] })).toMatchObject({ outcome: 'invalid', field: 'baseamount', reason: 'Invalid field: baseamount' });
@@ -226,7 +227,8 @@ describe('outcome classification', () => {
 		expect(classifyResponse('TRANSACTIONQUERY', { errorcode: '0', records: [{}] }).outcome).toBe('found');
 		expect(classifyResponse('TRANSACTIONQUERY', { errorcode: '0', records: [] }).outcome).toBe('notFound');
 		expect(classifyResponse('TRANSACTIONQUERY', { errorcode: '60019' })).toMatchObject({ outcome: 'invalid' });
-		expect(describeAcquirerCode(undefined).retryable).toBe(false);
+		// No code is a generic decline (Visa category 4): retried within Max Charge Attempts.
+		expect(describeAcquirerCode(undefined)).toEqual({ reason: 'declined by the bank', retryable: true, category: 'tryLater' });
 	});
 
 	it('copies only whitelisted gateway fields', () => {

@@ -4,18 +4,23 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import {
 	CHARGE_PROMISES,
 	CHARGE_TIMINGS,
+	DECLINE_SUMMARIES,
 	defaultTemplate,
+	HOW_TO_PAY,
 	NOTHING_TO_CHARGE_PHRASES,
 	NOTHING_TO_CHARGE_REASONS,
+	RETRY_PROMISES,
 	type ChargeTiming,
 	type EmailKind,
 	type NothingToChargeReason,
 	type Placeholder,
+	type RetryPromise,
 } from '../templates';
 import type { MailAddress, OutgoingEmail } from '../transport';
 import { formatDate } from './dates';
 import { readableDeclineReason } from './declineReasons';
 import { FieldError } from '../../shared/errors';
+import { CONTROL_CHARACTERS, parseZonedTime, readPath } from '../../shared/itemFields';
 import { choiceParameter } from '../../shared/parameters';
 import { fieldError, type NodeField } from './fields';
 import { billingMessageId, DUNNING_KINDS } from './messageId';
@@ -51,6 +56,17 @@ export const FIELDS = {
 	attachmentFileName: { path: 'options.attachmentFileName', label: 'Attachment File Name' },
 } as const satisfies Record<string, NodeField>;
 
+/**
+ * Fields the notices read from the item itself (set by the debit stage), so that what they
+ * promise is what the pipeline scheduled: the next attempt, and how the client can pay now.
+ */
+export const ITEM_FIELDS = {
+	nextAttemptAt: { path: 'nextAttemptAt', label: 'Next Attempt At (item field nextAttemptAt)' },
+	attemptsRemaining: { path: 'attemptsRemaining', label: 'Attempts Remaining (item field attemptsRemaining)' },
+	attemptsMade: { path: 'attempt', label: 'Attempt (item field attempt)' },
+	onlineInvoiceUrl: { path: 'onlineInvoiceUrl', label: 'Online Invoice URL (item field onlineInvoiceUrl)' },
+} as const satisfies Record<string, NodeField>;
+
 type ParameterName = Exclude<keyof typeof FIELDS, 'from' | 'replyTo' | 'bcc' | 'locale' | 'messageIdDomain' | 'attachmentFileName'>;
 type OptionName = 'from' | 'replyTo' | 'bcc' | 'locale' | 'messageIdDomain' | 'attachmentFileName';
 
@@ -74,6 +90,12 @@ const PLACEHOLDER_FIELDS: Record<Placeholder, NodeField> = {
 	invoiceTotal: FIELDS.invoiceTotal,
 	amountPaid: FIELDS.amountPaid,
 	noChargeReason: FIELDS.noChargeReason,
+	nextAttemptDate: ITEM_FIELDS.nextAttemptAt,
+	attemptsRemaining: ITEM_FIELDS.attemptsRemaining,
+	retryPromise: ITEM_FIELDS.nextAttemptAt,
+	declineSummary: ITEM_FIELDS.attemptsMade,
+	howToPay: ITEM_FIELDS.onlineInvoiceUrl,
+	onlineInvoiceUrl: ITEM_FIELDS.onlineInvoiceUrl,
 };
 
 export interface ComposedEmail {
@@ -133,6 +155,63 @@ function checkRemainder({ charged, total, paid }: Remainder, currency: string): 
 		);
 	}
 	return { charged, total, paid };
+}
+
+/** An item field that may be absent: undefined, null and '' (or blanks) are "not given". */
+function given(json: IDataObject, field: NodeField): unknown {
+	const raw = readPath(json, field.path);
+	return raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '') ? undefined : raw;
+}
+
+/** A whole number at least `min` (a number or its digits), or undefined when the item has none. */
+function countField(json: IDataObject, field: NodeField, min: number): number | undefined {
+	const raw = given(json, field);
+	if (raw === undefined) return undefined;
+	const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+	if (!/^\d+$/.test(text) || Number(text) < min) throw fieldError(field, `${JSON.stringify(raw)} is not a whole number of at least ${min}`);
+	return Number(text);
+}
+
+/**
+ * The day of the next attempt for people ("3 December 2026"), as written in the time's own zone,
+ * so the date the client reads is the debit stage's. Zoned ISO 8601 only (or a bare day): a time
+ * without a zone could mean another day.
+ */
+function nextAttemptDay(json: IDataObject, locale: string): string | undefined {
+	const field = ITEM_FIELDS.nextAttemptAt;
+	const raw = given(json, field);
+	if (raw === undefined) return undefined;
+	if (raw instanceof Date) return formatDate(raw, locale, field);
+	// A Luxon DateTime, as n8n expressions return, carries its zone in its ISO form.
+	const iso = raw && typeof raw === 'object' && typeof (raw as { toISO?: unknown }).toISO === 'function' ? (raw as { toISO: () => string }).toISO() : raw;
+	const text = typeof iso === 'string' ? iso.trim() : '';
+	if (parseZonedTime(text, { dayAsUtcMidnight: true }) === undefined) {
+		throw fieldError(field, `${JSON.stringify(raw)} is not an ISO 8601 date and time with a zone, e.g. 2026-12-03T09:00:00Z`);
+	}
+	return formatDate(text.slice(0, 10), locale, field);
+}
+
+/** Xero's online invoice link; a link in a billing email must be https and one plain URL. */
+function onlineInvoiceUrl(json: IDataObject): string {
+	const field = ITEM_FIELDS.onlineInvoiceUrl;
+	const raw = given(json, field);
+	if (raw === undefined) return '';
+	const text = typeof raw === 'string' ? raw.trim() : '';
+	let url: URL | undefined;
+	try {
+		url = text && !/\s/.test(text) && !CONTROL_CHARACTERS.test(text) ? new URL(text) : undefined;
+	} catch {
+		url = undefined;
+	}
+	if (url?.protocol !== 'https:') throw fieldError(field, `${JSON.stringify(raw)} is not an https:// link`);
+	return text;
+}
+
+/** Which retry sentence the declined notice carries: a date only when the item has one. */
+function retryPromiseOf(day: string | undefined, remaining: number | undefined): RetryPromise {
+	if (day === undefined) return 'noDate';
+	if (remaining === undefined) return 'onDateUncounted';
+	return remaining === 1 ? 'onDateLastAttempt' : 'onDate';
 }
 
 const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
@@ -229,7 +308,42 @@ export async function composeEmail(fns: IExecuteFunctions, itemIndex: number, ki
 		invoiceTotal: memo(() => formatMoney(remainder().total, currency(), locale)),
 		amountPaid: memo(() => formatMoney(remainder().paid, currency(), locale)),
 		noChargeReason: '',
+		nextAttemptDate: '',
+		attemptsRemaining: '',
+		retryPromise: '',
+		declineSummary: '',
+		howToPay: '',
+		onlineInvoiceUrl: '',
 	};
+
+	// What the decline notices promise comes from the item the debit stage routed: a retry date only
+	// when one was scheduled, "not charged again" with the attempts actually made.
+	const item = fns.getInputData()[itemIndex]?.json ?? {};
+	const sentence = (template: string, part: string) => renderTemplate(template, values, 'text', part, PLACEHOLDER_FIELDS);
+	if (kind === 'declined') {
+		const day = nextAttemptDay(item, locale);
+		const remaining = countField(item, ITEM_FIELDS.attemptsRemaining, 0);
+		if (remaining === 0) {
+			throw fieldError(
+				ITEM_FIELDS.attemptsRemaining,
+				'is 0, but the declined notice is for a decline that will be charged again',
+				'Send the finalNotice when no attempt is left. Nothing was sent for this item.',
+			);
+		}
+		values.nextAttemptDate = day ?? '';
+		values.attemptsRemaining = remaining === undefined ? '' : String(remaining);
+		const promise = RETRY_PROMISES[retryPromiseOf(day, remaining)];
+		values.retryPromise = memo(() => sentence(promise, 'retry promise'));
+	}
+	if (kind === 'finalNotice') {
+		const made = countField(item, ITEM_FIELDS.attemptsMade, 1);
+		if (made !== undefined) values.attempt = String(made);
+		const summary = DECLINE_SUMMARIES[made === undefined ? 'uncounted' : made === 1 ? 'oneAttempt' : 'repeated'];
+		values.declineSummary = memo(() => [sentence(summary, 'decline summary'), ...(reason() ? [sentence(DECLINE_SUMMARIES.withReason, 'decline summary')] : [])].join(' '));
+		const link = onlineInvoiceUrl(item);
+		values.onlineInvoiceUrl = link;
+		values.howToPay = memo(() => sentence(link ? HOW_TO_PAY.online : HOW_TO_PAY.invoiceDetails, 'payment instructions'));
+	}
 
 	// The invoice says when the card is charged; with no card on file it asks the client to pay.
 	let chargeTiming: ChargeTiming | undefined;

@@ -9,6 +9,8 @@ import { paidTemplate } from './paid';
 import type { EmailKind, EmailTemplate, NothingToChargeReason } from './types';
 
 export { CHARGE_PROMISES } from './chargePromise';
+export { RETRY_PROMISES, type RetryPromise } from './declined';
+export { DECLINE_SUMMARIES, HOW_TO_PAY } from './finalNotice';
 export { NOTHING_TO_CHARGE_PHRASES, nothingToChargeTemplates } from './nothingToCharge';
 export { CHARGE_TIMINGS, NOTHING_TO_CHARGE_REASONS } from './types';
 export type { ChargeTiming, EmailKind, EmailTemplate, NothingToChargeReason } from './types';
@@ -48,5 +50,13 @@ export const PLACEHOLDERS = [
 	'invoiceTotal',
 	'amountPaid',
 	'noChargeReason',
+	// The declined notice: the next attempt, from the item's nextAttemptAt and attemptsRemaining, and the sentence promising it.
+	'nextAttemptDate',
+	'attemptsRemaining',
+	'retryPromise',
+	// The final notice: what happened (by the attempt count) and how to pay now.
+	'declineSummary',
+	'howToPay',
+	'onlineInvoiceUrl',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];

@@ -1,6 +1,7 @@
 // The Billing Report node's parameters: resources, operations, the store, and each operation's parameters.
 import type { INodeProperties } from 'n8n-workflow';
 import { operationProperty, optionsCollection, resourceProperty } from '../../shared/descriptions';
+import * as check from './alert/check.operation';
 import * as due from './run/due.operation';
 import * as get from './run/get.operation';
 import * as markReported from './run/markReported.operation';
@@ -8,7 +9,13 @@ import * as record from './run/record.operation';
 import * as start from './run/start.operation';
 
 export const properties: INodeProperties[] = [
-	resourceProperty([{ name: 'Billing Run', value: 'run' }], 'run'),
+	resourceProperty(
+		[
+			{ name: 'Alert', value: 'alert' },
+			{ name: 'Billing Run', value: 'run' },
+		],
+		'run',
+	),
 	operationProperty(
 		'run',
 		[
@@ -20,13 +27,25 @@ export const properties: INodeProperties[] = [
 		],
 		'record',
 	),
+	operationProperty(
+		'alert',
+		[
+			{
+				name: 'Check Conditions',
+				value: 'check',
+				action: 'Check alert conditions',
+				description: 'Queue figures and outcome events since the last check: one item per alert due (parked, stalled or unconsumed stage, Xero budget, gateway errors, unknown charge)',
+			},
+		],
+		'check',
+	),
 	{
 		displayName: 'Store',
 		name: 'store',
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'File (n8n User Folder)', value: 'file', description: 'One n8n instance (regular mode)' },
+			{ name: 'File', value: 'file', description: "A folder in n8n's user folder: one n8n instance (regular mode)" },
 			{ name: 'PostgreSQL', value: 'postgres', description: "Queue mode: every worker shares the ledger through n8n's Postgres credential" },
 		],
 		default: 'file',
@@ -37,6 +56,7 @@ export const properties: INodeProperties[] = [
 	...due.description,
 	...get.description,
 	...markReported.description,
+	...check.description,
 	optionsCollection([
 		{
 			displayName: 'Ledger Folder',

@@ -6,6 +6,7 @@ import { route, type RouterTable } from '../../shared/router';
 import type { ReportClient } from '../helpers/client';
 import { buildReport } from '../helpers/report';
 import { openStore } from '../store';
+import * as check from './alert/check.operation';
 import * as due from './run/due.operation';
 import * as get from './run/get.operation';
 import * as markReported from './run/markReported.operation';
@@ -21,6 +22,7 @@ export const table: RouterTable<ReportClient> = {
 	},
 	outputs: 2,
 	operations: {
+		alert: { check: check.execute },
 		run: { start: start.execute, record: record.execute, due: due.execute, get: get.execute, markReported: markReported.execute },
 	},
 };

@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { IDataObject } from 'n8n-workflow';
 import { KeyedLock } from '../../shared/concurrency';
+import { ServiceError } from '../../shared/errors';
 import type { LedgerEvent, OutcomeEvent, RunHeader } from '../helpers/model';
 import type { RunLedgerStore } from './types';
 
@@ -32,6 +33,16 @@ interface IndexLine {
 }
 
 const locks = new KeyedLock();
+
+/** A folder the ledger cannot use (permissions, a full disk): retryable, the batch comes back. */
+function folderError(error: unknown, file: string, doing: string): ServiceError {
+	const e = error as NodeJS.ErrnoException;
+	return new ServiceError(`Run ledger: ${doing} ${file} failed: ${e.message ?? String(error)}`, {
+		code: e.code ?? 'ledgerFolder',
+		retryable: true,
+		description: "Check that n8n can write to the Ledger Folder (by default billing-run-ledger in n8n's user folder) and that the disk is not full.",
+	});
+}
 
 export class FileRunLedger implements RunLedgerStore {
 	readonly target: string;
@@ -97,7 +108,7 @@ export class FileRunLedger implements RunLedgerStore {
 			names = await fsp.readdir(dir);
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-			throw error;
+			throw folderError(error, dir, 'listing');
 		}
 		const out: OutcomeEvent[] = [];
 		for (const name of names) {
@@ -114,7 +125,7 @@ export class FileRunLedger implements RunLedgerStore {
 			return JSON.parse(await fsp.readFile(path.join(this.folder, 'state', `${safeName(key)}.json`), 'utf8')) as IDataObject;
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-			throw error;
+			throw folderError(error, key, 'reading state');
 		}
 	}
 
@@ -137,7 +148,7 @@ export class FileRunLedger implements RunLedgerStore {
 			return true;
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-			throw error;
+			throw folderError(error, key, 'claiming');
 		}
 	}
 }
@@ -159,7 +170,7 @@ async function readLines<T>(file: string): Promise<T[]> {
 		text = await fsp.readFile(file, 'utf8');
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-		throw error;
+		throw folderError(error, file, 'reading');
 	}
 	const out: T[] = [];
 	for (const line of text.split('\n')) {

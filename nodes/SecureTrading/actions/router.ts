@@ -11,6 +11,7 @@ const table: RouterTable<SecureTradingConnection> = {
 	credential: 'secureTradingApi',
 	connect: (_fns, credentials) => ({ client: connectionFromCredentials(credentials) }),
 	outputs: 2,
+	usage: (client) => ({ gatewayCalls: client.transport.requests?.count ?? 0 }),
 	operations: {
 		payment: {
 			debitStoredCard: payment.debitStoredCard.execute,

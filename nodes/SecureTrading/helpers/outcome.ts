@@ -7,6 +7,7 @@ import type { Failure } from '../../shared/failure';
 import type { OperationContext } from '../../shared/operation';
 import { booleanParameter } from '../../shared/parameters';
 import type { GatewayResponse } from '../transport';
+import { DECLINE_CODES, declineCategoryOf, type DeclineCategory, type DeclineOverrides } from './declineCategories';
 
 export type Outcome =
 	/** AUTH: money taken (or an earlier AUTH for the same billing key already took it). */
@@ -35,50 +36,19 @@ export const SUCCESS_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>(['paid', 
 export interface Classification {
 	outcome: Outcome;
 	retryable: boolean;
+	/** A decline's category (declineCategories.ts): whether the schemes let it be charged again. */
+	declineCategory?: DeclineCategory;
 	reason: string;
 	field?: string;
 }
 
-/** ISO 8583 acquirer response codes: readable reason and whether a later retry may succeed. */
+/**
+ * ISO 8583 acquirer response codes: readable reason and whether a later retry may succeed. Derived
+ * from the decline categories (declineCategories.ts), which say why; kept for code that reads it.
+ */
 export const ACQUIRER_RESPONSES: Readonly<Record<string, { reason: string; retryable: boolean }>> = {
 	'00': { reason: 'approved', retryable: false },
-	'01': { reason: 'refer to card issuer', retryable: false },
-	'02': { reason: 'refer to card issuer (special condition)', retryable: false },
-	'03': { reason: 'invalid merchant', retryable: false },
-	'04': { reason: 'pick up card', retryable: false },
-	'05': { reason: 'do not honour', retryable: false },
-	'06': { reason: 'error at the issuer', retryable: true },
-	'07': { reason: 'pick up card (special condition)', retryable: false },
-	'12': { reason: 'invalid transaction', retryable: false },
-	'13': { reason: 'invalid amount', retryable: false },
-	'14': { reason: 'invalid card number', retryable: false },
-	'15': { reason: 'no such issuer', retryable: false },
-	'19': { reason: 're-enter transaction', retryable: true },
-	'30': { reason: 'format error', retryable: false },
-	'41': { reason: 'lost card', retryable: false },
-	'43': { reason: 'stolen card', retryable: false },
-	'46': { reason: 'closed account', retryable: false },
-	'51': { reason: 'insufficient funds', retryable: true },
-	'54': { reason: 'expired card', retryable: false },
-	'55': { reason: 'incorrect PIN', retryable: false },
-	'57': { reason: 'transaction not permitted to cardholder', retryable: false },
-	'58': { reason: 'transaction not permitted to terminal', retryable: false },
-	'59': { reason: 'suspected fraud', retryable: false },
-	'61': { reason: 'exceeds withdrawal amount limit', retryable: true },
-	'62': { reason: 'restricted card', retryable: false },
-	'63': { reason: 'security violation', retryable: false },
-	'65': { reason: 'exceeds withdrawal frequency limit', retryable: true },
-	'75': { reason: 'PIN tries exceeded', retryable: false },
-	'78': { reason: 'card blocked or not yet activated', retryable: false },
-	'91': { reason: 'issuer unavailable', retryable: true },
-	'92': { reason: 'unable to route to the issuer', retryable: true },
-	'93': { reason: 'transaction cannot be completed (violation of law)', retryable: false },
-	'96': { reason: 'system malfunction', retryable: true },
-	'1A': { reason: 'strong customer authentication required', retryable: false },
-	N7: { reason: 'security code mismatch', retryable: false },
-	R0: { reason: 'stop payment order', retryable: false },
-	R1: { reason: 'revocation of authorisation order', retryable: false },
-	R3: { reason: 'revocation of all authorisations order', retryable: false },
+	...Object.fromEntries(Object.entries(DECLINE_CODES).map(([code, { reason, retryable }]) => [code, { reason, retryable }])),
 };
 
 /** The final status is unknown: the card may have been charged. Query before anything else. */
@@ -92,12 +62,14 @@ const INVALID_REQUEST_CODES = new Set(['10205', '10600', '30003', '30007', '3001
 
 export type RequestKind = 'AUTH' | 'REFUND' | 'ACCOUNTCHECK' | 'TRANSACTIONQUERY';
 
-export function describeAcquirerCode(code: unknown): { reason: string; retryable: boolean } {
-	const key = typeof code === 'string' ? code.trim().toUpperCase() : '';
-	return ACQUIRER_RESPONSES[key] ?? { reason: key ? `declined by the bank (acquirer response code ${key})` : 'declined by the bank', retryable: false };
+/** A bank decline's reason and category (after the node's overrides); unknown codes per UNKNOWN_CODE. */
+export function describeAcquirerCode(code: unknown, overrides?: DeclineOverrides): { reason: string; retryable: boolean; category: DeclineCategory } {
+	const { reason, retryable, category } = declineCategoryOf(code, overrides);
+	return { reason, retryable, category };
 }
 
-export function classifyResponse(kind: RequestKind, response: GatewayResponse): Classification {
+/** `overrides`: the node's Decline Category Overrides, applied to bank declines (70000) only. */
+export function classifyResponse(kind: RequestKind, response: GatewayResponse, overrides?: DeclineOverrides): Classification {
 	const code = String(response.errorcode ?? '');
 	const message = typeof response.errormessage === 'string' ? response.errormessage : '';
 	const errordata = Array.isArray(response.errordata) ? response.errordata.map(String) : [];
@@ -112,7 +84,8 @@ export function classifyResponse(kind: RequestKind, response: GatewayResponse): 
 		if (kind === 'REFUND') return { outcome: 'refunded', retryable: false, reason: 'refund accepted' };
 		const settle = String(response.settlestatus ?? '');
 		if (settle === '3') {
-			return { outcome: 'declined', retryable: false, reason: 'cancelled by the gateway after authorisation (settle status 3)' };
+			// The merchant's own fraud or risk rules cancelled it: the same charge meets the same rules.
+			return { outcome: 'declined', retryable: false, declineCategory: 'neverApprove', reason: 'cancelled by the gateway after authorisation (settle status 3)' };
 		}
 		if (kind === 'ACCOUNTCHECK') return { outcome: 'verified', retryable: false, reason: 'card verified' };
 		if (settle === '2') {
@@ -121,13 +94,14 @@ export function classifyResponse(kind: RequestKind, response: GatewayResponse): 
 		return { outcome: 'paid', retryable: false, reason: settle === '100' ? 'paid and settled' : 'authorised, pending settlement' };
 	}
 	if (code === '70000') {
-		const acquirer = describeAcquirerCode(response.acquirerresponsecode);
-		return { outcome: 'declined', retryable: acquirer.retryable, reason: acquirer.reason };
+		const acquirer = describeAcquirerCode(response.acquirerresponsecode, overrides);
+		return { outcome: 'declined', retryable: acquirer.retryable, declineCategory: acquirer.category, reason: acquirer.reason };
 	}
-	if (code === '71000') return { outcome: 'declined', retryable: false, reason: 'soft decline: strong customer authentication required (customer must be present)' };
-	if (code === '72000') return { outcome: 'declined', retryable: false, reason: 'refer to issuer' };
-	if (code === '30002') return { outcome: 'declined', retryable: false, reason: 'banned card' };
-	if (code === '60022') return { outcome: 'declined', retryable: false, reason: 'unauthenticated (3-D Secure authentication failed)' };
+	// Gateway-level declines: each needs the cardholder (authentication, the issuer, another card) before a charge can pass.
+	if (code === '71000') return { outcome: 'declined', retryable: false, declineCategory: 'dataQuality', reason: 'soft decline: strong customer authentication required (customer must be present)' };
+	if (code === '72000') return { outcome: 'declined', retryable: false, declineCategory: 'dataQuality', reason: 'refer to issuer' };
+	if (code === '30002') return { outcome: 'declined', retryable: false, declineCategory: 'neverApprove', reason: 'banned card' };
+	if (code === '60022') return { outcome: 'declined', retryable: false, declineCategory: 'dataQuality', reason: 'unauthenticated (3-D Secure authentication failed)' };
 	if (code === '30000') {
 		const field = errordata[0];
 		return { outcome: 'invalid', retryable: false, reason: `Invalid field${errordata.length ? `: ${errordata.join(', ')}` : ''}`, field };
@@ -194,6 +168,7 @@ export function resultItem(classification: Classification, response: GatewayResp
 	return {
 		outcome: classification.outcome,
 		retryable: classification.retryable,
+		...(classification.declineCategory ? { declineCategory: classification.declineCategory } : {}),
 		reason: classification.reason,
 		...(classification.field ? { field: classification.field } : {}),
 		...extra,

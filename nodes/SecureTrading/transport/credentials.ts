@@ -42,5 +42,5 @@ export function connectionFromCredentials(data: ICredentialDataDecryptedObject |
 		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- below the router: toNodeError makes it a NodeApiError/NodeOperationError once
 		throw new FieldError('customUrl', `${PREFIX} Custom URL "${base}" is not a valid URL`);
 	}
-	return { transport: { endpoint, username, password }, siteReference };
+	return { transport: { endpoint, username, password, requests: { count: 0 } }, siteReference };
 }

@@ -37,6 +37,8 @@ export interface TransportConfig {
 	connectWindowMs?: number;
 	connectRetryDelayMs?: number;
 	signal?: AbortSignal;
+	/** Counts the requests sent with this config (the run report attributes them to billing runs). */
+	requests?: { count: number };
 }
 
 /** One request object of the envelope: flat, lowercase keys, string values. */
@@ -127,6 +129,7 @@ export async function sendToGateway(config: TransportConfig, requests: GatewayRe
 		libraryversion: LIBRARY_VERSION,
 	};
 	const body = Buffer.from(JSON.stringify(envelope), 'utf8');
+	if (config.requests) config.requests.count++;
 	const headers: Record<string, string | number> = {
 		'Content-Type': 'application/json;charset=utf-8',
 		Accept: 'application/json',

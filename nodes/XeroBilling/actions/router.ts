@@ -38,6 +38,10 @@ const table: RouterTable<XeroClient> = {
 		return { client: { transport, batchSize } };
 	},
 	outputs: 2,
+	usage: (client) => {
+		const dayRemaining = client.transport.limiter.dayRemaining();
+		return { xeroCalls: client.transport.callsMade, ...(dayRemaining !== undefined ? { xeroDayRemaining: dayRemaining } : {}) };
+	},
 	operations: {
 		contact: { ensure: contact.ensure.execute },
 		invoice: {

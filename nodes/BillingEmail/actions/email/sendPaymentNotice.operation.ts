@@ -22,9 +22,9 @@ const remainderAmount = (displayName: string, name: string, defaultValue: string
 const properties: INodeProperties[] = [
 	choiceProperty('Notice', 'noticeKind', 'paid', [
 		{ name: 'Paid', value: 'paid', description: 'The card was charged' },
-		{ name: 'Declined', value: 'declined', description: 'The charge was declined; another attempt will follow' },
+		{ name: 'Declined', value: 'declined', description: 'The charge was declined and another attempt is scheduled (its date and the attempts left come from the item\'s nextAttemptAt and attemptsRemaining)' },
 		{ name: 'No Card on File', value: 'noCardOnFile', description: 'No stored card; the client must pay another way' },
-		{ name: 'Final Notice', value: 'finalNotice', description: 'Payment failed after all retries' },
+		{ name: 'Final Notice', value: 'finalNotice', description: 'No further charge: a never-approve decline, or the last attempt used' },
 		{ name: 'Nothing to Charge', value: 'nothingToCharge', description: 'The invoice was already paid, cancelled or credited; the card was not charged' },
 		{ name: 'Charged Remainder', value: 'chargedRemainder', description: 'Part of the invoice was already paid; the card was charged the rest' },
 	], "Which notice to send; the right one follows from the debit stage's outcome"),

@@ -36,6 +36,7 @@ import type { SecureTradingConnection } from '../../transport/credentials';
 import { afterEmptyCheck, mergeSettleRecords, parseSettleRecord, type MemoEntry, type SettleRecord } from '../../helpers/chargeMemo';
 import { PostgresChargeStore, processChargeStore, type AuthEnd, type AuthFacts, type ChargeKey, type ChargeStore } from '../../helpers/chargeStore';
 import { callGateway, findExistingCharge, gatewayCall, type ExistingCharge, type GatewayCall } from '../../helpers/gateway';
+import { DECLINE_CATEGORIES, OVERRIDES_FIELD, parseDeclineOverrides, type DeclineOverrides } from '../../helpers/declineCategories';
 import { CONFIGURATION_CODES, classifyResponse, resultItem, settleItem, type Classification } from '../../helpers/outcome';
 import { amountParameter, currencyParameter, merchantInitiatedFields, transactionReference } from '../../helpers/params';
 import {
@@ -86,6 +87,16 @@ const guardOptions: INodeProperties[] = [
 			'After an AUTH with an unknown result, no new AUTH for the billing key until this long has passed AND two spaced queries showed no charge. Remaining risk: a gateway that shows a charge only after this window would be charged twice.',
 	},
 ];
+
+/** Changes which bank declines are charged again (helpers/declineCategories.ts, docs/declines.md). */
+const declineOverridesOption: INodeProperties = {
+	displayName: 'Decline Category Overrides',
+	name: 'declineCategoryOverrides',
+	type: 'string',
+	default: '',
+	placeholder: '05=neverApprove, 51=tryLater',
+	description: `Gives an acquirer response code another decline category for this node, e.g. "05=neverApprove, 51=tryLater". Categories: ${DECLINE_CATEGORIES.join(', ')}; only tryLater is charged again. The defaults follow the Visa and Mastercard rules (docs/declines.md): a code the schemes say never to retry must not be made tryLater.`,
+};
 
 const properties: INodeProperties[] = [
 	{
@@ -169,6 +180,7 @@ const properties: INodeProperties[] = [
 	optionsCollection([
 		concurrencyOption,
 		connectTimeoutOption,
+		declineOverridesOption,
 		includeInputOption,
 		{
 			displayName: 'Max Billing Key Length',
@@ -281,6 +293,8 @@ interface Guard {
 	maxChargeAttempts: number;
 	settleWindowMs: number;
 	settleQueryGapMs: number;
+	/** Decline Category Overrides: which bank declines count as never to retry. */
+	overrides: DeclineOverrides;
 }
 
 function guardParameters(ctx: OperationContext<SecureTradingConnection>, itemIndex: number): Guard {
@@ -292,6 +306,7 @@ function guardParameters(ctx: OperationContext<SecureTradingConnection>, itemInd
 		maxChargeAttempts: numberParameter(fns, 'options.maxChargeAttempts', itemIndex, { default: 3, min: 1, max: 10, integer: true, label: 'Max Charge Attempts' }),
 		settleWindowMs: numberParameter(fns, 'options.settleWindowMinutes', itemIndex, { default: 15, min: 1, label: 'Settle Window (Minutes)' }) * 60_000,
 		settleQueryGapMs: numberParameter(fns, 'options.settleQueryGapMs', itemIndex, { default: 60_000, min: 0, label: 'Settle Query Gap (Ms)' }),
+		overrides: parseDeclineOverrides(fns.getNodeParameter(OVERRIDES_FIELD, itemIndex, '') as unknown),
 	};
 }
 
@@ -355,7 +370,8 @@ async function queryThenCharge(call: GatewayCall, memo: KeyRecord, job: ChargeJo
 	// 0. What is already known about the key (this process's memory, or every worker's record) answers without asking the gateway.
 	const known = await memo.get();
 	if (known?.kind === 'charged') return await existingChargeItem({ state: 'charged', record: known.record }, base, amountMinor, currency, 'already charged for this billing key');
-	if (known?.kind === 'hardDecline') return declinedBeforeItem(known.record, base);
+	// Remembered as never to retry; an override made since may allow it, then the gateway's record decides below.
+	if (known?.kind === 'hardDecline' && !classifyResponse('AUTH', known.record, job.overrides).retryable) return declinedBeforeItem(known.record, base, job.overrides);
 	let settle = mergeSettleRecords(job.settle, known?.kind === 'uncertain' ? known.settle : undefined);
 	if (known?.kind === 'uncertain' && settle?.lastCheckedAt && Date.now() - Date.parse(settle.lastCheckedAt) < job.settleQueryGapMs) {
 		// Just checked (e.g. the same key twice in one batch): a query now could not know more.
@@ -373,13 +389,15 @@ async function queryThenCharge(call: GatewayCall, memo: KeyRecord, job: ChargeJo
 		);
 	}
 	if (before.state !== 'none') return await existingChargeItem(before, base, amountMinor, currency, 'already charged for this billing key', memo);
-	if (before.hardDecline) {
-		await memo.set({ kind: 'hardDecline', record: before.hardDecline });
-		return declinedBeforeItem(before.hardDecline, base);
+	// The key's never-retry decline, judged with this node's overrides (the query's own hardDecline knows none).
+	const hardDecline = before.declines.find((record) => !classifyResponse('AUTH', record, job.overrides).retryable);
+	if (hardDecline) {
+		await memo.set({ kind: 'hardDecline', record: hardDecline });
+		return declinedBeforeItem(hardDecline, base, job.overrides);
 	}
-	if (before.declines.length >= job.maxChargeAttempts) return attemptsExhaustedItem(before.declines, job.maxChargeAttempts, base);
+	if (before.declines.length >= job.maxChargeAttempts) return attemptsExhaustedItem(before.declines, job.maxChargeAttempts, base, job.overrides);
 	// This attempt was made already (redelivered after a crash): answer with its decline, no new AUTH.
-	if (job.chargeAttempt > 0 && before.declines.length >= job.chargeAttempt) return attemptMadeBeforeItem(before.declines, job.chargeAttempt, base);
+	if (job.chargeAttempt > 0 && before.declines.length >= job.chargeAttempt) return attemptMadeBeforeItem(before.declines, job.chargeAttempt, base, job.overrides);
 	let charge = base;
 	if (settle) {
 		// An earlier AUTH's result is unknown: only a settled uncertainty (window passed, two spaced
@@ -415,7 +433,7 @@ async function queryThenCharge(call: GatewayCall, memo: KeyRecord, job: ChargeJo
 	}
 	let doubt: { reason: string; classification?: Classification; response?: GatewayResponse };
 	if (result.ok) {
-		const classification = classifyResponse('AUTH', result.response);
+		const classification = classifyResponse('AUTH', result.response, job.overrides);
 		const item = { ...charge, requestreference: result.requestReference };
 		if (classification.outcome === 'paid' || classification.outcome === 'declined' || classification.outcome === 'invalid') {
 			await remember(memo, classification, result.response, job);
@@ -446,7 +464,7 @@ async function queryThenCharge(call: GatewayCall, memo: KeyRecord, job: ChargeJo
 	if (after.state === 'none' && after.declines.length > before.declines.length) {
 		// The query shows this AUTH's own decline: the result is known after all.
 		const record = after.declines[after.declines.length - 1];
-		const classification = classifyResponse('AUTH', record);
+		const classification = classifyResponse('AUTH', record, job.overrides);
 		await remember(memo, classification, record, job);
 		return resultItem({ ...classification, reason: `${classification.reason}; decline confirmed by a transaction query after: ${doubt.reason}` }, record, extra);
 	}
@@ -518,12 +536,13 @@ function unknownItem(settle: SettleRecord, base: IDataObject, why: string, verif
 }
 
 /** An earlier AUTH for the key had a decline that must never be retried: final, nothing sent. */
-function declinedBeforeItem(record: GatewayResponse, base: IDataObject): IDataObject {
-	const classification = classifyResponse('AUTH', record);
+function declinedBeforeItem(record: GatewayResponse, base: IDataObject, overrides: DeclineOverrides): IDataObject {
+	const classification = classifyResponse('AUTH', record, overrides);
 	return resultItem(
 		{
 			outcome: 'declined',
 			retryable: false,
+			declineCategory: classification.declineCategory,
 			reason: `${classification.reason}; this billing key was declined before (transaction ${String(record.transactionreference ?? 'unknown')}) for a reason that must not be retried, so it is not attempted again`,
 		},
 		record,
@@ -532,13 +551,15 @@ function declinedBeforeItem(record: GatewayResponse, base: IDataObject): IDataOb
 }
 
 /** The gateway already shows the most declined AUTHs allowed for the key: no further attempt. */
-function attemptsExhaustedItem(declines: GatewayResponse[], max: number, base: IDataObject): IDataObject {
+function attemptsExhaustedItem(declines: GatewayResponse[], max: number, base: IDataObject, overrides: DeclineOverrides): IDataObject {
 	const last = declines[declines.length - 1];
-	const classification = classifyResponse('AUTH', last);
+	const classification = classifyResponse('AUTH', last, overrides);
+	// The code's category stays (e.g. tryLater); retryable says no attempt is left.
 	return resultItem(
 		{
 			outcome: 'declined',
 			retryable: false,
+			declineCategory: classification.declineCategory,
 			reason: `${classification.reason}; the gateway already shows ${declines.length} declined AUTH${declines.length === 1 ? '' : 's'} for this billing key (Max Charge Attempts ${max}), so it is not attempted again`,
 		},
 		last,
@@ -546,9 +567,9 @@ function attemptsExhaustedItem(declines: GatewayResponse[], max: number, base: I
 	);
 }
 
-function attemptMadeBeforeItem(declines: GatewayResponse[], attempt: number, base: IDataObject): IDataObject {
+function attemptMadeBeforeItem(declines: GatewayResponse[], attempt: number, base: IDataObject, overrides: DeclineOverrides): IDataObject {
 	const last = declines[declines.length - 1];
-	const classification = classifyResponse('AUTH', last);
+	const classification = classifyResponse('AUTH', last, overrides);
 	return resultItem(
 		{
 			...classification,
