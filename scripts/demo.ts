@@ -11,7 +11,7 @@ import * as path from 'path';
 import { OWNER } from '../support/n8n';
 import { packAndInstall } from '../support/package';
 import { N8N_BIN, REPO_ROOT } from '../support/paths';
-import { AMQP_URL, ClientLedger, isSettled, startPipeline } from '../support/pipeline';
+import { AMQP_URL, ClientLedger, isSettled, startPipeline, STATUS_PAGE_LOGIN } from '../support/pipeline';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -41,6 +41,15 @@ async function portFree(port: number): Promise<boolean> {
 		const server = net.createServer().once('error', () => resolve(false));
 		server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
 	});
+}
+
+async function waitForMail<T>(find: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const found = find();
+		if (found || Date.now() > deadline) return found;
+		await new Promise((r) => setTimeout(r, 500));
+	}
 }
 
 function table(rows: Array<[string, string | number]>): string {
@@ -111,8 +120,25 @@ async function main() {
 			['Xero calls used', `${xeroCalls} (${(xeroCalls / Math.max(invoices, 1)).toFixed(2)} per invoice, PDFs included)`],
 		]),
 	);
-	console.log('\nPer client');
-	console.log(table(ledger.map((c) => [c.clientId, `${c.expected.padEnd(13)} ${isSettled(c, maxCharges) ? 'as expected' : 'NOT as expected'}`])));
+	console.log('\nPer client, with the emails it received (by subject)');
+	const mails = run.sandbox.smtp.messages();
+	for (const c of ledger) {
+		console.log(`  ${c.clientId.padEnd(16)} ${c.expected.padEnd(13)} ${isSettled(c, maxCharges) ? 'as expected' : 'NOT as expected'}`);
+		for (const m of mails.filter((x) => String(x.messageId).includes(`.k-${c.billingKey}@`))) console.log(`      ✉ ${m.subject}`);
+	}
+
+	// The run report goes to finance once every key is final (workflow 7).
+	const report = await waitForMail(() => run.sandbox.smtp.messages().find((m) => String(m.messageId).startsWith('<billing.runReport.')), 90_000);
+	const statusPage = `${run.n8n.url}/webhook/billing/status`;
+	console.log('\nRun report and status page');
+	console.log(
+		table([
+			['run report', report ? `emailed to ${report.to.map((a) => a.address).join(', ')}: “${report.subject}”` : 'not sent yet (it goes out when every key is final, or at its deadline)'],
+			...(report ? ([['  read it', `${run.sandbox.smtp.httpUrl}/messages/${report.id}`], ['  attached', report.attachments.map((a) => `${a.filename} (${a.size} bytes)`).join(', ')]] as Array<[string, string]>) : []),
+			['status page', `${statusPage}  (login ${STATUS_PAGE_LOGIN.user} / ${STATUS_PAGE_LOGIN.password})`],
+		]),
+	);
+	if (exitWhenDone && !report) settled = false;
 
 	if (exitWhenDone) {
 		await stop();
@@ -126,6 +152,7 @@ async function main() {
 			`n8n is running with n8n-nodes-billing-pipeline: ${run.n8n.url}`,
 			`  login      ${OWNER.email} / ${OWNER.password}`,
 			`  mailbox    ${run.sandbox.smtp.httpUrl}/messages`,
+			`  status     ${run.n8n.url}/webhook/billing/status  (login ${STATUS_PAGE_LOGIN.user} / ${STATUS_PAGE_LOGIN.password})`,
 			`  n8n log    ${path.join(run.n8n.userFolder, 'n8n.log')}`,
 			'Open Executions in n8n to follow each stage. Ctrl-C stops n8n and the sandbox.',
 		].join('\n'),

@@ -61,6 +61,10 @@ export interface PipelineRun {
 /** The stages the shipped workflows declare queues for: the generator's own list. */
 const STAGE_NAMES = Object.values(STAGES);
 
+/** The status page's credential as the workflow names it, and the login the harness gives it. */
+export const STATUS_PAGE_CREDENTIAL = { id: 'bpStatusPageAuth', name: 'Billing Status Page' } as const;
+export const STATUS_PAGE_LOGIN = { user: 'ops', password: 'status-page-demo' } as const;
+
 function emailKind(messageId: string): { kind: string; key: string } | null {
 	// <billing.<kind>[.a<attempt>].k-<billingKey>@domain>
 	const m = /^<?billing\.([A-Za-z]+)(?:\.a(\d+))?\.k-([^@]+)@/.exec(messageId);
@@ -229,6 +233,8 @@ export async function startPipeline(opts: {
 			password: decodeURIComponent(brokerUrl.password || 'guest'),
 		}),
 		...(backend ? [backend.postgresCredential()] : []),
+		// The billing status page's basic auth (workflow 9), an n8n credential like any other.
+		{ ...STATUS_PAGE_CREDENTIAL, type: 'httpBasicAuth', data: { user: STATUS_PAGE_LOGIN.user, password: STATUS_PAGE_LOGIN.password } },
 	];
 	// Queue mode: one main instance on the shared database (it imports and publishes); the workers
 	// start after it, so n8n's migrations run once.

@@ -6,6 +6,7 @@ import { queueSetupProperty } from '../../nodes/BillingQueue/actions/common.desc
 import { parseDelays } from '../../nodes/BillingQueue/helpers/topology';
 import { alertsWorkflow } from './alerts';
 import { equals, isTrue, notEmpty, PKG, Workflow } from './builder';
+import { statusPageWorkflow } from './statusPage';
 import type { WfNode } from './builder';
 
 export interface PipelineSettings {
@@ -631,5 +632,6 @@ export function buildWorkflows(overrides: Partial<PipelineSettings> = {}): Recor
 		'06-dunning.json': dunningWorkflow(s).toJSON(),
 		'07-run-report.json': reportWorkflow(s).toJSON(),
 		'08-alerts.json': alertsWorkflow(s).toJSON(),
+		'09-status-page.json': statusPageWorkflow(s).toJSON(),
 	};
 }

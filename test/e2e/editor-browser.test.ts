@@ -99,6 +99,7 @@ const PANEL_LABEL: Record<string, string> = {
 	billingQueueTrigger: 'Stage',
 	billingQueue: 'Operation',
 	billingEmail: 'Operation',
+	billingReport: 'Resource',
 	invoicePreparation: 'Period Start',
 	secureTrading: 'Operation',
 	xeroBilling: 'Operation',

@@ -101,14 +101,16 @@ describe('billing pipeline in real n8n', () => {
 	});
 
 	it('a second run of the same period creates, charges and emails nothing new', async () => {
+		// Alerts to ops come on their own schedule: this test counts client emails and run reports.
+		const mailbox = () => run.sandbox.smtp.messages().filter((m) => !String(m.messageId).startsWith('<billing.alert.'));
 		const before = run.ledger();
-		const mails = run.sandbox.smtp.messages().length;
+		const mails = mailbox().length;
 		const collectRuns = (await run.n8n.executions('bpStage1Collect0')).length;
 		await run.requestRun();
 		await run.n8n.waitForExecutions('bpStage1Collect0', collectRuns + 1);
 		// Give the downstream stages time to (not) act on what the second run published.
 		await new Promise((r) => setTimeout(r, 8000));
-		const mailsAfterRerun = run.sandbox.smtp.messages().length;
+		const mailsAfterRerun = mailbox().length;
 		expect(mailsAfterRerun).toBeLessThanOrEqual(mails + 1);
 		const after = run.ledger();
 		expect(after.map(({ invoices, charges, payments, declinedAuths, clientId }) => ({ clientId, invoices, charges, payments, declinedAuths }))).toEqual(
@@ -116,18 +118,32 @@ describe('billing pipeline in real n8n', () => {
 		);
 		// The rerun's own report says nothing new was billed; its rejected CRM row is parked again.
 		const report = async () => {
-			const mail = run.sandbox.smtp.messages().slice(mails).find((m) => String(m.messageId).startsWith('<billing.runReport.'));
+			const mail = mailbox().slice(mails).find((m) => String(m.messageId).startsWith('<billing.runReport.'));
 			return mail ? (JSON.parse(mail.attachments.find((x) => x.contentType.startsWith('application/json'))!.content.toString('utf8')) as RunReport) : undefined;
 		};
-		await waitUntil(() => run.sandbox.smtp.messages().slice(mails).some((m) => String(m.messageId).startsWith('<billing.runReport.')), 60_000);
+		await waitUntil(() => mailbox().slice(mails).some((m) => String(m.messageId).startsWith('<billing.runReport.')), 60_000);
 		expect((await report())!.counts.byState).toMatchObject({ alreadyBilled: 10, parked: 1, paid: 0, inFlight: 0 });
 		// Only that report: no client email.
-		expect(run.sandbox.smtp.messages().length).toBe(mails + 1);
+		expect(mailbox().length).toBe(mails + 1);
 		// Each run still reports itself, in its execution log, and gets a run id of its own.
 		const runs = (await run.n8n.executions('bpStage1Collect0')).filter((e) => e.status === 'success');
 		expect(runs.length).toBeGreaterThanOrEqual(2);
 		const [[summary]] = await run.n8n.nodeOutput(runs[0].id, 'Run Summary');
 		expect(summary.json.billingRunId).toMatch(/^BR-\d{8}-\d{8}-\d+$/);
+	});
+
+	it('a parked item raises one alert, however many checks and runs see it in the period', async () => {
+		const alerts = () => run.sandbox.smtp.messages().filter((m) => String(m.messageId).startsWith('<billing.alert.'));
+		await waitUntil(() => alerts().some((m) => /parked/i.test(String(m.subject))), 90_000);
+		// Both runs parked the bad CRM row and the check runs every 10 s here: still one email.
+		await new Promise((r) => setTimeout(r, 25_000));
+		const parked = alerts().filter((m) => /parked/i.test(String(m.subject)));
+		expect(parked).toHaveLength(1);
+		expect(parked[0].to.map((a) => a.address)).toEqual([run.settings.opsEmail]);
+		expect(String(parked[0].text)).toMatch(/collect/);
+		expect(String(parked[0].text)).toMatch(/What to do: .*Replay/s);
+		// Nothing else is wrong in this run: no other condition alerted.
+		expect(alerts().map((m) => String(m.subject)).filter((t) => !/parked/i.test(t))).toEqual([]);
 	});
 
 	it('runs a stage alone from one message published to its queue', async () => {

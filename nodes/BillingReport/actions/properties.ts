@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { operationProperty, optionsCollection, resourceProperty } from '../../shared/descriptions';
 import * as check from './alert/check.operation';
 import * as due from './run/due.operation';
+import * as render from './page/render.operation';
 import * as get from './run/get.operation';
 import * as markReported from './run/markReported.operation';
 import * as record from './run/record.operation';
@@ -13,6 +14,7 @@ export const properties: INodeProperties[] = [
 		[
 			{ name: 'Alert', value: 'alert' },
 			{ name: 'Billing Run', value: 'run' },
+			{ name: 'Status Page', value: 'page' },
 		],
 		'run',
 	),
@@ -26,6 +28,18 @@ export const properties: INodeProperties[] = [
 			{ name: 'Mark Reported', value: 'markReported', action: 'Mark a report as sent', description: 'Record that the run report went out' },
 		],
 		'record',
+	),
+	operationProperty(
+		'page',
+		[
+			{
+				name: 'Render Page',
+				value: 'render',
+				action: 'Render the billing status page',
+				description: "One HTML page with the queue figures, the parked items with their errors and the latest runs' reports, for a Respond to Webhook node",
+			},
+		],
+		'render',
 	),
 	operationProperty(
 		'alert',
@@ -57,6 +71,7 @@ export const properties: INodeProperties[] = [
 	...get.description,
 	...markReported.description,
 	...check.description,
+	...render.description,
 	optionsCollection([
 		{
 			displayName: 'Ledger Folder',
