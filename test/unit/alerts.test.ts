@@ -57,6 +57,22 @@ function checker(thresholds = DEFAULT_THRESHOLDS) {
 const byCondition = (alerts: Alert[], condition: Alert['condition']) => alerts.filter((a) => a.condition === condition);
 
 describe('alert conditions', () => {
+	it('parked by a trigger: the parking queue grew with no outcome event, and an event that comes late is not alerted again', () => {
+		const check = checker();
+		check(0);
+		// An execution that kept failing: the trigger parked 2 messages, no Retry or Park reported them.
+		const first = byCondition(check(5, { stages: healthy().map((f) => (f.stage === 'email' ? { ...f, parked: 2 } : f)) }), 'parked');
+		expect(first).toHaveLength(1);
+		expect(first[0]).toMatchObject({ stage: 'email', subject: expect.stringContaining('parked in stage email') });
+		expect(first[0].text).toContain("2 message(s): parked by the stage's trigger");
+		// One item parked by Retry or Park, its event recorded only after the count was read: absorbed,
+		// not pending for the next period.
+		const collect = (n: number) => healthy().map((f) => (f.stage === 'email' ? { ...f, parked: 2 } : f.stage === 'collect' ? { ...f, parked: n } : f));
+		expect(byCondition(check(10, { stages: collect(1) }), 'parked').map((a) => a.stage)).toEqual(['collect']);
+		expect(check(15, { stages: collect(1), outcomes: [parkedAt('collect', 'RJ-1', { message: 'Billing email is not a valid address' }, 14)] })).toEqual([]);
+		expect(check(75, { stages: collect(1) })).toEqual([]);
+	});
+
 	it('stays silent when every stage is consumed and nothing failed', () => {
 		const check = checker();
 		expect(check(0, { outcomes: [answeredAt('paid'), answeredAt('declined'), outcome({ state: 'paid', stage: 'debit', usage: { xeroDayRemaining: 4200 } })] })).toEqual([]);

@@ -144,6 +144,10 @@ interface Memory {
 	gateway: GatewaySample[];
 	/** Event ids already counted that a later read may return again. */
 	seen: string[];
+	/** Parked messages per stage at the last check (the trigger parks without an outcome event). */
+	parkedCounts: Record<string, number>;
+	/** Per stage, parked messages already alerted from the queue's count whose events may still arrive. */
+	parkedCredit: Record<string, number>;
 }
 
 const isObj = (v: unknown): v is IDataObject => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -172,7 +176,11 @@ function readMemory(raw: unknown): Memory {
 			)
 		: [];
 	const seen = Array.isArray(m.seen) ? m.seen.filter((s): s is string => typeof s === 'string') : [];
-	return { stalled, alerted, pending, gateway, seen };
+	const parkedCounts: Record<string, number> = {};
+	if (isObj(m.parkedCounts)) for (const [k, v] of Object.entries(m.parkedCounts)) if (isCount(v)) parkedCounts[k] = v;
+	const parkedCredit: Record<string, number> = {};
+	if (isObj(m.parkedCredit)) for (const [k, v] of Object.entries(m.parkedCredit)) if (isCount(v)) parkedCredit[k] = v;
+	return { stalled, alerted, pending, gateway, seen, parkedCounts, parkedCredit };
 }
 
 // ---------- stage figures (the Queue Statistics items, checked: a bad one names itself)
@@ -326,6 +334,40 @@ export function evaluateAlerts(input: AlertInput): { alerts: Alert[]; memory: ID
 		group.items.push(itemOf(e));
 		groups.set(key, group);
 	}
+	// Parked by a stage's trigger itself (an execution that kept failing, an invalid message): no
+	// outcome event says so, but the parking queue grew beyond what the events account for.
+	// An event that arrives after its message was counted (the report stage lags) is not alerted twice.
+	const parkedCounts: Record<string, number> = {};
+	const parkedCredit: Record<string, number> = {};
+	for (const f of input.stages) {
+		if (typeof f.parked !== 'number') continue;
+		parkedCounts[f.stage] = f.parked;
+		const key = keyOf('parked', f.stage);
+		const before = memory.parkedCounts[f.stage];
+		const reported = parked.filter((e) => e.stage === f.stage && e.error?.code !== 'unknownOutcome').length;
+		let credit = f.parked === 0 ? 0 : (memory.parkedCredit[f.stage] ?? 0);
+		const absorbed = Math.min(credit, reported, groups.get(key)?.items.length ?? 0);
+		if (absorbed > 0) {
+			groups.get(key)!.items.splice(0, absorbed);
+			credit -= absorbed;
+		}
+		const unexplained = before === undefined ? 0 : f.parked - before - reported;
+		if (unexplained <= 0) {
+			if (credit > 0) parkedCredit[f.stage] = credit;
+			if (groups.get(key)?.items.length === 0) groups.delete(key);
+			continue;
+		}
+		parkedCredit[f.stage] = credit + unexplained;
+		const group = groups.get(key) ?? { condition: 'parked' as const, stage: f.stage, items: [] };
+		group.items.push({
+			eventId: `queue:${f.stage}:${nowIso}`,
+			billingKey: `${unexplained} message(s)`,
+			stage: f.stage,
+			at: nowIso,
+			error: { message: `parked by the stage's trigger (an execution that kept failing, or a message it could not read); their errors are on the status page` },
+		});
+		groups.set(key, group);
+	}
 	// Items waiting since a period that had already alerted go out now, even with nothing new.
 	for (const key of Object.keys(pending)) {
 		if (groups.has(key)) continue;
@@ -458,6 +500,6 @@ export function evaluateAlerts(input: AlertInput): { alerts: Alert[]; memory: ID
 
 	return {
 		alerts,
-		memory: { stalled, alerted, pending, gateway, seen } as unknown as IDataObject,
+		memory: { stalled, alerted, pending, gateway, seen, parkedCounts, parkedCredit } as unknown as IDataObject,
 	};
 }
