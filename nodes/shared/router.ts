@@ -3,7 +3,7 @@
 // operation and returns its outputs. Under Continue On Fail nothing that fails here takes the
 // success path: a credential or connection failure, or an operation that throws, puts every
 // undecided item on the failure output with the error.
-import type { ICredentialDataDecryptedObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { FieldError, toNodeError } from './errors';
 import { ItemResults, type OperationExecute } from './operation';
@@ -102,15 +102,21 @@ export async function route<TClient>(fns: IExecuteFunctions, table: RouterTable<
 /** Each billing-run output item gets an equal share of the calls (a batch call served them all). */
 function attributeUsage(outputs: INodeExecutionData[][], inputCount: number, usage: Readonly<Record<string, number>>): void {
 	const share = (n: number) => Math.round((n / Math.max(1, inputCount)) * 10000) / 10000;
-	for (const item of outputs.flat()) {
-		if (typeof item.json.billingRunId !== 'string') continue;
-		const before = item.json.usage && typeof item.json.usage === 'object' && !Array.isArray(item.json.usage) ? (item.json.usage as Record<string, unknown>) : {};
+	const add = (json: IDataObject): IDataObject => {
+		const before = json.usage && typeof json.usage === 'object' && !Array.isArray(json.usage) ? (json.usage as Record<string, unknown>) : {};
 		const next: Record<string, number> = {};
 		for (const [name, value] of Object.entries(before)) if (typeof value === 'number') next[name] = value;
 		for (const [name, value] of Object.entries(usage)) {
 			next[name] = name.endsWith('Remaining') ? value : Math.round(((next[name] ?? 0) + share(value)) * 10000) / 10000;
 		}
-		item.json = { ...item.json, usage: next };
+		return { ...json, usage: next };
+	};
+	for (const item of outputs.flat()) {
+		if (typeof item.json.billingRunId === 'string') item.json = add(item.json);
+		// Secure Trading answers beside the item it was given (`input`), which the workflow carries on.
+		else if (item.json.input && typeof item.json.input === 'object' && typeof (item.json.input as IDataObject).billingRunId === 'string') {
+			item.json = { ...item.json, input: add(item.json.input as IDataObject) };
+		}
 	}
 }
 

@@ -78,22 +78,16 @@ export function statusPageWorkflow(s: PipelineSettings): Workflow {
 		responseMode: 'responseNode',
 		options: {},
 	}, { webhookId: '6f1d5a52-55a7-4f44-9a8e-5b0e0e0a0092', credentials: STATUS_PAGE_CREDENTIAL });
-	// Ticked, one of the stages, a sane count, and posted by a page of this n8n: a browser that
-	// holds the page's login would send it along with a form from any other site too.
-	const confirmed = wf.add('Confirmed?', 'n8n-nodes-base.if', 2.2, 1, 1.5, {
-		conditions: isTrue(
-			"={{ (() => { const b = $json.body ?? {}; const h = $json.headers ?? {}; const n = Number(b.count); const origin = h.origin; const host = h['x-forwarded-host'] ?? h.host; " +
-				`return b.confirm === 'yes' && ${STAGES_JS}.includes(b.stage) && Number.isInteger(n) && n >= 1 && n <= 10000 && (origin === undefined || origin === 'http://' + host || origin === 'https://' + host); })() }}`,
-		),
-		options: {},
-	});
+	// The page's own token (n8n serves the page sandboxed, so its forms post with Origin: null and
+	// a form on another site would get the cached login too), ticked, a stage, a sane count.
+	const confirmed = wf.add('Check Replay Request', T.report, 1, 1, 1.5, { resource: 'page', operation: 'checkReplay', ...store.params }, { ...store.extra, onError: 'continueErrorOutput' });
 	// Continue on error: a failure answers the browser with its message instead of n8n's bare
 	// error. No replayed item at all (the queue was emptied meanwhile) still answers: always output.
 	const replay = wf.add('Replay Parked', T.queue, 1, 2, 1.5, {
 		resource: 'parked',
 		operation: 'replay',
-		stage: '={{ $json.body.stage }}',
-		maxMessages: '={{ Number($json.body.count) }}',
+		stage: '={{ $json.stage }}',
+		maxMessages: '={{ $json.count }}',
 		...setup,
 	}, { ...rabbit, alwaysOutputData: true, onError: 'continueRegularOutput' });
 	// Once for all items (one per replayed message): a failure item carries `error` and no `replayed`.
@@ -119,7 +113,7 @@ export function statusPageWorkflow(s: PipelineSettings): Workflow {
 				entries: [
 					{
 						name: 'Location',
-						value: `={{ '${pageFromReplay}?replayed=' + $('Replay Parked').all().filter(i => i.json.replayed === true).length + '&stage=' + encodeURIComponent($('Replay Request').first().json.body.stage) }}`,
+						value: `={{ '${pageFromReplay}?replayed=' + $('Replay Parked').all().filter(i => i.json.replayed === true).length + '&stage=' + encodeURIComponent($('Check Replay Request').first().json.stage) }}`,
 					},
 					{ name: 'Cache-Control', value: 'no-store' },
 				],
@@ -128,10 +122,13 @@ export function statusPageWorkflow(s: PipelineSettings): Workflow {
 	});
 	const refused = wf.add('Nothing Replayed', 'n8n-nodes-base.respondToWebhook', 1.5, 2, 2.7, {
 		respondWith: 'text',
-		responseBody: `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Nothing replayed</title></head><body><h1>Nothing was replayed</h1><p>Tick <em>I fixed the cause</em> and press <em>Replay</em> on the status page itself (a stage of the pipeline and a count from 1 to 10000).</p><p><a href="${pageFromReplay}">Back to the status page</a></p></body></html>`,
+		responseBody:
+			"={{ '<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Nothing replayed</title></head><body><h1>Nothing was replayed</h1><p>' + " +
+			"String($json.error?.message ?? 'The request was refused').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') + " +
+			`'</p><p>Tick <em>I fixed the cause</em> and press <em>Replay</em> on the status page itself. <a href=\"${pageFromReplay}\">Back to the status page</a></p></body></html>' }}`,
 		options: { responseCode: 400, ...HTML },
 	});
-	wf.link(replayHook, confirmed).link(confirmed, replay, 0).link(confirmed, refused, 1);
+	wf.link(replayHook, confirmed).link(confirmed, replay, 0).link(confirmed, refused, 1).link(confirmed, refused, 2);
 	wf.link(replay, didFail).link(didFail, failed, 0).link(didFail, back, 1);
 	return wf;
 }

@@ -3,7 +3,11 @@
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData } from 'n8n-workflow';
+import { execute as checkReplay } from '../../nodes/BillingReport/actions/page/checkReplay.operation';
+import type { ReportClient } from '../../nodes/BillingReport/helpers/client';
+import { replaySecret, replayToken } from '../../nodes/BillingReport/helpers/replayToken';
+import { ItemResults, type OperationContext } from '../../nodes/shared/operation';
 import { reportCsv } from '../../nodes/BillingReport/helpers/csv';
 import { expectationOf, outcomeEventOf } from '../../nodes/BillingReport/helpers/events';
 import type { LedgerEvent, OutcomeEvent, RunStartEvent } from '../../nodes/BillingReport/helpers/model';
@@ -213,4 +217,32 @@ describe('PostgreSQL', () => {
 		await sql('postgres', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 	});
 	storeContract('PostgreSQL', async () => new PostgresRunLedger(journalFor(journalSettings({ host: POSTGRES.host, port: POSTGRES.port, database, user: POSTGRES.user, password: POSTGRES.password, ssl: 'disable' }))));
+});
+
+describe("the status page's replay request", () => {
+	const node = { id: 'n', name: 'Check Replay Request', type: 'n8n-nodes-billing-pipeline.billingReport', typeVersion: 1, position: [0, 0], parameters: {} } as unknown as INode;
+	async function check(store: RunLedgerStore, body: IDataObject) {
+		const items: INodeExecutionData[] = [{ json: { body } }];
+		const params: Record<string, unknown> = { ...body, stages: 'collect, invoice, email, debit, dunning, notify, report' };
+		const fns = { getNodeParameter: (name: string, _i: number, fallback?: unknown) => (name in params ? params[name] : fallback) } as unknown as IExecuteFunctions;
+		const ctx: OperationContext<ReportClient> = { fns, node, items, client: { store, report: async () => undefined }, results: new ItemResults(node, items, false, 2) };
+		await checkReplay(ctx);
+		return ctx.results.toOutputs();
+	}
+
+	it("passes only the page's own form: its token, ticked, a known stage and a sane count", async () => {
+		const store = new FileRunLedger(path.join(folder, 'replay'));
+		const token = replayToken(await replaySecret(store));
+		const [ok] = await check(store, { stage: 'collect', count: '1', confirm: 'yes', token });
+		expect(ok.map((i) => i.json)).toEqual([{ stage: 'collect', count: 1 }]);
+		const refused = async (body: IDataObject) => (await check(store, body))[1][0].json.error as IDataObject;
+		// Another site's form (n8n serves the page sandboxed: Origin null either way) has no token.
+		expect(await refused({ stage: 'collect', count: '1', confirm: 'yes' })).toMatchObject({ field: 'token' });
+		expect(await refused({ stage: 'collect', count: '1', confirm: 'yes', token: `${token.slice(0, -2)}xx` })).toMatchObject({ field: 'token' });
+		expect(await refused({ stage: 'collect', count: '1', token })).toMatchObject({ field: 'confirm' });
+		expect(await refused({ stage: 'billing.collect', count: '1', confirm: 'yes', token })).toMatchObject({ field: 'stage' });
+		expect(await refused({ stage: 'collect', count: '1e3', confirm: 'yes', token })).toMatchObject({ field: 'count' });
+		// The secret is kept: a page rendered later carries the same token.
+		expect(replayToken(await replaySecret(new FileRunLedger(path.join(folder, 'replay'))))).toBe(token);
+	});
 });

@@ -410,8 +410,11 @@ const node: INode = { id: 'r', name: 'Render Page', type: 'n8n-nodes-billing-pip
 
 function fakeClient(reports: RunReport[], fail?: Error): ReportClient & { asked: number[] } {
 	const asked: number[] = [];
+	const state = new Map<string, IDataObject>();
 	const store = {
 		target: 'folder /var/n8n/billing-ledger',
+		getState: async (key: string) => state.get(key),
+		setState: async (key: string, value: IDataObject) => void state.set(key, value),
 		listRuns: async (limit: number): Promise<RunHeader[]> => {
 			asked.push(limit);
 			if (fail) throw fail;

@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { operationProperty, optionsCollection, resourceProperty } from '../../shared/descriptions';
 import * as check from './alert/check.operation';
 import * as due from './run/due.operation';
+import * as checkReplay from './page/checkReplay.operation';
 import * as render from './page/render.operation';
 import * as get from './run/get.operation';
 import * as markReported from './run/markReported.operation';
@@ -38,6 +39,12 @@ export const properties: INodeProperties[] = [
 				action: 'Render the billing status page',
 				description: "One HTML page with the queue figures, the parked items with their errors and the latest runs' reports, for a Respond to Webhook node",
 			},
+			{
+				name: 'Check Replay Request',
+				value: 'checkReplay',
+				action: 'Check a replay request',
+				description: "Check what the page's Replay form posted (its token, the confirmation, stage and count) before anything is replayed",
+			},
 		],
 		'render',
 	),
@@ -72,6 +79,7 @@ export const properties: INodeProperties[] = [
 	...markReported.description,
 	...check.description,
 	...render.description,
+	...checkReplay.description,
 	optionsCollection([
 		{
 			displayName: 'Ledger Folder',

@@ -8,6 +8,7 @@ import { buildReport } from '../helpers/report';
 import { openStore } from '../store';
 import * as check from './alert/check.operation';
 import * as due from './run/due.operation';
+import * as checkReplay from './page/checkReplay.operation';
 import * as render from './page/render.operation';
 import * as get from './run/get.operation';
 import * as markReported from './run/markReported.operation';
@@ -24,7 +25,7 @@ export const table: RouterTable<ReportClient> = {
 	outputs: 2,
 	operations: {
 		alert: { check: check.execute },
-		page: { render: render.execute },
+		page: { render: render.execute, checkReplay: checkReplay.execute },
 		run: { start: start.execute, record: record.execute, due: due.execute, get: get.execute, markReported: markReported.execute },
 	},
 };

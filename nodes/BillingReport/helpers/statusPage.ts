@@ -23,6 +23,11 @@ export interface StatusPageInput {
 	title?: string;
 	/** What could not be read (the run ledger, a queue), shown as an alert. */
 	problems?: string[];
+	/**
+	 * The replay token every Replay form carries: n8n serves webhook pages sandboxed (Origin: null),
+	 * so the replay webhook cannot tell our form from another site's by its origin; it checks this.
+	 */
+	replayToken?: string;
 }
 
 export const REFRESH_SECONDS = 30;
@@ -390,12 +395,13 @@ function runsSection(runs: RunReport[], now: Date): string {
 
 // ---------------------------------------------------------------- parked
 
-function replayForm(stage: string, parked: number, action: string): string {
+function replayForm(stage: string, parked: number, action: string, token: string): string {
 	const n = Math.min(Math.max(parked, 1), MAX_REPLAY_COUNT);
 	const question = `Replay {count} parked ${stage} item(s)? Do this only after fixing the cause: they go back into the ${stage} stage at attempt 1.`;
 	return [
 		`<form class="replay" method="post" action="${escapeHtml(action)}" data-stage="${escapeHtml(stage)}" data-confirm="${escapeHtml(question)}" onsubmit="${escapeHtml(CONFIRM_HANDLER)}">`,
 		`<input type="hidden" name="stage" value="${escapeHtml(stage)}">`,
+		`<input type="hidden" name="token" value="${escapeHtml(token)}">`,
 		`<label>How many <input type="number" name="count" value="${n}" min="1" max="${MAX_REPLAY_COUNT}" step="1" required></label>`,
 		'<label><input type="checkbox" name="confirm" value="yes" required> I fixed the cause</label>',
 		`<button type="submit">Replay ${n} parked ${escapeHtml(stage)} item(s)</button>`,
@@ -421,7 +427,7 @@ function parkedRow(item: IDataObject, now: Date): string {
 	].join('');
 }
 
-function parkedSection(views: StageView[], action: string, now: Date): string {
+function parkedSection(views: StageView[], action: string, now: Date, token: string): string {
 	const withParked = views.filter((v) => v.messages.length > 0 || (num(v.figures?.parked) ?? 0) > 0);
 	if (withParked.length === 0) return '<section id="parked"><h2>Parked items</h2><p class="note" data-field="parkedTotal">Nothing is parked.</p></section>';
 	const parts = withParked.map((v) => {
@@ -434,7 +440,7 @@ function parkedSection(views: StageView[], action: string, now: Date): string {
 				? `<table><thead><tr><th>Billing key</th><th>Client</th><th>Error</th><th>Code</th><th>Field</th><th>Node</th><th class="num">Attempt</th><th>Parked</th></tr></thead><tbody>${rows}</tbody></table>`
 				: '',
 			v.messages.length < total ? `<p class="note">The oldest ${v.messages.length} of ${total} are listed.</p>` : '',
-			replayForm(v.stage, total, action),
+			replayForm(v.stage, total, action, token),
 			'</section>',
 		].join('\n');
 	});
@@ -530,7 +536,7 @@ export function renderStatusPage(input: StatusPageInput): string {
 		'<main>',
 		stagesSection(views),
 		runsSection(input.runs, now),
-		parkedSection(views, input.replayAction, now),
+		parkedSection(views, input.replayAction, now, input.replayToken ?? ''),
 		'</main>',
 		'<footer><p>Served by n8n. Replay never invoices or charges twice: every item keeps its billing key.</p></footer>',
 		'</body>',

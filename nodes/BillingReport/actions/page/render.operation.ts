@@ -1,6 +1,7 @@
 // Render the billing status page: the queue figures and parked messages the Billing Queue node
 // read in this execution, and the latest runs' reports from the run ledger, as one HTML page for
 // a Respond to Webhook node. One page per execution: one output item, paired with item 0.
+import { replaySecret, replayToken } from '../../helpers/replayToken';
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { forOperation } from '../../../shared/descriptions';
 import { errorFacts, FieldError } from '../../../shared/errors';
@@ -126,7 +127,13 @@ export async function execute(ctx: OperationContext<ReportClient>): Promise<void
 			problems.push(`The run ledger (${ctx.client.store.target}) could not be read: ${errorFacts(error).message}`);
 		}
 
-		const html = renderStatusPage({ stages, parked, runs, now: new Date(), replayAction, notice, problems });
+		let token = '';
+		try {
+			token = replayToken(await replaySecret(ctx.client.store));
+		} catch (error) {
+			problems.push(`Replay is unavailable: its token could not be kept in the run ledger (${ctx.client.store.target}): ${errorFacts(error).message}`);
+		}
+		const html = renderStatusPage({ stages, parked, runs, now: new Date(), replayAction, notice, problems, replayToken: token });
 		ctx.results.success(0, { html, runs: runs.map((r) => r.runId), ...(problems.length ? { problems } : {}) });
 		// The other input items (one per parked message upstream) are answered by that one page.
 		for (let i = 1; i < ctx.items.length; i++) ctx.results.successItems(i, []);
