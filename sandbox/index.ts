@@ -14,7 +14,7 @@ import type { RateLimitConfig, XeroSandbox } from './xero';
 export { startCrmSandbox, startSecureTradingSandbox, startSmtpSink, startXeroSandbox };
 
 /** What should happen to a client's invoice in a run, judged from the sandbox's own records. */
-export type ExpectedOutcome = 'paid' | 'declined-soft' | 'declined-hard' | 'no-card' | 'rejected';
+export type ExpectedOutcome = 'paid' | 'declined-retried' | 'declined-soft' | 'declined-hard' | 'no-card' | 'rejected';
 
 export interface ScenarioClient {
 	clientId: string;
@@ -28,6 +28,11 @@ export interface BillingSandboxOptions {
 	clients?: number;
 	leadsPerClient?: number | [number, number];
 	period?: CrmPeriod;
+	/**
+	 * Add a client whose card is declined "do not honour" (05, a generic decline the schemes allow
+	 * to retry) once and then approved: charged again by dunning and paid (the demo's decline mix).
+	 */
+	retriedDecline?: boolean;
 	/** Add malformed CRM records (all kinds, or the listed ones). Default: one invalid-email client. */
 	hostile?: boolean | readonly HostileKind[];
 	ports?: { xero?: number; secureTrading?: number; crm?: number; smtp?: number; smtpHttp?: number };
@@ -131,9 +136,24 @@ export async function startBillingSandbox(opts: BillingSandboxOptions = {}): Pro
 		});
 		const hostileKinds = opts.hostile === undefined ? (['invalidEmail'] as const) : opts.hostile;
 		let data: CrmData = base;
+		if (opts.retriedDecline) {
+			const retried = generateCrmData({
+				seed: seed + 1,
+				clients: 1,
+				idPrefix: 'R',
+				leadsPerClient: opts.leadsPerClient ?? [1, 4],
+				period,
+				cardReferences: (client) => {
+					const cardReference = secureTrading.addStoredCard({ behaviour: { declineCode: '05', approveAfter: 1 } });
+					scenario.push({ clientId: client.id, expected: 'declined-retried', cardReference });
+					return cardReference;
+				},
+			});
+			data = { clients: [...data.clients, ...retried.clients], leads: [...data.leads, ...retried.leads] };
+		}
 		if (hostileKinds) {
 			const hostile = hostileRecords(period, hostileKinds === true ? undefined : hostileKinds);
-			data = { clients: [...base.clients, ...hostile.clients], leads: [...base.leads, ...hostile.leads] };
+			data = { clients: [...data.clients, ...hostile.clients], leads: [...data.leads, ...hostile.leads] };
 			// Hostile clients hold no card: the odd-but-valid ones end as "no card on file".
 			for (const c of hostile.clients) {
 				const accepted = (ACCEPTED_HOSTILE_KINDS as readonly string[]).includes(c.id.replace(/^HX-/, ''));

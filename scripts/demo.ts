@@ -80,7 +80,7 @@ async function main() {
 	const run = await startPipeline({
 		nodesTemplate,
 		port: n8nPort,
-		sandbox: { clients, seed: 42, hostile: ['invalidEmail'] },
+		sandbox: { clients, seed: 42, hostile: ['invalidEmail'], retriedDecline: true },
 		settings: { exchange: 'billing-demo', dunningDelays },
 	});
 	const stop = async () => {

@@ -157,6 +157,9 @@ export function isSettled(c: ClientLedger, maxCharges: number): boolean {
 			return c.invoices === 1 && c.invoiceStatus === 'PAID' && c.charges === 1 && c.payments === 1 && e.invoice === 1 && e.paid === 1;
 		case 'no-card':
 			return c.invoices === 1 && c.charges === 0 && e.invoice === 1 && e.noCardOnFile === 1;
+		case 'declined-retried':
+			// Declined once ("do not honour"), told the date of the next charge, charged then, paid.
+			return c.invoices === 1 && c.invoiceStatus === 'PAID' && c.charges === 1 && c.declinedAuths === 1 && c.payments === 1 && e.invoice === 1 && e.declined === 1 && e.paid === 1 && !e.finalNotice;
 		case 'declined-hard':
 			// Never charged again, and told so: the final notice, no "we will try again".
 			return c.invoices === 1 && c.invoiceStatus === 'AUTHORISED' && c.charges === 0 && c.declinedAuths === 1 && e.invoice === 1 && e.finalNotice === 1 && !e.declined;

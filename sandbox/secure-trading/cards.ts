@@ -49,6 +49,12 @@ export function issuerDecision(card: Card, amount: string, zeroAmountCheck: bool
 	if (behaviour === 'approve') return { kind: 'approve' };
 	if (behaviour === 'bankError') return { kind: 'bankError' };
 	const code = declineCodeOf(behaviour);
+	if (typeof behaviour === 'object' && behaviour.approveAfter !== undefined && !zeroAmountCheck) {
+		// The issuer approves once the client has sorted it out (after `approveAfter` declines).
+		if ((card.declinedAuths ?? 0) >= behaviour.approveAfter) return { kind: 'approve' };
+		card.declinedAuths = (card.declinedAuths ?? 0) + 1;
+		return { kind: 'decline', code };
+	}
 	// A zero-amount account check does not test the balance.
 	if (zeroAmountCheck && (code === '51' || code === '61')) return { kind: 'approve' };
 	return { kind: 'decline', code };

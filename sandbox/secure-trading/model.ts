@@ -13,7 +13,8 @@ export type CardBehaviour =
 	| 'lostCard'
 	| 'stolenCard'
 	| 'bankError'
-	| { declineCode: string };
+	/** Declines with this code; with `approveAfter`, only that many AUTHs, then approves (a retry that collects). */
+	| { declineCode: string; approveAfter?: number };
 
 export interface StoredCardInput {
 	/** What the issuer answers when this card is charged (default approve). */
@@ -43,6 +44,8 @@ export interface Card {
 	paymenttypedescription: string;
 	behaviour: CardBehaviour;
 	sitereference: string;
+	/** AUTHs this card has declined so far (for `approveAfter`). */
+	declinedAuths?: number;
 }
 
 export interface TxInternal extends SandboxTransaction {

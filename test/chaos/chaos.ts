@@ -135,6 +135,7 @@ function finalStates(c: ClientLedger, parked: boolean): string[] {
 
 const EXPECTED_STATE: Record<string, string> = {
 	paid: 'paid and notified',
+	'declined-retried': 'paid and notified',
 	'declined-soft': 'declined and notified',
 	'declined-hard': 'declined and notified',
 	'no-card': 'no card and notified',

@@ -12,7 +12,7 @@ describe('billing pipeline in real n8n', () => {
 
 	beforeAll(async () => {
 		run = await startPipeline({
-			sandbox: { clients: 10, seed: 11, hostile: ['invalidEmail'] },
+			sandbox: { clients: 10, seed: 11, hostile: ['invalidEmail'], retriedDecline: true },
 			settings: { retryDelays: '1s, 2s, 4s', dunningDelays: '2s, 3s', batchWindowMs: 300, monitorCron: '*/10 * * * * *' },
 		});
 	}, 300_000);
@@ -27,11 +27,30 @@ describe('billing pipeline in real n8n', () => {
 
 		const by = (e: string) => ledger.filter((c) => c.expected === e);
 		expect(by('paid')).toHaveLength(7);
+		expect(by('declined-retried')).toHaveLength(1);
 		expect(by('declined-soft')).toHaveLength(1);
 		expect(by('no-card')).toHaveLength(1);
 		expect(by('declined-hard')).toHaveLength(1);
 		expect(by('rejected')).toHaveLength(1);
 		expect(ledger.every((c) => c.duplicateEmails === 0)).toBe(true);
+
+		// What each declined client was promised is what then happened: a notice saying "we will try
+		// again on <date>" is followed by another charge; "we will not charge your card again" by none.
+		for (const c of ledger.filter((x) => x.declinedAuths > 0)) {
+			const mails = run.sandbox.smtp.messages().filter((m) => String(m.messageId).includes(`.k-${c.billingKey}@`));
+			const attempts = c.declinedAuths + c.charges;
+			const retryPromises = mails.filter((m) => /\bwe will try again on\b/i.test(String(m.text)));
+			const finalPromises = mails.filter((m) => /will not charge your card again/i.test(String(m.text)));
+			const story = { client: c.clientId, expected: c.expected, attempts, retryPromises: retryPromises.length, finalPromises: finalPromises.length };
+			// Every promised retry happened; the final word came after the last charge and no charge followed.
+			const want = {
+				'declined-retried': { attempts: 2, retryPromises: 1, finalPromises: 0 },
+				'declined-soft': { attempts: MAX_CHARGES, retryPromises: MAX_CHARGES - 1, finalPromises: 1 },
+				'declined-hard': { attempts: 1, retryPromises: 0, finalPromises: 1 },
+			}[c.expected as 'declined-retried' | 'declined-soft' | 'declined-hard'];
+			expect(story).toEqual({ client: c.clientId, expected: c.expected, ...want });
+			for (const m of retryPromises) expect({ client: c.clientId, both: /will not charge your card again/i.test(String(m.text)) }).toEqual({ client: c.clientId, both: false });
+		}
 
 		// Each Xero call carried many invoices: far below one call per invoice.
 		const invoices = ledger.filter((c) => c.invoices === 1).length;
@@ -78,7 +97,7 @@ describe('billing pipeline in real n8n', () => {
 			const want = c.ourPayments === 1 ? 'paid' : c.declinedAuths > 0 ? 'declined' : c.expected === 'no-card' ? 'noCard' : 'unexpected';
 			expect({ key: c.billingKey, state: stateOf(c.billingKey) }).toEqual({ key: c.billingKey, state: want });
 		}
-		expect(report.counts.byState).toMatchObject({ paid: 7, declined: 2, noCard: 1, parked: 1, inFlight: 0, retryScheduled: 0 });
+		expect(report.counts.byState).toMatchObject({ paid: 8, declined: 2, noCard: 1, parked: 1, inFlight: 0, retryScheduled: 0 });
 		expect(report.parked).toHaveLength(1);
 		expect(report.parked[0]).toMatchObject({ stage: 'collect' });
 		expect(report.parked[0].error?.message).toMatch(/Billing email .* is not a valid address/);
@@ -122,7 +141,7 @@ describe('billing pipeline in real n8n', () => {
 			return mail ? (JSON.parse(mail.attachments.find((x) => x.contentType.startsWith('application/json'))!.content.toString('utf8')) as RunReport) : undefined;
 		};
 		await waitUntil(() => mailbox().slice(mails).some((m) => String(m.messageId).startsWith('<billing.runReport.')), 60_000);
-		expect((await report())!.counts.byState).toMatchObject({ alreadyBilled: 10, parked: 1, paid: 0, inFlight: 0 });
+		expect((await report())!.counts.byState).toMatchObject({ alreadyBilled: 11, parked: 1, paid: 0, inFlight: 0 });
 		// Only that report: no client email.
 		expect(mailbox().length).toBe(mails + 1);
 		// Each run still reports itself, in its execution log, and gets a run id of its own.

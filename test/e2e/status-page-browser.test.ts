@@ -102,6 +102,7 @@ describeIfChromium('the status page in Chromium, served as n8n serves it', () =>
 		runs: [],
 		now: new Date(),
 		replayAction: '../billing/status/replay',
+		replayToken: 'the-page-token',
 	});
 
 	beforeAll(async () => {
@@ -164,7 +165,7 @@ describeIfChromium('the status page in Chromium, served as n8n serves it', () =>
 		// Confirmed: posted to the replay webhook (resolved from the page's address), then back to the page.
 		answer = true;
 		await Promise.all([page.waitForURL(/replayed=1/), form.locator('button[type="submit"]').click()]);
-		expect(posts.map((p) => ({ url: p.url, ...Object.fromEntries(p.body) }))).toEqual([{ url: REPLAY_PATH, stage: 'invoice', count: '1', confirm: 'yes' }]);
+		expect(posts.map((p) => ({ url: p.url, ...Object.fromEntries(p.body) }))).toEqual([{ url: REPLAY_PATH, stage: 'invoice', token: 'the-page-token', count: '1', confirm: 'yes' }]);
 		expect(new URL(page.url()).pathname).toBe(PAGE_PATH);
 		expect(problems).toEqual([]);
 		await page.close();

@@ -177,6 +177,15 @@ describe('Secure Trading sandbox (JSON webservices)', () => {
 		expect(sb.chargesFor('BK-60010')).toHaveLength(0);
 	});
 
+	it('declines a card the first N AUTHs and approves the next (a retried decline that collects)', async () => {
+		const parent = sb.addStoredCard({ behaviour: { declineCode: '05', approveAfter: 1 } });
+		const first = await call([auth1050(parent, { orderreference: 'BK-later-1' })]);
+		expect(first.responses[0]).toMatchObject({ errorcode: '70000', acquirerresponsecode: '05' });
+		const second = await call([auth1050(parent, { orderreference: 'BK-later-1' })]);
+		expect(second.responses[0]).toMatchObject({ errorcode: '0', settlestatus: '0' });
+		expect(sb.chargesFor('BK-later-1')).toHaveLength(1);
+	});
+
 	it('can change a card behaviour later and supports a custom decline code', async () => {
 		const parent = sb.addStoredCard();
 		sb.setCardBehaviour(parent, { declineCode: '59' });
