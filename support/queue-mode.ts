@@ -156,6 +156,9 @@ export class QueueModeBackend {
 			QUEUE_BULL_REDIS_HOST: this.redis.host,
 			QUEUE_BULL_REDIS_PORT: String(this.redis.port),
 			QUEUE_BULL_PREFIX: this.bullPrefix,
+			// n8n also caches published workflows in Redis under `n8n:cache:…`, keyed by workflow id:
+			// two runs sharing a Redis (and the same workflow ids) would execute each other's.
+			N8N_REDIS_KEY_PREFIX: this.bullPrefix,
 			N8N_ENCRYPTION_KEY: this.encryptionKey,
 		};
 	}
