@@ -123,7 +123,7 @@ async function main() {
 	console.log('\nPer client, with the emails it received (by subject)');
 	const mails = run.sandbox.smtp.messages();
 	for (const c of ledger) {
-		console.log(`  ${c.clientId.padEnd(16)} ${c.expected.padEnd(13)} ${isSettled(c, maxCharges) ? 'as expected' : 'NOT as expected'}`);
+		console.log(`  ${c.clientId.padEnd(16)} ${c.expected.padEnd(16)} ${isSettled(c, maxCharges) ? 'as expected' : 'NOT as expected'}`);
 		for (const m of mails.filter((x) => String(x.messageId).includes(`.k-${c.billingKey}@`))) console.log(`      ✉ ${m.subject}`);
 	}
 
