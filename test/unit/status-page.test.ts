@@ -467,7 +467,7 @@ describe('page: render', () => {
 	});
 
 	it.each([
-		[{ stageFigures: 'not json' }, /"Stage Figures" \(stageFigures\) is not JSON/],
+		[{ stageFigures: 'not json' }, /"Stage Figures" \(stageFigures\) is not valid JSON/],
 		[{ stageFigures: 42 }, /"Stage Figures" \(stageFigures\) must be a list of items, got number 42/],
 		[{ parkedItems: [{ stage: 'invoice' }, 'K-1'] }, /"Parked Items" \(parkedItems\): entry 1 is string "K-1", not an item's fields/],
 		[{ runCount: 0 }, /"Runs to Show" must be a whole number from 1 to 50, got 0/],

@@ -3,6 +3,7 @@
 // memory. No I/O and no clock: the caller passes `now`, so a check is reproducible in a test and the
 // same on every worker. No alert storm: a condition (per stage) alerts once per period; what it
 // finds in the rest of that period (more parked items) waits in memory for the next period's alert.
+import { listParameter } from './listParameter';
 import type { IDataObject } from 'n8n-workflow';
 import { FieldError } from '../../shared/errors';
 import type { OutcomeEvent, OutcomeState } from './model';
@@ -185,28 +186,10 @@ function readMemory(raw: unknown): Memory {
 
 // ---------- stage figures (the Queue Statistics items, checked: a bad one names itself)
 
-const NOT_JSON = Symbol('not JSON');
-function parseJson(text: string): unknown {
-	try {
-		return JSON.parse(text) as unknown;
-	} catch {
-		return NOT_JSON;
-	}
-}
-
 /** The Stage Figures parameter (a list, or its JSON text) → checked figures; `field` is the parameter named in errors. */
 export function parseStageFigures(raw: unknown, field = 'stageFigures'): StageFigures[] {
-	let value = raw;
-	if (typeof value === 'string') {
-		if (value.trim() === '') return [];
-		value = parseJson(value);
-		if (value === NOT_JSON) throw new FieldError(field, `"Stage Figures" (${field}) is not valid JSON: give the Queue Statistics items, e.g. {{ $('Queue Statistics').all().map(i => i.json) }}`);
-	}
-	if (value === undefined || value === null) return [];
-	if (isObj(value)) value = [value];
-	if (!Array.isArray(value)) throw new FieldError(field, `"Stage Figures" (${field}) must be a list of Queue Statistics items, got ${typeof value}`);
 	const out: StageFigures[] = [];
-	value.forEach((entry: unknown, index) => {
+	listParameter(raw, field, 'Stage Figures').forEach((entry: unknown, index) => {
 		// `$('Queue Statistics').all()` without `.map(i => i.json)` gives whole items.
 		const json = isObj(entry) && isObj(entry.json) && entry.stage === undefined ? entry.json : entry;
 		const at = `"Stage Figures" (${field}) entry ${index}`;

@@ -1,6 +1,7 @@
 // Render the billing status page: the queue figures and parked messages the Billing Queue node
 // read in this execution, and the latest runs' reports from the run ledger, as one HTML page for
 // a Respond to Webhook node. One page per execution: one output item, paired with item 0.
+import { listParameter } from '../../helpers/listParameter';
 import { replaySecret, replayToken } from '../../helpers/replayToken';
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { forOperation } from '../../../shared/descriptions';
@@ -77,27 +78,10 @@ export function replayActionUrl(value: string): string {
 	return `${'../'.repeat(Math.max(0, segments.length - 2))}${segments.join('/')}`;
 }
 
-const NOT_JSON = Symbol('not JSON');
-function parseJson(text: string): unknown {
-	try {
-		return JSON.parse(text) as unknown;
-	} catch {
-		return NOT_JSON;
-	}
-}
-
 /** A list of items given as an expression's array, as JSON text, or empty. */
 export function itemList(raw: unknown, field: string, label: string): IDataObject[] {
-	let value = raw;
-	if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return [];
-	if (typeof value === 'string') {
-		value = parseJson(value);
-		if (value === NOT_JSON) throw new FieldError(field, `"${label}" (${field}) is not JSON: give a list of items, e.g. {{ $('Queue Statistics').all().map(i => i.json) }}`);
-	}
 	const isObject = (v: unknown): v is IDataObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-	if (isObject(value)) return [value];
-	if (!Array.isArray(value)) throw new FieldError(field, `"${label}" (${field}) must be a list of items, got ${typeof value} ${JSON.stringify(value)}`);
-	return value.map((entry, index) => {
+	return listParameter(raw, field, label).map((entry, index) => {
 		if (!isObject(entry)) {
 			throw new FieldError(field, `"${label}" (${field}): entry ${index} is ${Array.isArray(entry) ? 'a list' : `${typeof entry} ${JSON.stringify(entry)}`}, not an item's fields`);
 		}
