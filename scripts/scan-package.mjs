@@ -34,7 +34,7 @@ const { ESLint: ProjectESLint } = await import(pathToFileURL(require.resolve('es
 /** Rules of n8n's Cloud config only; the package is self-hosted (configWithoutCloudSupport). */
 const CLOUD_ONLY = {
 	'@n8n/community-nodes/no-restricted-imports':
-		'n8n Cloud only. The transports need Node modules and wire libraries: amqplib, net, events (RabbitMQ), nodemailer, net (SMTP), http, https, zlib (Secure Trading, own connect/total timeouts), xero-node (Xero models), fs, os, path (sent-email journal, run ledger), async_hooks (per-execution secret redaction), pg (PostgreSQL: the sent and charge records and the run ledger shared by queue-mode workers), crypto (their lock keys, the status page's replay token).',
+		'n8n Cloud only. The transports need Node modules and wire libraries: amqplib, net, events (RabbitMQ), nodemailer, net (SMTP), http, https, zlib (Secure Trading, own connect/total timeouts), xero-node (Xero models), fs, os, path (sent-email journal, run ledger), async_hooks (per-execution secret redaction), pg (PostgreSQL: the sent and charge records and the run ledger shared by queue-mode workers), crypto (their lock keys, the status page replay token).',
 	'@n8n/community-nodes/no-restricted-globals':
 		"n8n Cloud only. setTimeout/clearTimeout are cancellable timers (request timeouts, batch windows, idle close, abortable backoff); n8n-workflow's sleep cannot be cancelled and n8n-workflow 2.40 has no sleepWithAbort. process: the n8n user folder (journal, run ledger), the connection name (pid), and the User-Agent/VERSIONINFO Trust Payments asks for.",
 };

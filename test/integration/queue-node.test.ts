@@ -34,6 +34,8 @@ const fromTrigger = (stage: string, billingKey: string, attempt = 1, extra: IDat
 
 beforeAll(async () => {
 	probe = await Probe.open();
+	// Retry or Park reports each retry and park of a billing run to this stage (cleaned up with the rest).
+	stages.push('report');
 });
 
 afterAll(async () => {
@@ -395,6 +397,31 @@ describe('Billing Queue node: Retry or Park', () => {
 		const msgs = await probe.drain(`${exchange}.${stage}.parked`);
 		expect(msgs.map((m) => m.properties.messageId)).toEqual(['SP-abcdefabcdefabcdefabcd']);
 		expect(body(msgs[0]).billingKey).toBe('SP-abcdefabcdefabcdefabcd');
+	});
+
+	test("reports every retry and park of a billing run's item to the report stage, before the retry or park itself", async () => {
+		const stage = stageName('email');
+		const out = await billingQueue(
+			{ resource: 'message', operation: 'retryOrPark', stage, errorMessage: 'SMTP 550', failedNode: 'Email Invoice', parkNow: true, maxAttempts: 3, billingKey: '', billingRunId: '', queueSetup: setup as never },
+			[fromTrigger(stage, 'REP-1', 1, { billingRunId: 'BR-20261126-20261130-7', runKey: 'REP-1' })],
+		);
+		const [parked] = await probe.drain(`${exchange}.${stage}.parked`);
+		// Other tests' items report there too (they carry a run id): this one's event is found by its key.
+		const event = (await probe.drain(`${exchange}.report`)).find((m) => m.properties.messageId === 'REP-1')!;
+		expect(event.properties).toMatchObject({ messageId: 'REP-1', correlationId: 'run-9' });
+		expect(body(event)).toMatchObject({
+			billingKey: 'REP-1',
+			runKey: 'REP-1',
+			outcome: { state: 'parked', stage, eventId: header(parked, 'x-billing-publish-id'), attempt: 1, error: { message: 'SMTP 550', node: 'Email Invoice' } },
+		});
+		expect(out[0].json._retry).toMatchObject({ action: 'parked' });
+		// Not for the report stage itself, and not when Report to Stage is empty.
+		await billingQueue(
+			{ resource: 'message', operation: 'retryOrPark', stage, errorMessage: 'x', failedNode: 'n', parkNow: true, maxAttempts: 3, billingKey: '', billingRunId: '', reportStage: '', queueSetup: setup as never },
+			[fromTrigger(stage, 'REP-2')],
+		);
+		expect((await probe.drain(`${exchange}.report`)).map((m) => m.properties.messageId)).not.toContain('REP-2');
+		await probe.drain(`${exchange}.${stage}.parked`);
 	});
 
 	test('an explicit attempt walks its own schedule (dunning), whatever attempt the item arrived with', async () => {

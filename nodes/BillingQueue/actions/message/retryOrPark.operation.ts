@@ -151,34 +151,28 @@ export async function execute(ctx: OperationContext<PooledConnection>): Promise<
 					parkedReason: decision.action === 'park' ? decision.reason : undefined,
 				});
 				if (!channel || channel.closed) channel = await ctx.client.openChannel(true);
-				await publishConfirmed(channel, stageTopology(topology, stage), msg);
-				// After the retry or park is safe: a lost report event costs a late report, never an item.
+				// The report event first: if it cannot be published the item fails before anything is
+				// retried or parked (and comes back whole); if the retry or park then fails, the item's
+				// later outcome supersedes the event in the run ledger. Either way none is lost.
 				const reportStage = String(get('reportStage', 'report') ?? '').trim();
-				let reportError: string | undefined;
 				if (reportStage && reportStage !== stage && runId) {
-					try {
-						const report = validateStage(reportStage, 'reportStage', 'Report to Stage');
-						const event = buildMessage({
-							stage: report,
-							routingKey: routingKeys.stage(report),
-							payload: outcomeEvent(payloadOf(json, ['error', 'outcome']), stage, decision.action, error, attempt, msg.publishId),
-							billingKey,
-							correlationId: runId,
-							attempt: 1,
-						});
-						if (channel.closed) channel = await ctx.client.openChannel(true);
-						await publishConfirmed(channel, stageTopology(topology, report), event);
-					} catch (e) {
-						// Never fails the item: it is retried or parked already, and failing it would do that twice.
-						reportError = redactSecrets((e as Error).message ?? String(e));
-					}
+					const report = validateStage(reportStage, 'reportStage', 'Report to Stage');
+					const event = buildMessage({
+						stage: report,
+						routingKey: routingKeys.stage(report),
+						payload: outcomeEvent(payloadOf(json, ['error', 'outcome']), stage, decision.action, error, attempt, msg.publishId),
+						billingKey,
+						correlationId: runId,
+						attempt: 1,
+					});
+					await publishConfirmed(channel, stageTopology(topology, report), event);
 				}
+				await publishConfirmed(channel, stageTopology(topology, stage), msg);
 				const out: IDataObject =
 					decision.action === 'retry'
 						? { action: 'retry', stage, queue: decision.queue, billingKey, attempt, nextAttempt: decision.nextAttempt, delayMs: decision.delayMs, messageUid: msg.publishId }
 						: { action: 'parked', stage, queue: decision.queue, billingKey, attempt, reason: decision.reason, messageUid: msg.publishId };
 				out.error = error;
-				if (reportError) out.reportError = reportError;
 				results.success(i, { ...payloadOf(json, ['error']), _retry: out });
 			} catch (error) {
 				results.error(i, error);
