@@ -34,6 +34,9 @@ describe('billing pipeline in real n8n', () => {
 		expect(by('rejected')).toHaveLength(1);
 		expect(ledger.every((c) => c.duplicateEmails === 0)).toBe(true);
 
+		// No card was charged again after a decline the card schemes say the issuer will never approve.
+		expect(run.sandbox.secureTrading.reattemptsAfterHardDecline()).toBe(0);
+
 		// What each declined client was promised is what then happened: a notice saying "we will try
 		// again on <date>" is followed by another charge; "we will not charge your card again" by none.
 		for (const c of ledger.filter((x) => x.declinedAuths > 0)) {
@@ -193,6 +196,36 @@ describe('billing pipeline in real n8n', () => {
 		// The notification stage alone: one message in, one email out.
 		await run.publish('notify', { ...item, billingKey: 'SOLO-NOTIFY', notice: 'noCardOnFile', attempt: 1, invoiceNumber: 'INV-TEST', amountMinor: 3000, dueDate: '2026-12-07' });
 		await waitUntil(() => run.sandbox.smtp.messages().some((m) => String(m.messageId).startsWith('<billing.noCardOnFile.a1.k-SOLO-NOTIFY@')));
+	});
+
+	it('a card-data decline (expired card, 54) is not charged again, and the client is told so and asked for a new card', async () => {
+		const card = run.sandbox.secureTrading.addStoredCard({ behaviour: 'expiredCard' });
+		await run.publish('invoice', {
+			billingKey: 'SOLO-EXPIRED-1',
+			billingRunId: 'BR-solo',
+			clientId: 'SOLO2',
+			clientName: 'Expired Card Ltd',
+			billingEmail: 'ap@expired.example',
+			currency: 'GBP',
+			cardReference: card,
+			periodStart: run.sandbox.period.from,
+			periodEnd: run.sandbox.period.to,
+			lines: [{ leadId: 'S2', description: 'Lead S2', quantity: 1, unitAmount: '40.00', unitAmountMinor: 4000, lineAmountMinor: 4000, deliveredAt: null }],
+			leadCount: 1,
+			totalMinor: 4000,
+			total: '40.00',
+			dunningAttempt: 1,
+		});
+		const mails = () => run.sandbox.smtp.messages().filter((m) => String(m.messageId).includes('.k-SOLO-EXPIRED-1@'));
+		await waitUntil(() => mails().some((m) => String(m.messageId).startsWith('<billing.finalNotice.')));
+		// Longer than the whole dunning schedule here ('2s, 3s'): no second charge comes.
+		await new Promise((r) => setTimeout(r, 8000));
+		const auths = run.sandbox.secureTrading.transactions().filter((t) => t.fields.orderreference === 'SOLO-EXPIRED-1' && t.fields.requesttypedescription === 'AUTH');
+		expect(auths.map((t) => t.fields.acquirerresponsecode)).toEqual(['54']);
+		const [notice, ...others] = mails().filter((m) => !String(m.messageId).startsWith('<billing.invoice.'));
+		expect(others).toEqual([]);
+		expect(String(notice.text)).toMatch(/will not charge your card again/i);
+		expect(String(notice.text)).not.toMatch(/\bwe will try again\b/i);
 	});
 
 });
