@@ -288,6 +288,9 @@ class MemoryStore implements RunLedgerStore {
 	async listRuns(): Promise<RunHeader[]> {
 		return [];
 	}
+	async cleanUp(): Promise<number> {
+		return 0;
+	}
 	async outcomesSince(since: string): Promise<OutcomeEvent[]> {
 		this.reads.push(since);
 		return this.events.filter((e) => e.at >= since).sort((a, b) => a.at.localeCompare(b.at));

@@ -177,6 +177,21 @@ function storeContract(name: string, open: () => Promise<RunLedgerStore>) {
 			expect(await store.outcomesSince('2026-11-30T09:00:00.000Z')).toEqual([]);
 		});
 
+		it('forgets runs past the retention, whole, and keeps the recent ones', async () => {
+			const old = { ...start(['K1']), runId: `${name}-old`, at: '2026-08-01T07:00:00.000Z' };
+			await store.append([old, { ...outcome(paidItem('K1'), '2026-08-01T07:05:00.000Z'), runId: old.runId }]);
+			if (store instanceof FileRunLedger) {
+				// A file's age is its last write: age it as a run of August would be.
+				const [file] = (await fsp.readdir(path.join(folder, 'runs'))).filter((f) => f.startsWith(`${name.replace(/[^A-Za-z0-9._-]+/g, '_')}-old`));
+				const august = new Date('2026-08-01T08:00:00.000Z');
+				await fsp.utimes(path.join(folder, 'runs', file), august, august);
+			}
+			expect(await store.cleanUp(60)).toBeGreaterThanOrEqual(1);
+			expect(await store.read(old.runId)).toEqual([]);
+			expect((await store.listRuns(50)).map((r) => r.runId)).not.toContain(old.runId);
+			expect((await store.listRuns(50)).map((r) => r.runId)).toContain(`${name}-A`);
+		});
+
 		it('claims a key once, across two stores on the same place, and keeps small state', async () => {
 			const other = await open();
 			const results = await Promise.all([store.claim('parked.email.2026113010'), other.claim('parked.email.2026113010')]);

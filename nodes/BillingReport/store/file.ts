@@ -11,7 +11,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { KeyedLock } from '../../shared/concurrency';
 import { ServiceError } from '../../shared/errors';
 import type { LedgerEvent, OutcomeEvent, RunHeader } from '../helpers/model';
-import type { RunLedgerStore } from './types';
+import { CLEANUP_EVERY_MS, LEDGER_RETENTION_DAYS, type RunLedgerStore } from './types';
 
 /** n8n's user folder (`N8N_USER_FOLDER`/.n8n, else ~/.n8n), where the ledger lives by default. */
 export function defaultLedgerFolder(): string {
@@ -46,6 +46,7 @@ function folderError(error: unknown, file: string, doing: string): ServiceError 
 
 export class FileRunLedger implements RunLedgerStore {
 	readonly target: string;
+	private lastCleanUp = 0;
 
 	constructor(readonly folder: string) {
 		this.target = `folder ${folder}`;
@@ -64,6 +65,8 @@ export class FileRunLedger implements RunLedgerStore {
 		const byRun = new Map<string, LedgerEvent[]>();
 		for (const e of events) byRun.set(e.runId, [...(byRun.get(e.runId) ?? []), e]);
 		await fsp.mkdir(path.join(this.folder, 'runs'), { recursive: true });
+		// Housekeeping never fails the recording it rides on.
+		if (Date.now() - this.lastCleanUp >= CLEANUP_EVERY_MS) await this.cleanUp().catch(() => undefined);
 		for (const [runId, list] of byRun) {
 			const file = this.runFile(runId);
 			await locks.run(file, async () => await appendSynced(file, list.map((e) => JSON.stringify(e)).join('\n') + '\n'));
@@ -137,6 +140,39 @@ export class FileRunLedger implements RunLedgerStore {
 		const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
 		await fsp.writeFile(temp, JSON.stringify(value));
 		await fsp.rename(temp, file);
+	}
+
+	/** Run files and claims untouched for `days`; the index keeps only the runs still on disk. */
+	async cleanUp(days = LEDGER_RETENTION_DAYS, now = Date.now()): Promise<number> {
+		this.lastCleanUp = now;
+		const oldest = now - days * 86_400_000;
+		let removed = 0;
+		for (const dir of ['runs', 'claims']) {
+			let names: string[];
+			try {
+				names = await fsp.readdir(path.join(this.folder, dir));
+			} catch {
+				continue;
+			}
+			for (const name of names) {
+				const file = path.join(this.folder, dir, name);
+				if ((await fsp.stat(file)).mtimeMs >= oldest) continue;
+				await fsp.rm(file, { force: true });
+				removed++;
+			}
+		}
+		if (removed > 0) {
+			await locks.run(this.indexFile, async () => {
+				const kept: IndexLine[] = [];
+				for (const line of await readLines<IndexLine>(this.indexFile)) {
+					if (await fsp.stat(this.runFile(line.runId)).then(() => true, () => false)) kept.push(line);
+				}
+				const temp = `${this.indexFile}.${process.pid}.tmp`;
+				await fsp.writeFile(temp, kept.map((l) => JSON.stringify(l)).join('\n') + (kept.length ? '\n' : ''));
+				await fsp.rename(temp, this.indexFile);
+			});
+		}
+		return removed;
 	}
 
 	async claim(key: string): Promise<boolean> {

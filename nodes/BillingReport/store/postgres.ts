@@ -4,7 +4,7 @@
 import type { IDataObject } from 'n8n-workflow';
 import type { Journal } from '../../shared/journal';
 import type { LedgerEvent, OutcomeEvent, RunHeader } from '../helpers/model';
-import type { RunLedgerStore } from './types';
+import { CLEANUP_EVERY_MS, LEDGER_RETENTION_DAYS, type RunLedgerStore } from './types';
 
 export const EVENTS_TABLE = 'n8n_billing_pipeline_run_events';
 export const STATE_TABLE = 'n8n_billing_pipeline_run_state';
@@ -34,6 +34,7 @@ export function eventIdOf(event: LedgerEvent): string {
 
 export class PostgresRunLedger implements RunLedgerStore {
 	readonly target: string;
+	private lastCleanUp = 0;
 
 	constructor(private readonly journal: Journal) {
 		this.target = `PostgreSQL ${journal.target}`;
@@ -46,6 +47,8 @@ export class PostgresRunLedger implements RunLedgerStore {
 	async append(events: readonly LedgerEvent[]): Promise<void> {
 		if (events.length === 0) return;
 		await this.ready();
+		// Housekeeping never fails the recording it rides on.
+		if (Date.now() - this.lastCleanUp >= CLEANUP_EVERY_MS) await this.cleanUp().catch(() => undefined);
 		// One statement for the batch: it is recorded whole or not at all.
 		await this.journal.sql(
 			`INSERT INTO ${EVENTS_TABLE} (run_id, event_id, type, at, data)
@@ -98,6 +101,19 @@ export class PostgresRunLedger implements RunLedgerStore {
 			[`state:${key}`, JSON.stringify(value)],
 			'writing alert state',
 		);
+	}
+
+	async cleanUp(days = LEDGER_RETENTION_DAYS): Promise<number> {
+		this.lastCleanUp = Date.now();
+		await this.ready();
+		// A run goes whole: every event of a run whose start is older than the retention.
+		const runs = await this.journal.sql(
+			`DELETE FROM ${EVENTS_TABLE} WHERE run_id IN (SELECT run_id FROM ${EVENTS_TABLE} GROUP BY run_id HAVING max(at) < now() - make_interval(days => $1)) RETURNING 1`,
+			[days],
+			'deleting old runs',
+		);
+		const state = await this.journal.sql(`DELETE FROM ${STATE_TABLE} WHERE key LIKE 'claim:%' AND updated_at < now() - make_interval(days => $1) RETURNING 1`, [days], 'deleting old claims');
+		return runs.length + state.length;
 	}
 
 	async claim(key: string): Promise<boolean> {

@@ -23,4 +23,11 @@ export interface RunLedgerStore {
 	 * is claimed once, so a condition alerts once per period even when two executions see it.
 	 */
 	claim(key: string): Promise<boolean>;
+	/** Deletes runs, claims and state older than `days` (at most once an hour per process); returns how many. */
+	cleanUp(days?: number): Promise<number>;
 }
+
+/** How long the ledger keeps a run: a report is about two billing cycles a week, reruns included. */
+export const LEDGER_RETENTION_DAYS = 60;
+/** Clean-up runs at most this often per process. */
+export const CLEANUP_EVERY_MS = 60 * 60 * 1000;
