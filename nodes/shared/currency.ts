@@ -142,6 +142,18 @@ export function formatMinorUnits(minor: number, currency: string): string {
 	return `${negative ? '-' : ''}${padded.slice(0, -exponent)}.${padded.slice(-exponent)}`;
 }
 
+/**
+ * Minor units for a report or email that must not fail on a value it did not choose: the major-unit
+ * string, or the minor units as they are for a currency the table does not know.
+ */
+export function minorUnitsForDisplay(minor: number, currency: string): string {
+	try {
+		return formatMinorUnits(minor, currency);
+	} catch {
+		return `${minor} (minor units)`;
+	}
+}
+
 /** Converts integer minor units to a JavaScript number in major units (for APIs that insist on numbers). */
 export function fromMinorUnits(minor: number, currency: string): number {
 	return Number(formatMinorUnits(minor, currency));

@@ -23,7 +23,7 @@ import { FieldError } from '../../shared/errors';
 import { CONTROL_CHARACTERS, parseZonedTime, readPath } from '../../shared/itemFields';
 import { choiceParameter } from '../../shared/parameters';
 import { fieldError, type NodeField } from './fields';
-import { billingMessageId, DUNNING_KINDS } from './messageId';
+import { billingMessageId, DUNNING_KINDS, MESSAGE_ID_DOMAIN } from './messageId';
 import { formatMoney, minorToDecimal, parseAmount, requireCurrency } from './money';
 import { renderTemplate } from './render';
 import { assertHeaderSafe, headerName, parseAddressList, parseMailbox } from './text';
@@ -214,7 +214,6 @@ function retryPromiseOf(day: string | undefined, remaining: number | undefined):
 	return remaining === 1 ? 'onDateLastAttempt' : 'onDate';
 }
 
-const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 /**
  * Composes the email of one item. Throws a FieldError naming the parameter (and so the item's
@@ -255,7 +254,7 @@ export async function composeEmail(fns: IExecuteFunctions, itemIndex: number, ki
 	}
 
 	const domain = option('messageIdDomain') || from.address.slice(from.address.lastIndexOf('@') + 1);
-	if (!DOMAIN.test(domain)) throw fieldError(FIELDS.messageIdDomain, `"${domain}" is not a plain ASCII domain name`);
+	if (!MESSAGE_ID_DOMAIN.test(domain)) throw fieldError(FIELDS.messageIdDomain, `"${domain}" is not a plain ASCII domain name`);
 	const messageId = billingMessageId(billingKey, kind, domain, attempt);
 
 	const currency = memo(() => requireCurrency(param('currency'), FIELDS.currency));

@@ -2,34 +2,24 @@
 // CSV and JSON attached) and alerts. Same transport, sent record and Message-ID rules as client
 // emails: the report's Message-ID is its run's, an alert's is its alert key (condition + period),
 // so a redelivered or repeated one is recognised and sent once.
-import { createHash } from 'crypto';
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { formatMinorUnits } from '../../shared/currency';
+import { minorUnitsForDisplay } from '../../shared/currency';
 import { FieldError } from '../../shared/errors';
 import type { MailAddress, OutgoingEmail } from '../transport';
 import type { ComposedEmail } from './compose';
+import { MESSAGE_ID_DOMAIN, messageIdKey } from './messageId';
 import { assertHeaderSafe, parseAddressList, parseMailbox } from './text';
 
 export type OpsEmailKind = 'runReport' | 'alert';
 
-const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
-
 export function opsMessageId(kind: OpsEmailKind, key: string, domain: string): string {
-	const part = /^[A-Za-z0-9-]{1,64}$/.test(key) ? `k-${key}` : `h-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
-	return `<billing.${kind}.${part}@${domain}>`;
+	return `<billing.${kind}.${messageIdKey(key)}@${domain}>`;
 }
 
 const text = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
 const esc = (v: unknown) => text(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-function money(minor: unknown, currency: string): string {
-	const n = Number(minor ?? 0);
-	try {
-		return `${formatMinorUnits(n, currency)} ${currency}`;
-	} catch {
-		return `${n} (minor units) ${currency}`;
-	}
-}
+const money = (minor: unknown, currency: string) => `${minorUnitsForDisplay(Number(minor ?? 0), currency)} ${currency}`;
 
 /** The report's words: subject, plain text and HTML, from the report item's JSON. */
 export function reportBody(report: IDataObject): { subject: string; text: string; html: string } {
@@ -80,7 +70,7 @@ export async function composeOpsEmail(fns: IExecuteFunctions, itemIndex: number,
 	const from: MailAddress = parseMailbox(fromText, { path: 'options.from', label: 'From' });
 	const recipients = parseAddressList(text(fns.getNodeParameter('to', itemIndex, '')), { path: 'to', label: 'To' }, true);
 	const domain = text(options.messageIdDomain).trim() || from.address.slice(from.address.lastIndexOf('@') + 1);
-	if (!DOMAIN.test(domain)) throw new FieldError('options.messageIdDomain', `Message-ID Domain "${domain}" is not a plain ASCII domain name`);
+	if (!MESSAGE_ID_DOMAIN.test(domain)) throw new FieldError('options.messageIdDomain', `Message-ID Domain "${domain}" is not a plain ASCII domain name`);
 	const json = fns.getInputData()[itemIndex]?.json ?? {};
 	const attachments: OutgoingEmail['attachments'] = [];
 	let key: string;

@@ -1,7 +1,7 @@
 // The report's CSV: one row per billing key with its final (or current) state. RFC 4180 quoting,
 // and cells that a spreadsheet would run as a formula (=, +, -, @ first) are prefixed with '
 // (CRM ids and client names come from outside).
-import { formatMinorUnits } from '../../shared/currency';
+import { minorUnitsForDisplay } from '../../shared/currency';
 import type { RunReport } from './model';
 
 const COLUMNS = [
@@ -19,14 +19,8 @@ function cell(value: unknown): string {
 export function reportCsv(report: RunReport): string {
 	const lines = [COLUMNS.join(',')];
 	for (const r of report.rows) {
-		const money = (minor: number) => {
-			try {
-				return r.currency ? formatMinorUnits(minor, r.currency) : String(minor);
-			} catch {
-				// A currency the table does not know: the minor units as they are, never a lost row.
-				return `${minor} (minor units)`;
-			}
-		};
+		// A currency the table does not know keeps its minor units as they are: never a lost row.
+		const money = (minor: number) => (r.currency ? minorUnitsForDisplay(minor, r.currency) : String(minor));
 		const values: Record<(typeof COLUMNS)[number], unknown> = {
 			runId: report.runId,
 			billingKey: r.billingKey,

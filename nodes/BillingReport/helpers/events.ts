@@ -4,7 +4,7 @@
 // stages need no extra mapping and the report says what the items said.
 import type { IDataObject } from 'n8n-workflow';
 import { FieldError } from '../../shared/errors';
-import { FINAL_STATES, type OutcomeEvent, type OutcomeState, type RunExpectation } from './model';
+import type { OutcomeEvent, OutcomeState, RunExpectation } from './model';
 
 const STATES: readonly OutcomeState[] = ['paid', 'declined', 'noCard', 'nothingToCharge', 'alreadyBilled', 'parked', 'retryScheduled', 'inFlight'];
 
@@ -109,4 +109,3 @@ export function outcomeEventOf(json: IDataObject, index: number, now: Date): Out
 	};
 }
 
-export const isFinal = (state: OutcomeState) => FINAL_STATES.has(state);

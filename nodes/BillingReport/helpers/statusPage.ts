@@ -5,7 +5,7 @@
 // the Replay form's confirm, a constant handler the page's CSP allows by its hash.
 import { createHash } from 'crypto';
 import type { IDataObject } from 'n8n-workflow';
-import { formatMinorUnits } from '../../shared/currency';
+import { minorUnitsForDisplay } from '../../shared/currency';
 import type { OutcomeState, ReportRow, RunReport } from './model';
 
 export interface StatusPageInput {
@@ -121,14 +121,8 @@ function count(v: unknown): string {
 	return n === undefined ? '—' : String(n);
 }
 
-function money(minor: number, currency: string): string {
-	try {
-		return formatMinorUnits(minor, currency);
-	} catch {
-		// A currency the table does not know still shows, in minor units, rather than breaking the page.
-		return `${minor} (minor units)`;
-	}
-}
+// A currency the table does not know still shows, in minor units, rather than breaking the page.
+const money = (minor: number, currency: string): string => minorUnitsForDisplay(minor, currency);
 
 const pad = (n: number) => String(n).padStart(2, '0');
 

@@ -123,7 +123,7 @@ export class PostgresRunLedger implements RunLedgerStore {
 	}
 }
 
-export function headerOf(event: LedgerEvent, reportedAt: string | undefined): RunHeader {
+function headerOf(event: LedgerEvent, reportedAt: string | undefined): RunHeader {
 	const start = event.type === 'start' ? event : undefined;
 	return {
 		runId: event.runId,

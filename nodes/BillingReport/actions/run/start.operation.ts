@@ -71,8 +71,3 @@ export async function execute(ctx: OperationContext<ReportClient>): Promise<void
 	await ctx.client.store.append([...runs.values()].map((r) => r.start));
 	for (const run of runs.values()) for (const i of run.items) ctx.results.success(i, ctx.items[i].json as IDataObject);
 }
-
-/** A run with nothing to bill still gets its start (and so its report): collect calls this with no requests. */
-export function emptyStart(runId: string, now: Date, deadlineMinutes: number): RunStartEvent {
-	return { type: 'start', runId, at: now.toISOString(), deadlineAt: new Date(now.getTime() + deadlineMinutes * 60_000).toISOString(), expected: [] };
-}
