@@ -12,6 +12,17 @@ import { FieldError } from './errors';
 // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused.
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
+/**
+ * A value from outside (a CRM name, a refused address) quoted on one line of a text for people:
+ * control characters shown as escapes (\r, \n, \u0007), so a hostile value can neither break
+ * the line nor pass for a header or a line of its own.
+ */
+export function oneLine(value: string): string {
+	return value.replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), (c) =>
+		c === '\r' ? '\\r' : c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+	);
+}
+
 /** Reads `a.b.c` from an item; a key that itself contains dots is tried first. */
 export function readPath(json: IDataObject, path: string): unknown {
 	if (path in json) return json[path];

@@ -155,10 +155,14 @@ describe('hostile input through the shipped workflows', () => {
 		};
 		for (const [kind, field] of Object.entries(fieldOf)) expect(collect).toMatch(new RegExp(`RJ-[0-9a-f]{22}: .*\\(client HX-${kind}\\).*${field}`));
 		expect(collect).not.toMatch(/HX-(unicodeName|rtlName|htmlName)/);
-		// No email anywhere carries an injected header or a second recipient.
+		// No email anywhere carries an injected header or a second recipient. Alerts and run reports to
+		// ops quote the refused values (that is what ops must fix), escaped on one line of the body.
 		for (const m of sandbox.smtp.messages()) {
 			expect(m.envelope.rcptTo).toHaveLength(1);
-			expect(m.raw).not.toContain('evil.example');
+			if (/^<billing\.(alert|runReport)\./.test(String(m.messageId))) {
+				expect(m.headerLines.map((h) => h.line).join('\n')).not.toContain('evil.example');
+				expect(String(m.text).split('\n').filter((line) => /^\s*Bcc:/i.test(line))).toEqual([]);
+			} else expect(m.raw).not.toContain('evil.example');
 		}
 	});
 });

@@ -13,7 +13,9 @@ import { expectationOf, outcomeEventOf } from '../../nodes/BillingReport/helpers
 import type { LedgerEvent, OutcomeEvent, RunStartEvent } from '../../nodes/BillingReport/helpers/model';
 import { buildReport, reportDue } from '../../nodes/BillingReport/helpers/report';
 import { FileRunLedger, PostgresRunLedger, type RunLedgerStore } from '../../nodes/BillingReport/store';
+import { reportBody } from '../../nodes/BillingEmail/helpers/opsEmail';
 import { FieldError } from '../../nodes/shared/errors';
+import { oneLine } from '../../nodes/shared/itemFields';
 import { closeJournals, journalFor, journalSettings } from '../../nodes/shared/journal';
 import { POSTGRES } from '../../support/queue-mode';
 import { sql, testDatabaseName } from '../helpers/postgres';
@@ -259,5 +261,14 @@ describe("the status page's replay request", () => {
 		expect(await refused({ stage: 'collect', count: '1e3', confirm: 'yes', token })).toMatchObject({ field: 'count' });
 		// The secret is kept: a page rendered later carries the same token.
 		expect(replayToken(await replaySecret(new FileRunLedger(path.join(folder, 'replay'))))).toBe(token);
+	});
+});
+
+describe('values from outside in texts for ops', () => {
+	it('are quoted on one line: a CRM name with CR/LF cannot start a line of its own', () => {
+		expect(oneLine('Acme\r\nBcc: attacker@evil.example\u0007')).toBe('Acme\\r\\nBcc: attacker@evil.example\\u0007');
+		const body = reportBody({ runId: RUN, counts: { byState: { parked: 1 } }, parked: [{ billingKey: 'K1', stage: 'email', error: { message: 'Client Name contains a line break' }, clientName: 'Acme\r\nBcc: x@evil.example', replay: 'Replay' }], noCard: [{ billingKey: 'K2', clientName: 'Bob\nTo: y@evil.example', currency: 'GBP', outstandingMinor: 100 }] });
+		expect(body.text.split('\n').filter((l) => /^\s*(Bcc|To):/.test(l))).toEqual([]);
+		expect(body.text).toContain('Bob\\nTo: y@evil.example');
 	});
 });

@@ -3,6 +3,7 @@
 // memory. No I/O and no clock: the caller passes `now`, so a check is reproducible in a test and the
 // same on every worker. No alert storm: a condition (per stage) alerts once per period; what it
 // finds in the rest of that period (more parked items) waits in memory for the next period's alert.
+import { oneLine } from '../../shared/itemFields';
 import { listParameter } from './listParameter';
 import type { IDataObject } from 'n8n-workflow';
 import { FieldError } from '../../shared/errors';
@@ -249,7 +250,8 @@ function itemLine(item: IDataObject): string {
 	const error = isObj(item.error) ? item.error : {};
 	const who = [item.clientName, item.invoiceNumber].filter((v) => typeof v === 'string' && v).join(', ');
 	const facts = [error.field ? `field ${String(error.field)}` : '', error.code ? `code ${String(error.code)}` : '', error.node ? `node ${String(error.node)}` : ''].filter(Boolean).join(', ');
-	return `- ${String(item.billingKey)}${who ? ` (${who})` : ''}: ${String(error.message ?? 'no error message')}${facts ? ` [${facts}]` : ''}`;
+	// Names and errors come from CRMs and services: quoted on one line, escapes visible.
+	return oneLine(`- ${String(item.billingKey)}${who ? ` (${who})` : ''}: ${String(error.message ?? 'no error message')}${facts ? ` [${facts}]` : ''}`);
 }
 
 function listItems(items: IDataObject[], more: number): string {
