@@ -1,15 +1,18 @@
 // Read-only views of one connection's organisation for test assertions, in Xero's JSON, plus
-// seeding contacts and invoices and the bookkeeper's changes (bookkeeper.ts) without API calls.
+// seeding contacts and invoices and the bookkeeper's changes (bookkeeper.ts) without API calls,
+// and what clients did with its public pages (logo downloads, online invoice views).
 import { bookkeeper } from './bookkeeper';
 import { saveContacts } from './model/contacts';
 import { findInvoice, listInvoices, saveInvoices } from './model/invoices';
+import { onlineInvoiceToken } from './model/onlineInvoices';
 import type { Connection } from './state';
 import type { OrgInspector } from './types';
+import { brandingThemeJson, logoUrl, onlineInvoiceUrl } from './wire/branding';
 import { contactInput, contactJson } from './wire/contacts';
 import { invoiceInput, invoiceJson } from './wire/invoices';
 import { paymentJson } from './wire/payments';
 
-export function inspector(conn: Connection): OrgInspector {
+export function inspector(conn: Connection, publicUrl: string): OrgInspector {
 	const org = conn.org;
 	const allInvoices = () => listInvoices(org, { includeArchived: true });
 	return {
@@ -38,5 +41,14 @@ export function inspector(conn: Connection): OrgInspector {
 				return invoiceJson(org, r.rec);
 			}),
 		bookkeeper: bookkeeper(org),
+		brandingThemes: () => org.brandingThemes.map((t) => brandingThemeJson(publicUrl, t)),
+		logoUrl: () => logoUrl(publicUrl, org.brandingThemes[0]),
+		logoDownloads: () => org.logoDownloads,
+		onlineInvoiceUrl: (idOrNumber) => {
+			const inv = findInvoice(org, idOrNumber);
+			const token = inv && onlineInvoiceToken(org, inv.InvoiceID);
+			return token ? onlineInvoiceUrl(publicUrl, token) : undefined;
+		},
+		onlineInvoiceViews: () => Object.fromEntries(org.onlineInvoiceViews),
 	};
 }

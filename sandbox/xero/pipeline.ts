@@ -133,7 +133,7 @@ function produce(state: SandboxState, call: ApiRequest, conn: Connection, record
 		const { method, url } = call;
 		const idem = { key: idempotencyKey(call), method, pathname: url.pathname, query: queryOf(url), body };
 		return withIdempotency(conn, idem, record, () =>
-			dispatch(apiContext({ org: conn.org, method, url, body, headers: call.req.headers, providerName: state.providerName })),
+			dispatch(apiContext({ org: conn.org, method, url, body, headers: call.req.headers, providerName: state.providerName, publicUrl: state.publicUrl })),
 		);
 	} catch (e) {
 		if (e instanceof BadRequest) return e.reply;

@@ -20,6 +20,10 @@ export function text(status: number, body: string): Reply {
 	return { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: Buffer.from(body) };
 }
 
+export function html(status: number, body: string): Reply {
+	return { status, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: Buffer.from(body) };
+}
+
 export const empty = (status: number): Reply => ({ status, headers: {}, body: Buffer.alloc(0) });
 
 /** Xero's front end answer for any path it does not know (and for over-long URLs). */

@@ -2,6 +2,7 @@
 // does) and dispatch: a known collection with an unsupported method or shape answers 405, an
 // unknown one 404. Also the normalised "METHOD /Collection/{id}" name calls are logged under.
 import { RouteTable, type Route } from '../common/routes';
+import * as branding from './handlers/branding';
 import * as contacts from './handlers/contacts';
 import type { ApiContext } from './handlers/context';
 import * as invoices from './handlers/invoices';
@@ -33,6 +34,8 @@ const ROUTES: Array<Route<ApiContext>> = [
 	...anyDepth('/Accounts', settings.getAccounts),
 	...anyDepth('/TaxRates', settings.getTaxRates),
 	...anyDepth('/Currencies', settings.getCurrencies),
+	on('GET', '/BrandingThemes', branding.list),
+	on('GET', '/BrandingThemes/{id}', branding.get),
 	on('GET', '/Contacts', contacts.list),
 	on('PUT', '/Contacts', contacts.save),
 	on('POST', '/Contacts', contacts.save),
@@ -44,6 +47,7 @@ const ROUTES: Array<Route<ApiContext>> = [
 	on('GET', '/Invoices/{id}', invoices.get),
 	on('POST', '/Invoices/{id}', invoices.update),
 	on('POST', '/Invoices/{id}/Email', invoices.email),
+	on('GET', '/Invoices/{id}/OnlineInvoice', invoices.onlineInvoice),
 	on('GET', '/Payments', payments.list),
 	on('PUT', '/Payments', payments.save),
 	on('POST', '/Payments', payments.save),

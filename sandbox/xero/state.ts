@@ -95,6 +95,8 @@ export class SandboxState {
 	refusedRefreshes = 0;
 	readonly callLog: CallRecord[] = [];
 	tokenRequestCount = 0;
+	/** The server's base URL once it listens (logo and online invoice links point at it). */
+	publicUrl = '';
 	private readonly timers = new Set<NodeJS.Timeout>();
 
 	constructor(opts: XeroSandboxOptions) {

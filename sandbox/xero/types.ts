@@ -104,6 +104,16 @@ export interface OrgInspector {
 	seedInvoices(invoices: Array<Record<string, unknown>>): Array<Record<string, unknown>>;
 	/** Changes invoices as people do in Xero between stages: pay, part-pay, void, credit. */
 	bookkeeper: XeroBookkeeper;
+	/** The branding themes as GET /BrandingThemes shows them. */
+	brandingThemes(): Array<Record<string, unknown>>;
+	/** LogoUrl of the default theme (SortOrder 0); undefined when it has no logo. */
+	logoUrl(): string | undefined;
+	/** How many times a logo of this organisation's themes was downloaded. */
+	logoDownloads(): number;
+	/** The online invoice URL already handed out for an invoice (id or number), if any; hands out none. */
+	onlineInvoiceUrl(idOrNumber: string): string | undefined;
+	/** How many times each online invoice page was opened, by InvoiceID. */
+	onlineInvoiceViews(): Record<string, number>;
 }
 
 /** A token set as Xero's token endpoint answers it for the authorization code and refresh grants. */

@@ -16,6 +16,8 @@ export interface ApiContext {
 	body: unknown;
 	headers: http.IncomingHttpHeaders;
 	providerName: string;
+	/** The sandbox's own base URL (http://127.0.0.1:PORT), for the absolute links Xero answers with. */
+	publicUrl: string;
 	/** summarizeErrors (default true): a batch with failures answers 400 listing only them. */
 	summarize: boolean;
 	ifModifiedSince?: number;
@@ -27,7 +29,7 @@ export interface ApiContext {
 
 /** Reads the options every endpoint takes; they are read before routing, so a bad unitdp is a 400 on any path. */
 export function apiContext(
-	base: Pick<ApiContext, 'org' | 'method' | 'url' | 'body' | 'headers' | 'providerName'>,
+	base: Pick<ApiContext, 'org' | 'method' | 'url' | 'body' | 'headers' | 'providerName' | 'publicUrl'>,
 ): ApiContext {
 	const query = queryOf(base.url);
 	const imsHeader = base.headers['if-modified-since'];

@@ -1,13 +1,16 @@
 // /Invoices: list (filters, paging; line items only when paging), get one as JSON or as a PDF
-// (Accept: application/pdf), create/update in batches, update one by id, and email one.
+// (Accept: application/pdf), create/update in batches, update one by id, email one, and give its
+// online invoice link.
 import { amountDueCents, emailInvoice, findInvoice, listInvoices, saveInvoices, type InvoiceRec } from '../model/invoices';
+import { onlineInvoice as onlineInvoiceOf } from '../model/onlineInvoices';
 import type { Organisation } from '../model/organisation';
 import type { InvoiceListQuery } from '../model/query';
 import { renderInvoicePdf } from '../pdf';
 import { empty, json, notFound, type Reply } from '../reply';
-import { itemsOf } from '../wire/envelope';
+import { onlineInvoiceUrl } from '../wire/branding';
+import { batchReply, itemsOf } from '../wire/envelope';
 import { invoiceInput, invoiceJson } from '../wire/invoices';
-import { fromCents, toScaled } from '../model/values';
+import { centsText as money, toScaled } from '../model/values';
 import { listReply, saveReply, type ApiContext } from './context';
 import { listQuery, paginate, qpList } from './query';
 
@@ -46,7 +49,6 @@ export function get(ctx: ApiContext, params: Record<string, string>): Reply {
 
 /** Day as printed on the PDF, e.g. "11 Mar 2019". */
 const pdfDay = (ms?: number) => (ms === undefined ? '' : new Date(ms).toUTCString().slice(5, 16));
-const money = (cents: number) => fromCents(cents).toFixed(2);
 
 function pdfReply(org: Organisation, inv: InvoiceRec): Reply {
 	const contact = org.contacts.get(inv.ContactID);
@@ -96,4 +98,14 @@ export function email(ctx: ApiContext, params: Record<string, string>): Reply {
 	const r = emailInvoice(ctx.org, params.id);
 	if ('error' in r) return json(400, { ErrorNumber: 10, Type: 'ValidationException', Message: r.error, Elements: [] });
 	return r.status === 404 ? notFound() : empty(204);
+}
+
+/** GET /Invoices/{id}/OnlineInvoice: the link, or a refusal in the 400 form Xero gives invoices. */
+export function onlineInvoice(ctx: ApiContext, params: Record<string, string>): Reply {
+	const r = onlineInvoiceOf(ctx.org, params.id);
+	if (r.status === 404) return notFound();
+	if (r.status === 400) {
+		return batchReply(ctx.providerName, 'Invoices', [{ ok: false, element: invoiceJson(ctx.org, r.inv), errors: [r.error] }], true, 'HasErrors');
+	}
+	return listReply(ctx, 'OnlineInvoices', [{ OnlineInvoiceUrl: onlineInvoiceUrl(ctx.publicUrl, r.token) }]);
 }

@@ -31,6 +31,7 @@ export interface InvoiceDraftInput {
 	dueDate?: DayInput;
 	currencyCode?: string;
 	reference?: string;
+	brandingThemeId?: string;
 	/** Undefined when what was given is not a list. */
 	lineItems?: LineInput[];
 }
@@ -51,6 +52,7 @@ export interface InvoiceInput {
 	currencyCode?: string;
 	currencyRate: NumberInput;
 	reference?: string;
+	brandingThemeId?: string;
 	/** Undefined when absent or null; 'notAList' when something else than a list. */
 	lineItems?: LineInput[] | 'notAList';
 	/** Undefined when absent; true only when given as true. */
@@ -79,6 +81,8 @@ export interface InvoiceRec {
 	AmountCreditedCents: number;
 	CurrencyCode: string;
 	CurrencyRate: number;
+	/** The branding theme the invoice is shown in, when one was chosen. */
+	BrandingThemeID?: string;
 	SentToContact: boolean;
 	FullyPaidOnDate?: number;
 	PaymentIDs: string[];
@@ -187,6 +191,14 @@ export function listInvoices(org: Organisation, q: InvoiceListQuery): InvoiceRec
 	}
 	rows.sort((a, b) => a.CreatedOrder - b.CreatedOrder);
 	return sortBy(rows, q.order, (i) => invoiceView(org, i));
+}
+
+/** A BrandingThemeID must name one of the organisation's themes; '' or absent chooses none. */
+function brandingThemeOf(org: Organisation, id: string | undefined, errors: string[]): string | undefined {
+	if (!id) return undefined;
+	const theme = org.brandingTheme(id);
+	if (!theme) errors.push(`BrandingThemeID '${id}' is not a branding theme of this organisation.`);
+	return theme?.BrandingThemeID;
 }
 
 function nextInvoiceNumber(org: Organisation): string {
@@ -352,6 +364,7 @@ function createInvoice(org: Organisation, input: InvoiceInput, unitdp: number): 
 	const contact = resolveInvoiceContact(org, input.contact, errors);
 	const h = readCreateHeader(org, input, type, status, errors);
 	const computed = readCreateLines(org, input, { type, status, lineAmountTypes: h.lineAmountTypes, unitdp }, errors);
+	const brandingThemeId = brandingThemeOf(org, input.brandingThemeId, errors);
 	if (errors.length || !computed || !contact || h.date === null) return { errors: errors.length ? errors : ['Invoice is not valid.'] };
 
 	const inv: InvoiceRec = {
@@ -372,6 +385,7 @@ function createInvoice(org: Organisation, input: InvoiceInput, unitdp: number): 
 		AmountCreditedCents: 0,
 		CurrencyCode: h.currency,
 		CurrencyRate: typeof h.rate === 'number' ? h.rate : h.currency === org.baseCurrency ? 1 : (org.currencyRates[h.currency] ?? 1),
+		...(brandingThemeId ? { BrandingThemeID: brandingThemeId } : {}),
 		SentToContact: false,
 		PaymentIDs: [],
 		CreditNoteIDs: [],
@@ -479,6 +493,7 @@ function invoiceDraft(org: Organisation, d: InvoiceDraftInput, unitdp: number): 
 	if (!org.currencies.has(currency)) errors.push(`Currency code '${currency}' is not a valid currency for this organisation.`);
 	const reference = d.reference ?? '';
 	if (reference.length > 255) errors.push('Reference must not be more than 255 characters long.');
+	const brandingThemeId = brandingThemeOf(org, d.brandingThemeId, errors);
 	const linesIn = d.lineItems;
 	if (!linesIn) errors.push('LineItems must be a list.');
 	if (errors.length || !lineAmountTypes || !linesIn) return { errors };
@@ -493,6 +508,7 @@ function invoiceDraft(org: Organisation, d: InvoiceDraftInput, unitdp: number): 
 			Reference: reference,
 			LineAmountTypes: lineAmountTypes,
 			CurrencyCode: currency,
+			BrandingThemeID: brandingThemeId,
 			LineItems: computed.lines,
 			SubTotalCents: computed.subTotal,
 			TotalTaxCents: computed.totalTax,

@@ -12,6 +12,9 @@ export function fromCents(cents: number): number {
 	return Number((cents / 100).toFixed(2));
 }
 
+/** Minor units as printed on documents: "1234.50". */
+export const centsText = (cents: number): string => fromCents(cents).toFixed(2);
+
 /** Decimal → scaled integer (e.g. 4 dp → ×10000), rounding half away from zero. */
 export function toScaled(value: number, dp: number): bigint {
 	const [intPart, fracPart = ''] = Math.abs(value).toFixed(dp + 2).split('.');

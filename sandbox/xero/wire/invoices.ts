@@ -91,6 +91,7 @@ export function invoiceJson(
 		AmountCredited: fromCents(inv.AmountCreditedCents),
 		SentToContact: inv.SentToContact,
 		CurrencyRate: inv.CurrencyRate,
+		...(inv.BrandingThemeID ? { BrandingThemeID: inv.BrandingThemeID } : {}),
 		IsDiscounted: false,
 		HasAttachments: false,
 		HasErrors: false,
@@ -150,6 +151,7 @@ function overlay(element: Record<string, unknown>, inv: InvoiceRec): InvoiceDraf
 		LineAmountTypes: inv.LineAmountTypes,
 		CurrencyCode: inv.CurrencyCode,
 		CurrencyRate: inv.CurrencyRate,
+		BrandingThemeID: inv.BrandingThemeID,
 		Status: inv.Status,
 		LineItems: inv.LineItems.map(lineJson),
 	};
@@ -168,6 +170,7 @@ function overlay(element: Record<string, unknown>, inv: InvoiceRec): InvoiceDraf
 		dueDate: dayInput(prop(merged, 'DueDate')),
 		currencyCode: propString(merged, 'CurrencyCode'),
 		reference: propString(merged, 'Reference'),
+		brandingThemeId: propString(merged, 'BrandingThemeID'),
 		lineItems: Array.isArray(lines) ? lines.map(lineInput) : undefined,
 	};
 }
@@ -191,6 +194,7 @@ export function invoiceInput(element: unknown): InvoiceInput | null {
 		currencyCode: propString(obj, 'CurrencyCode'),
 		currencyRate: propNumber(obj, 'CurrencyRate'),
 		reference: propString(obj, 'Reference'),
+		brandingThemeId: propString(obj, 'BrandingThemeID'),
 		lineItems: lines === undefined || lines === null ? undefined : Array.isArray(lines) ? lines.map(lineInput) : 'notAList',
 		sentToContact: sent === undefined ? undefined : sent === true,
 		over: (inv) => overlay(obj, inv),

@@ -1,4 +1,5 @@
-// The organisation and its settings (accounts, tax rates, currencies) as Xero's JSON shows them.
+// The organisation (with its addresses, phones and tax number) and its settings (accounts, tax
+// rates, currencies) as Xero's JSON shows them.
 import type { Organisation } from '../model/organisation';
 import { msDate } from './values';
 
@@ -28,8 +29,9 @@ export function organisationJson(org: Organisation): Record<string, unknown> {
 		OrganisationRole: 'STANDARD',
 		Edition: 'BUSINESS',
 		Class: 'STANDARD',
-		Addresses: [],
-		Phones: [],
+		...(org.taxNumber ? { TaxNumber: org.taxNumber } : {}),
+		Addresses: org.addresses.map((a) => ({ ...a })),
+		Phones: org.phones.map((p) => ({ ...p })),
 		ExternalLinks: [],
 		PaymentTerms: {},
 	};
