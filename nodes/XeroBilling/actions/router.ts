@@ -29,12 +29,17 @@ function link(fns: IExecuteFunctions, credentials: ICredentialDataDecryptedObjec
 	return oauth2Connection(credentials, tenantId, n8nOAuth2(fns));
 }
 
+/** Xero's PDF and the online invoice link are one call per invoice (no Batch Size option); a PDF rendered here reads 50 a call. */
+function oneInvoicePerCall(fns: IExecuteFunctions, operation: string): boolean {
+	if (operation === 'getOnlineInvoice') return true;
+	return operation === 'getPdf' && fns.getNodeParameter('pdfSource', 0, 'xero') !== 'rendered';
+}
+
 const table: RouterTable<XeroClient> = {
 	credential: { parameter: 'authentication', byValue: { customConnection: 'xeroCustomConnectionApi', oAuth2: XERO_OAUTH2_CREDENTIAL } },
 	connect: (fns, credentials: ICredentialDataDecryptedObject | undefined, operation, credentialType) => {
 		const transport = new XeroTransport(link(fns, credentials, credentialType), callPolicy(fns));
-		// Get PDF fetches one invoice per call; it has no Batch Size option.
-		const batchSize = operation === 'getPdf' ? 1 : numberParameter(fns, 'options.batchSize', 0, { default: 50, min: 1, max: 50, integer: true, label: 'Batch Size' });
+		const batchSize = oneInvoicePerCall(fns, operation) ? 1 : numberParameter(fns, 'options.batchSize', 0, { default: 50, min: 1, max: 50, integer: true, label: 'Batch Size' });
 		return { client: { transport, batchSize } };
 	},
 	outputs: 2,
@@ -48,6 +53,7 @@ const table: RouterTable<XeroClient> = {
 			create: invoice.create.execute,
 			findUnbilled: invoice.findUnbilled.execute,
 			get: invoice.get.execute,
+			getOnlineInvoice: invoice.getOnlineInvoice.execute,
 			getPdf: invoice.getPdf.execute,
 			markSent: invoice.markSent.execute,
 		},

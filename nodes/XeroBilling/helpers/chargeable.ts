@@ -3,9 +3,8 @@
 // credit notes, and a plain state to route on. Never computed from the total or averaged.
 import type { IDataObject } from 'n8n-workflow';
 import { formatMinorUnits } from '../../shared/currency';
-import { ServiceError } from '../../shared/errors';
 import type { XeroInvoice } from '../transport';
-import { minor } from './invoice';
+import { exactMinor } from './invoice';
 
 export type ChargeState = 'due' | 'partPaid' | 'paid' | 'voided' | 'credited' | 'notAuthorised';
 
@@ -17,17 +16,6 @@ export interface Chargeable extends IDataObject {
 	amountDueMinor: number;
 	currency: string;
 	reason: string;
-}
-
-function exact(amount: number, inv: XeroInvoice, what: string): number {
-	const m = minor(amount, inv.currency);
-	if (m === null) {
-		throw new ServiceError(`Xero's ${what} ${amount} on invoice ${inv.invoiceNumber || inv.invoiceId} is not an exact amount of ${inv.currency || 'its currency'}`, {
-			code: 'unreadableAmount',
-			retryable: false,
-		});
-	}
-	return m;
 }
 
 /**
@@ -50,10 +38,10 @@ export function chargeableOf(inv: XeroInvoice): Chargeable {
 	if (inv.status !== 'AUTHORISED' && inv.status !== 'PAID') {
 		return verdict('notAuthorised', 0, `${name} is ${inv.status || 'of unknown status'} in Xero (not approved): nothing may be charged`);
 	}
-	const due = exact(inv.amountDue, inv, 'AmountDue');
-	const paid = exact(inv.amountPaid, inv, 'AmountPaid');
-	const credited = exact(inv.amountCredited, inv, 'AmountCredited');
-	const total = exact(inv.total, inv, 'Total');
+	const due = exactMinor(inv.amountDue, inv, 'AmountDue');
+	const paid = exactMinor(inv.amountPaid, inv, 'AmountPaid');
+	const credited = exactMinor(inv.amountCredited, inv, 'AmountCredited');
+	const total = exactMinor(inv.total, inv, 'Total');
 	if (inv.status === 'PAID' || due <= 0) {
 		if (credited > 0 && paid === 0) return verdict('credited', 0, `${name} is fully credited (${fmt(credited)} by credit notes): nothing to charge`);
 		const how = credited > 0 ? `${fmt(paid)} paid and ${fmt(credited)} credited` : `${fmt(paid)} paid`;

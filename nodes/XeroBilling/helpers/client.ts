@@ -4,7 +4,7 @@ import type { XeroTransport } from '../transport';
 
 export interface XeroClient {
 	transport: XeroTransport;
-	/** Records per Xero call: option Batch Size (1..50), 1 for Get PDF (one invoice per call). */
+	/** Records per Xero call: option Batch Size (1..50); 1 for Xero's PDF and the online invoice link (one invoice per call). */
 	batchSize: number;
 }
 

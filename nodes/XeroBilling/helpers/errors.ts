@@ -28,7 +28,9 @@ export type RefusalCode =
 	/** Leads of the item are already billed, but on an invoice in another currency or amount. */
 	| 'billedDifferently'
 	/** Leads not yet billed for a key whose invoice exists, parked for review (by option). */
-	| 'unbilledLeads';
+	| 'unbilledLeads'
+	/** The invoice is DRAFT, DELETED or VOIDED: no PDF is rendered for it, so it is not emailed. */
+	| 'notSendable';
 
 export function refusal(code: RefusalCode, message: string, description?: string): Failure {
 	return { message, code, retryable: false, ...(description ? { description } : {}) };

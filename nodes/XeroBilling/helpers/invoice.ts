@@ -2,7 +2,7 @@
 // and how line items are read from input (amounts become integer minor units first).
 import type { IDataObject } from 'n8n-workflow';
 import { AmountError, DEFAULT_MAX_MINOR_UNITS, formatMinorUnits, fromMinorUnits, minorUnitExponent, toMinorUnits } from '../../shared/currency';
-import { FieldError } from '../../shared/errors';
+import { FieldError, ServiceError } from '../../shared/errors';
 import type { XeroInvoice, XeroLineItem } from '../transport';
 import { leadOf, markLead, MAX_LEAD_ID_LENGTH } from './leads';
 
@@ -13,6 +13,18 @@ export function minor(amount: number, currency: string): number | null {
 	} catch {
 		return null;
 	}
+}
+
+/** Xero's `what` (e.g. AmountDue) on `inv` as exact minor units; a ServiceError (not retryable) when it is not exact. */
+export function exactMinor(amount: number, inv: XeroInvoice, what: string): number {
+	const m = minor(amount, inv.currency);
+	if (m === null) {
+		throw new ServiceError(`Xero's ${what} ${amount} on invoice ${inv.invoiceNumber || inv.invoiceId} is not an exact amount of ${inv.currency || 'its currency'}`, {
+			code: 'unreadableAmount',
+			retryable: false,
+		});
+	}
+	return m;
 }
 
 /**

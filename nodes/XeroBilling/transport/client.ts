@@ -4,10 +4,10 @@
 // key; 429 waits Retry-After). A timeout aborts the HTTP request itself and the limiter slot is
 // held until it has ended, so no more than 5 requests are ever open at Xero.
 import { createHash } from 'crypto';
-import { AccountingApi, XeroClient as XeroSdkClient, type Authentication, type Pagination } from 'xero-node';
+import { AccountingApi, XeroClient as XeroSdkClient, type Authentication, type Organisation, type Pagination } from 'xero-node';
 import { lowerHeaders, parseSdkRejection, rateLimitProblem, resendable, XeroApiError, XeroDayLimitError } from './errors';
 import { OrgLimiter } from './limiter';
-import { contactModel, elements, invoiceModel, needsUnitdp4, paymentModel, toContact, toInvoice, toPayment } from './model';
+import { contactModel, elements, invoiceModel, needsUnitdp4, paymentModel, toBrandingTheme, toContact, toInvoice, toOrganisation, toPayment } from './model';
 import { fetchToken } from './token';
 import {
 	DEFAULT_POLICY,
@@ -20,8 +20,10 @@ import {
 	type PaymentWrite,
 	type XeroConnection,
 	type XeroContact,
+	type XeroBrandingTheme,
 	type XeroInvoice,
 	type XeroLink,
+	type XeroOrganisation,
 	type XeroPayment,
 	type XeroTenant,
 } from './types';
@@ -117,6 +119,11 @@ export class XeroTransport {
 		readonly policy: CallPolicy = DEFAULT_POLICY,
 	) {
 		this.entry = entryFor(connection);
+	}
+
+	/** Names the organisation this transport reaches (connection and tenant), e.g. for caches; no secret in it. */
+	get organisationKey(): string {
+		return orgKey(this.connection);
 	}
 
 	/** The `xero-tenant-id` of every call: the chosen organisation, or '' for a custom connection. */
@@ -270,9 +277,35 @@ export class XeroTransport {
 
 	// ------------------------------------------------------------------ operations
 
-	async getOrganisationName(): Promise<string> {
+	private async organisations(): Promise<Organisation[]> {
 		const body = await this.call('Reading the organisation', (api) => api.getOrganisations(this.tenantId));
-		return body.organisations?.[0]?.name ?? '';
+		return body.organisations ?? [];
+	}
+
+	async getOrganisationName(): Promise<string> {
+		return (await this.organisations())[0]?.name ?? '';
+	}
+
+	/** GET /Organisation: name, legal name, addresses, phones and tax number, one call. */
+	async getOrganisation(): Promise<XeroOrganisation> {
+		const [organisation] = await this.organisations();
+		if (!organisation) throw new XeroApiError('Reading the organisation: Xero answered without an organisation', 'other', 200);
+		return toOrganisation(organisation);
+	}
+
+	/** GET /BrandingThemes: every theme with its SortOrder (0 is the default) and logo URL, one call. */
+	async getBrandingThemes(): Promise<XeroBrandingTheme[]> {
+		const body = await this.call('Reading the branding themes', (api) => api.getBrandingThemes(this.tenantId));
+		return (body.brandingThemes ?? []).map(toBrandingTheme);
+	}
+
+	/** GET /Invoices/{id}/OnlineInvoice: the invoice's online link (Xero refuses drafts and deleted invoices with a 400). */
+	async getOnlineInvoiceUrl(invoiceId: string): Promise<string> {
+		const what = `Reading the online invoice link of invoice ${invoiceId}`;
+		const body = await this.call(what, (api) => api.getOnlineInvoice(this.tenantId, invoiceId));
+		const url = body.onlineInvoices?.[0]?.onlineInvoiceUrl;
+		if (!url) throw new XeroApiError(`${what}: Xero answered without a link`, 'other', 200);
+		return url;
 	}
 
 	async findContacts(where: string): Promise<XeroContact[]> {

@@ -1,8 +1,8 @@
 // xero-node's models ↔ the transport's SDK-free shapes (see types.ts), and the reading of batch
 // answers sent with summarizeErrors=false (one saved-or-refused element per record sent).
-import { Invoice, LineAmountTypes, type Contact, type CurrencyCode, type Payment } from 'xero-node';
+import { Invoice, LineAmountTypes, type Address, type AddressForOrganisation, type BrandingTheme, type Contact, type CurrencyCode, type Organisation, type Payment, type Phone } from 'xero-node';
 import { XeroApiError } from './errors';
-import type { ContactWrite, ElementResult, InvoiceWrite, PaymentWrite, XeroContact, XeroInvoice, XeroPayment } from './types';
+import type { ContactWrite, ElementResult, InvoiceWrite, PaymentWrite, XeroBrandingTheme, XeroContact, XeroInvoice, XeroOrganisation, XeroPayment } from './types';
 
 /** xero-node turns "/Date(…)/" into Date objects; we hand dates on as YYYY-MM-DD. */
 function isoDay(v: unknown): string | undefined {
@@ -33,7 +33,58 @@ export function toContact(c: Contact): XeroContact {
 	};
 }
 
+const trimmed = (v: string | undefined) => (v ?? '').trim();
+
+/** An address as the lines an envelope shows: street lines, then "city, region postcode", then country. */
+function addressLines(a: Address | AddressForOrganisation): string[] {
+	const place = [[a.city, a.region].map(trimmed).filter(Boolean).join(', '), trimmed(a.postalCode)].filter(Boolean).join(' ');
+	return [trimmed(a.attentionTo), trimmed(a.addressLine1), trimmed(a.addressLine2), trimmed(a.addressLine3), trimmed(a.addressLine4), place, trimmed(a.country)].filter(Boolean);
+}
+
+function typedAddresses(list: Array<Address | AddressForOrganisation> | undefined): Array<{ type: string; lines: string[] }> {
+	return (list ?? []).map((a) => ({ type: String(a.addressType ?? ''), lines: addressLines(a) })).filter((a) => a.lines.length > 0);
+}
+
+/** The postal (POBOX) address when it has lines, else the first that has: what Xero prints. */
+function postal(list: Array<{ type: string; lines: string[] }>): string[] | undefined {
+	return (list.find((a) => a.type === 'POBOX') ?? list[0])?.lines;
+}
+
+/** Country code, area code and number as Xero holds them (a trunk 0 is kept: Italy dials it from abroad). */
+function phoneNumber(p: Phone): string {
+	const country = trimmed(p.phoneCountryCode).replace(/^\+/, '');
+	return [country ? `+${country}` : '', trimmed(p.phoneAreaCode), trimmed(p.phoneNumber)].filter(Boolean).join(' ');
+}
+
+export function toOrganisation(o: Organisation): XeroOrganisation {
+	return {
+		organisationId: o.organisationID ?? '',
+		name: o.name ?? '',
+		legalName: o.legalName ?? o.name ?? '',
+		...(o.taxNumber ? { taxNumber: o.taxNumber } : {}),
+		addresses: typedAddresses(o.addresses),
+		phones: (o.phones ?? [])
+			.filter((p) => p.phoneNumber)
+			.map((p) => ({ type: String(p.phoneType ?? ''), number: phoneNumber(p) })),
+	};
+}
+
+export function toBrandingTheme(b: BrandingTheme): XeroBrandingTheme {
+	return {
+		brandingThemeId: b.brandingThemeID ?? '',
+		name: b.name ?? '',
+		sortOrder: num(b.sortOrder),
+		...(b.logoUrl ? { logoUrl: b.logoUrl } : {}),
+	};
+}
+
+/** The address lines of the organisation to print: its postal address, else the first it has. */
+export function organisationAddress(o: XeroOrganisation): string[] {
+	return postal(o.addresses) ?? [];
+}
+
 export function toInvoice(i: Invoice): XeroInvoice {
+	const contactAddress = postal(typedAddresses(i.contact?.addresses));
 	return {
 		invoiceId: i.invoiceID ?? '',
 		invoiceNumber: i.invoiceNumber ?? '',
@@ -42,6 +93,10 @@ export function toInvoice(i: Invoice): XeroInvoice {
 		status: String(i.status ?? ''),
 		contactId: i.contact?.contactID ?? '',
 		...(i.contact?.name ? { contactName: i.contact.name } : {}),
+		...(i.contact?.emailAddress ? { contactEmail: i.contact.emailAddress } : {}),
+		...(contactAddress ? { contactAddress } : {}),
+		...(i.brandingThemeID ? { brandingThemeId: i.brandingThemeID } : {}),
+		...(i.lineAmountTypes !== undefined ? { lineAmountTypes: String(i.lineAmountTypes) } : {}),
 		currency: String(i.currencyCode ?? ''),
 		subTotal: num(i.subTotal),
 		totalTax: num(i.totalTax),

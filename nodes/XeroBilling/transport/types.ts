@@ -109,6 +109,13 @@ export interface XeroInvoice {
 	status: string;
 	contactId: string;
 	contactName?: string;
+	/** The contact's email and postal address when Xero includes them with the invoice. */
+	contactEmail?: string;
+	contactAddress?: string[];
+	/** The branding theme the invoice is printed with; Xero's default theme when absent. */
+	brandingThemeId?: string;
+	/** Exclusive, Inclusive or NoTax: whether line amounts include tax. */
+	lineAmountTypes?: string;
 	currency: string;
 	subTotal: number;
 	totalTax: number;
@@ -122,6 +129,26 @@ export interface XeroInvoice {
 	dueDate?: string;
 	lineItems?: XeroLineItem[];
 	payments: XeroPaymentRef[];
+}
+
+/** The organisation as its invoices show it (GET /Organisation). */
+export interface XeroOrganisation {
+	organisationId: string;
+	name: string;
+	legalName: string;
+	taxNumber?: string;
+	/** Each address as printable lines, with Xero's type (POBOX, STREET, DELIVERY). */
+	addresses: Array<{ type: string; lines: string[] }>;
+	/** Each phone as one printable number, with Xero's type (DEFAULT, OFFICE, MOBILE, …). */
+	phones: Array<{ type: string; number: string }>;
+}
+
+/** A branding theme (GET /BrandingThemes): SortOrder 0 is the organisation's default. */
+export interface XeroBrandingTheme {
+	brandingThemeId: string;
+	name: string;
+	sortOrder: number;
+	logoUrl?: string;
 }
 
 export interface InvoiceWrite {
