@@ -124,6 +124,7 @@ describe('templates', () => {
 		senderName: 'Acme',
 		recipientEmail: 'a@b.example',
 		chargePromise: 'We will charge the card we hold for your account today.',
+		invoiceLead: 'Please find attached invoice INV-1 for £1.00, due on 1 May 2025.',
 		amountCharged: '£0.70',
 		invoiceTotal: '£1.20',
 		amountPaid: '£0.50',

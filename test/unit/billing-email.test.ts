@@ -46,6 +46,8 @@ interface Row {
 	amountMinor: string;
 	currency: string;
 	dueDate: string;
+	/** Xero's online invoice link (stage 3 with the online link instead of a PDF). */
+	onlineInvoiceUrl?: string;
 }
 
 const row = (n: number, extra: Partial<Row> = {}): Row => ({
@@ -128,7 +130,7 @@ describe('Billing Email node against the SMTP sink', () => {
 		expect(mail.from).toEqual({ address: 'accounts@billing.example', name: 'Acme Accounts' });
 		expect(mail.to).toEqual([{ address: 'client1@client.example', name: 'Client 1 Ltd' }]);
 		expect(mail.subject).toBe('Invoice INV-001: £1,234.50 due 15 April 2025');
-		expect(mail.html).toContain('<strong>£1,234.50</strong>');
+		expect(mail.html).toContain('Please find attached invoice INV-001 for £1,234.50, due on 15 April 2025.');
 		expect(mail.html).toContain('Dear Client 1 Ltd,');
 		expect(mail.text).toContain('Please find attached invoice INV-001 for £1,234.50, due on 15 April 2025.');
 		expect(mail.text).not.toContain('<');
@@ -149,6 +151,35 @@ describe('Billing Email node against the SMTP sink', () => {
 		await expect(
 			run(sink, [row(2)], { operation: 'sendInvoice', attachInvoice: true, options: { requireAttachment: true } }),
 		).rejects.toThrow(/^The item has no binary property "data" holding the invoice PDF .*\[item 0\]$/);
+	});
+
+	it("says how the client gets the invoice: attached, at Xero's online link, or this email itself", async () => {
+		const link = 'https://in.xero.com/bCWCCfytGdTXoJam9HENWlQt07G6zcDaj4gQojHu';
+		const [sent, failed] = await run(sink, [row(1), row(2, { onlineInvoiceUrl: link }), row(3)], { operation: 'sendInvoice', attachInvoice: false });
+		expect(failed).toEqual([]);
+		expect(sent).toHaveLength(3);
+		const [withPdf] = await run(sink, [row(4)], { operation: 'sendInvoice', attachInvoice: true, binaryPropertyName: 'data' }, { binary: true });
+		const mail = (item: INodeExecutionData) => sink.byMessageId((item.json.emailDelivery as Record<string, string>).messageId)!;
+
+		expect(mail(withPdf[0]).text).toContain('Please find attached invoice INV-004 for £1,234.50, due on 15 April 2025.');
+		expect(mail(withPdf[0]).attachments).toHaveLength(1);
+		const online = mail(sent[1]);
+		expect(online.text).toContain(`Invoice INV-002 for £1,234.50 is due on 15 April 2025. You can view, download and print it online at ${link}`);
+		expect(online.html).toContain(link);
+		expect(online.attachments).toEqual([]);
+		// Nothing attached, no link: the email does not promise an attachment.
+		for (const item of [sent[0], sent[2]]) {
+			expect(mail(item).text).not.toContain('attached');
+			expect(mail(item).attachments).toEqual([]);
+		}
+		expect(mail(sent[2]).text).toContain('This is invoice INV-003 for £1,234.50, due on 15 April 2025.');
+	});
+
+	it('refuses an online invoice link that is not one https URL, naming the field; nothing is sent', async () => {
+		for (const bad of ['http://in.xero.com/abc', 'https://in.xero.com/a b', 'javascript:alert(1)']) {
+			await expect(run(sink, [row(5, { onlineInvoiceUrl: bad })], { operation: 'sendInvoice', attachInvoice: false })).rejects.toThrow(/Online Invoice URL \(item field onlineInvoiceUrl\)/);
+		}
+		expect(sink.messages()).toEqual([]);
 	});
 
 	it('keeps hostile names as text in HTML and refuses header injection', async () => {

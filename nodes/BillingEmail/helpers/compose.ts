@@ -7,6 +7,7 @@ import {
 	DECLINE_SUMMARIES,
 	defaultTemplate,
 	HOW_TO_PAY,
+	INVOICE_LEADS,
 	NOTHING_TO_CHARGE_PHRASES,
 	NOTHING_TO_CHARGE_REASONS,
 	RETRY_PROMISES,
@@ -86,6 +87,7 @@ const PLACEHOLDER_FIELDS: Record<Placeholder, NodeField> = {
 	senderName: FIELDS.from,
 	recipientEmail: FIELDS.recipientEmail,
 	chargePromise: FIELDS.chargeTiming,
+	invoiceLead: FIELDS.binaryPropertyName,
 	amountCharged: FIELDS.amountCharged,
 	invoiceTotal: FIELDS.invoiceTotal,
 	amountPaid: FIELDS.amountPaid,
@@ -303,6 +305,7 @@ export async function composeEmail(fns: IExecuteFunctions, itemIndex: number, ki
 		senderName: from.name || 'The accounts team',
 		recipientEmail: recipients.join(', '),
 		chargePromise: '',
+		invoiceLead: '',
 		amountCharged: memo(() => formatMoney(remainder().charged, currency(), locale)),
 		invoiceTotal: memo(() => formatMoney(remainder().total, currency(), locale)),
 		amountPaid: memo(() => formatMoney(remainder().paid, currency(), locale)),
@@ -344,9 +347,18 @@ export async function composeEmail(fns: IExecuteFunctions, itemIndex: number, ki
 		values.howToPay = memo(() => sentence(link ? HOW_TO_PAY.online : HOW_TO_PAY.invoiceDetails, 'payment instructions'));
 	}
 
-	// The invoice says when the card is charged; with no card on file it asks the client to pay.
+	// The PDF, when this email attaches one: known before the text, whose first sentence says so.
+	const attachInvoice = fns.getNodeParameter('attachInvoice', itemIndex, false) === true;
+	const property = param('binaryPropertyName', 'data').trim() || 'data';
+	const binary = attachInvoice ? fns.getInputData()[itemIndex]?.binary?.[property] : undefined;
+
+	// The invoice says how to get it and when the card is charged; with no card on file it asks the client to pay.
 	let chargeTiming: ChargeTiming | undefined;
 	if (kind === 'invoice') {
+		const link = onlineInvoiceUrl(item);
+		values.onlineInvoiceUrl = link;
+		const lead = INVOICE_LEADS[binary ? 'attached' : link ? 'online' : 'inEmail'];
+		values.invoiceLead = memo(() => sentence(lead, 'invoice lead'));
 		chargeTiming = choiceParameter(fns, 'chargeTiming', itemIndex, CHARGE_TIMINGS, 'onInvoicing', FIELDS.chargeTiming.label);
 		if (chargeTiming !== 'noCard' && !param('cardReference').trim()) chargeTiming = 'noCard';
 		const promise = CHARGE_PROMISES[chargeTiming];
@@ -369,9 +381,7 @@ export async function composeEmail(fns: IExecuteFunctions, itemIndex: number, ki
 
 	const attachments: OutgoingEmail['attachments'] = [];
 	let attachmentSummary: IDataObject | null = null;
-	if (fns.getNodeParameter('attachInvoice', itemIndex, false) === true) {
-		const property = param('binaryPropertyName', 'data').trim() || 'data';
-		const binary = fns.getInputData()[itemIndex]?.binary?.[property];
+	if (attachInvoice) {
 		if (binary) {
 			const content = await fns.helpers.getBinaryDataBuffer(itemIndex, property);
 			const invoiceNumber = values.invoiceNumber as () => string;

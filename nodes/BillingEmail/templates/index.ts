@@ -11,6 +11,7 @@ import type { EmailKind, EmailTemplate, NothingToChargeReason } from './types';
 export { CHARGE_PROMISES } from './chargePromise';
 export { RETRY_PROMISES, type RetryPromise } from './declined';
 export { DECLINE_SUMMARIES, HOW_TO_PAY } from './finalNotice';
+export { INVOICE_LEADS, type InvoiceLead } from './invoice';
 export { NOTHING_TO_CHARGE_PHRASES, nothingToChargeTemplates } from './nothingToCharge';
 export { CHARGE_TIMINGS, NOTHING_TO_CHARGE_REASONS } from './types';
 export type { ChargeTiming, EmailKind, EmailTemplate, NothingToChargeReason } from './types';
@@ -46,6 +47,8 @@ export const PLACEHOLDERS = [
 	'senderName',
 	'recipientEmail',
 	'chargePromise',
+	// The invoice email's first sentence: PDF attached, online link, or neither.
+	'invoiceLead',
 	'amountCharged',
 	'invoiceTotal',
 	'amountPaid',
