@@ -9,6 +9,9 @@ import { equals, isTrue, notEmpty, PKG, Workflow } from './builder';
 import { statusPageWorkflow } from './statusPage';
 import type { WfNode } from './builder';
 
+export const INVOICE_DOCUMENTS = ['xeroPdf', 'renderedPdf', 'onlineLink', 'none'] as const;
+export type InvoiceDocument = (typeof INVOICE_DOCUMENTS)[number];
+
 export interface PipelineSettings {
 	exchange: string;
 	queueType: 'quorum' | 'classic';
@@ -26,8 +29,12 @@ export interface PipelineSettings {
 	debitTimeoutMs?: number;
 	batchSize: number;
 	batchWindowMs: number;
-	/** Attach Xero's invoice PDF to the invoice email (one Xero call per invoice). */
-	attachPdf: boolean;
+	/**
+	 * How the invoice email hands the client the invoice: Xero's PDF attached (one Xero call per
+	 * invoice), a PDF rendered here attached (one call per 50 invoices, 2 per run), Xero's online
+	 * invoice link (one call per invoice, nothing attached), or the email alone.
+	 */
+	invoiceDocument: InvoiceDocument;
 	/** Xero account code payments are recorded against. */
 	paymentAccountCode: string;
 	/** Xero revenue account code for invoice lines. */
@@ -80,7 +87,7 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
 	settleDelays: '5m, 5m, 10m, 20m',
 	batchSize: 50,
 	batchWindowMs: 2000,
-	attachPdf: true,
+	invoiceDocument: 'xeroPdf',
 	paymentAccountCode: '090',
 	salesAccountCode: '200',
 	dueInDays: 14,
@@ -183,9 +190,11 @@ const emailOptions = (s: PipelineSettings) => (s.emailJournalFolder && !s.shared
 const sentRecord = (s: PipelineSettings) => (s.sharedRecords ? { sentRecord: 'postgres' } : {});
 const emailCredentials = (s: PipelineSettings) => ({ ...CREDENTIALS.smtp, ...(s.sharedRecords ? CREDENTIALS.records : {}) });
 
+export const COLLECT_WORKFLOW_ID = 'bpStage1Collect0';
+
 export function collectWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
-	const wf = new Workflow('bpStage1Collect0', 'Billing · 1 · Collect billable items');
+	const wf = new Workflow(COLLECT_WORKFLOW_ID, 'Billing · 1 · Collect billable items');
 	wf.note(900, [
 		'## 1 · Collect billable items',
 		'Runs Monday and Thursday at 07:00 (and from **Execute workflow**, or when a run request is published to the `collect` stage). It reads the leads delivered in the billing period that ended last from the CRM, turns them into one invoice request per client with **Invoice Preparation**, and publishes each to the **invoice** stage. *Run Summary* shows the run\'s counts and totals in the execution log.',
@@ -350,11 +359,16 @@ export function invoiceWorkflow(s: PipelineSettings): Workflow {
 export function emailWorkflow(s: PipelineSettings): Workflow {
 	const h = helpers(s);
 	const wf = new Workflow('bpStage3EmailInv', 'Billing · 3 · Email invoices');
+	const howHandedOver: Record<InvoiceDocument, string> = {
+		xeroPdf: "Fetches each invoice's PDF from Xero (one call per invoice), emails it,",
+		renderedPdf:
+			"Reads the invoices back from Xero (one call per 50; a voided or deleted one is not emailed: it ends parked), renders each PDF here with the organisation's name, address and logo (read from Xero once per run), emails it,",
+		onlineLink: "Asks Xero for each invoice's online link (one call per invoice), emails the link,",
+		none: 'Emails each invoice (no PDF),',
+	};
 	wf.note(1100, [
 		'## 3 · Email invoices',
-		(s.attachPdf
-			? "Fetches each invoice's PDF from Xero (one call per invoice), emails it, and marks the invoice as sent in Xero (one call per batch)."
-			: 'Emails each invoice (no PDF: add *Invoice PDF* from the Xero Billing node to attach it, one Xero call per invoice) and marks it as sent in Xero (one call per batch).') +
+		`${howHandedOver[s.invoiceDocument]} and marks the invoice as sent in Xero (one call per batch).` +
 			" A message redelivered after a crash does not email the client twice: **Email Invoice** records what the SMTP server accepted (*Sent Record*: a file in n8n's user folder; in queue mode, with workers, set it to **PostgreSQL** in this node and in stage 5, and *Charge Record* in stage 4).",
 		'',
 		s.chargeTiming === 'onDueDate'
@@ -365,13 +379,19 @@ export function emailWorkflow(s: PipelineSettings): Workflow {
 	const trigger = h.trigger(wf, 'Invoices to Email', STAGES.email, 0, 0);
 	const retry = h.retryOrPark(wf, 'Retry or Park', 3, 1.3);
 	let beforeEmail = trigger;
-	if (s.attachPdf) {
-		const pdf = wf.add('Invoice PDF', T.xero, 1, 1, 0, { resource: 'invoice', operation: 'getPdf', binaryPropertyName: 'data', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
-		wf.link(trigger, pdf).link(pdf, retry, 1).link(pdf, retry, ERROR_OUTPUT);
-		beforeEmail = pdf;
+	const attach = s.invoiceDocument === 'xeroPdf' || s.invoiceDocument === 'renderedPdf';
+	if (s.invoiceDocument !== 'none') {
+		const params =
+			s.invoiceDocument === 'onlineLink'
+				? { resource: 'invoice', operation: 'getOnlineInvoice', options: h.xeroOptions }
+				: { resource: 'invoice', operation: 'getPdf', ...(s.invoiceDocument === 'renderedPdf' ? { pdfSource: 'rendered' } : {}), binaryPropertyName: 'data', options: h.xeroOptions };
+		const name = s.invoiceDocument === 'onlineLink' ? 'Online Invoice Link' : 'Invoice PDF';
+		const doc = wf.add(name, T.xero, 1, 1, 0, params, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
+		wf.link(trigger, doc).link(doc, retry, 1).link(doc, retry, ERROR_OUTPUT);
+		beforeEmail = doc;
 	}
 	// The email promises the charge timing the debit stage keeps (see To Debit Stage).
-	const email = wf.add('Email Invoice', T.email, 1, 2, 0, { operation: 'sendInvoice', attachInvoice: s.attachPdf, binaryPropertyName: 'data', chargeTiming: s.chargeTiming, templateOverrides: {}, ...sentRecord(s), options: emailOptions(s) }, { credentials: emailCredentials(s), ...ITEM_ERRORS });
+	const email = wf.add('Email Invoice', T.email, 1, 2, 0, { operation: 'sendInvoice', attachInvoice: attach, ...(attach ? { binaryPropertyName: 'data' } : {}), chargeTiming: s.chargeTiming, templateOverrides: {}, ...sentRecord(s), options: emailOptions(s) }, { credentials: emailCredentials(s), ...ITEM_ERRORS });
 	const sent = wf.add('Mark as Sent', T.xero, 1, 3, 0, { resource: 'invoice', operation: 'markSent', options: h.xeroOptions }, { credentials: CREDENTIALS.xero, ...ITEM_ERRORS });
 	// Charged on the due date: the debit message waits in the debit stage's hold queue until then.
 	const toDebit = h.publish(wf, 'To Debit Stage', STAGES.debit, 4, 0, s.chargeTiming === 'onDueDate' ? { deliverNotBefore: '={{ $json.dueDate }}' } : {});

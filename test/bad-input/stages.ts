@@ -12,7 +12,7 @@ import { buildWorkflows, DEFAULT_SETTINGS } from '../../scripts/workflows/pipeli
 import { runNode } from '../helpers/run-node';
 
 type Wf = { nodes: Array<{ name: string; parameters: IDataObject; onError?: string }> };
-const WORKFLOWS = buildWorkflows({ ...DEFAULT_SETTINGS, attachPdf: true }) as unknown as Record<string, Wf>;
+const WORKFLOWS = buildWorkflows({ ...DEFAULT_SETTINGS, invoiceDocument: 'xeroPdf' }) as unknown as Record<string, Wf>;
 
 /** Parameters of one node of a shipped workflow, and whether its "On Error" setting continues. */
 export function shippedParameters(file: string, nodeName: string): IDataObject & { [CONTINUES]?: boolean } {

@@ -280,7 +280,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 				debitTimeoutMs: SLOW_TIMEOUT_MS,
 				batchSize: opts.batchSize ?? 50,
 				batchWindowMs: 1000,
-				attachPdf: true,
+				invoiceDocument: 'xeroPdf',
 				// Queue mode: a batch whose job died with Redis is retried after 2 minutes, not 25.
 				...(opts.queueMode ? { executionWaitMinutes: 2 } : {}),
 			},

@@ -50,7 +50,7 @@ describe('the pipeline on a 3-node RabbitMQ cluster', () => {
 			sandbox: { clients: 30, seed: 29, xeroLimits: { perMinute: 1000, concurrent: 10 }, latency: { xero: 400 } },
 			// Small batches so the stop hits work in flight; retries long enough to outlast the node's
 			// absence (a publish to a queue on the stopped node is retried, not parked).
-			settings: { retryDelays: '2s, 5s, 10s, 20s', dunningDelays: '2s, 3s', batchSize: 5, batchWindowMs: 300, attachPdf: false },
+			settings: { retryDelays: '2s, 5s, 10s, 20s', dunningDelays: '2s, 3s', batchSize: 5, batchWindowMs: 300, invoiceDocument: 'none' },
 		});
 	}, 300_000);
 

@@ -31,7 +31,7 @@ describe('two n8n instances on the same queues', () => {
 			// Xero's own 60 calls/minute would make this a rate-limit test (covered elsewhere) lasting minutes.
 			sandbox: { clients: 150, seed: 23, leadsPerClient: [1, 2], xeroLimits: { perMinute: 1000, concurrent: 10 } },
 			// Small batches so deliveries spread over both instances' consumers.
-			settings: { retryDelays: '1s, 2s, 4s', dunningDelays: '2s, 3s', batchSize: 10, batchWindowMs: 300, attachPdf: false },
+			settings: { retryDelays: '1s, 2s, 4s', dunningDelays: '2s, 3s', batchSize: 10, batchWindowMs: 300, invoiceDocument: 'none' },
 		});
 	}, 300_000);
 

@@ -5,7 +5,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readTopology } from '../../nodes/BillingQueue/helpers/config';
 import { parseDelays } from '../../nodes/BillingQueue/helpers/topology';
-import { buildWorkflows, DEFAULT_SETTINGS, QUEUE_SETUP_DEFAULTS } from '../../scripts/workflows/pipeline';
+import type { INodeProperties } from 'n8n-workflow';
+import { ITEM_FIELDS } from '../../nodes/BillingEmail/helpers/compose';
+import { XeroBilling } from '../../nodes/XeroBilling/XeroBilling.node';
+import { buildWorkflows, DEFAULT_SETTINGS, INVOICE_DOCUMENTS, QUEUE_SETUP_DEFAULTS, type InvoiceDocument } from '../../scripts/workflows/pipeline';
 
 const dir = path.resolve(__dirname, '..', '..', 'workflows');
 const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'));
@@ -241,5 +244,74 @@ describe('money paths of the shipped workflows (issue 16)', () => {
 				for (const t of errorTargets) expect(node(w, t).parameters.operation).toBe('retryOrPark');
 			}
 		}
+	});
+});
+
+describe("stage 3's invoice document (invoiceDocument)", () => {
+	type Node = { name: string; type: string; parameters: Record<string, unknown>; onError?: string };
+	type Wf = { nodes: Node[]; connections: Record<string, { main: Array<Array<{ node: string }>> }> };
+	const stage3 = (invoiceDocument: InvoiceDocument) => buildWorkflows({ invoiceDocument })['03-email-invoices.json'] as unknown as Wf;
+	const next = (w: Wf, from: string, output: number) => (w.connections[from]?.main[output] ?? []).map((c) => c.node);
+	const node = (w: Wf, name: string) => w.nodes.find((n) => n.name === name);
+	/** The chain the items take on success, from the trigger to the debit stage's queue. */
+	const successPath = (w: Wf) => {
+		const path = ['Invoices to Email'];
+		for (let to = next(w, path[0], 0); to.length === 1; to = next(w, to[0], 0)) path.push(to[0]);
+		return path;
+	};
+	const xeroProperty = (name: string, operation: string): INodeProperties | undefined =>
+		new XeroBilling().description.properties.find((p) => p.name === name && (p.displayOptions?.show?.operation ?? []).includes(operation));
+
+	const cases: Array<{ doc: InvoiceDocument; docNode?: string; operation?: string; pdfSource?: string; attach: boolean }> = [
+		{ doc: 'xeroPdf', docNode: 'Invoice PDF', operation: 'getPdf', pdfSource: 'xero', attach: true },
+		{ doc: 'renderedPdf', docNode: 'Invoice PDF', operation: 'getPdf', pdfSource: 'rendered', attach: true },
+		{ doc: 'onlineLink', docNode: 'Online Invoice Link', operation: 'getOnlineInvoice', attach: false },
+		{ doc: 'none', attach: false },
+	];
+
+	it('covers every invoiceDocument the settings offer, the shipped one being Xero\'s PDF', () => {
+		expect(cases.map((c) => c.doc).sort()).toEqual([...INVOICE_DOCUMENTS].sort());
+		expect(DEFAULT_SETTINGS.invoiceDocument).toBe('xeroPdf');
+	});
+
+	const chainTitle = (c: (typeof cases)[number]) => `${c.doc}: trigger → ${c.docNode ? `${c.docNode} → ` : ''}Email Invoice (attach: ${c.attach})`;
+	it.each(cases.map((c) => [chainTitle(c), c] as const))('%s → Mark as Sent → debit stage', (_title, { doc, docNode, operation, pdfSource, attach }) => {
+		const w = stage3(doc);
+		const chain = docNode ? ['Invoices to Email', docNode, 'Email Invoice'] : ['Invoices to Email', 'Email Invoice'];
+		expect(successPath(w)).toEqual([...chain, 'Mark as Sent', 'To Debit Stage']);
+
+		const email = node(w, 'Email Invoice')!;
+		expect(email.parameters).toMatchObject({ operation: 'sendInvoice', attachInvoice: attach });
+		// An attaching email reads the binary property the PDF node writes; the others name none.
+		expect(email.parameters.binaryPropertyName).toBe(attach ? 'data' : undefined);
+
+		// Only the chosen step calls Xero before the email; the others are not in the workflow.
+		const xeroBeforeEmail = w.nodes.filter((n) => n.type.endsWith('.xeroBilling') && n.name !== 'Mark as Sent');
+		expect(xeroBeforeEmail.map((n) => n.name)).toEqual(docNode ? [docNode] : []);
+		if (!docNode) return;
+		const docParams = node(w, docNode)!.parameters;
+		expect(docParams).toMatchObject({ resource: 'invoice', operation });
+		if (operation === 'getPdf') {
+			expect(docParams.binaryPropertyName).toBe('data');
+			// Xero's PDF is the node's default, so the shipped workflow leaves pdfSource unset.
+			const source = docParams.pdfSource ?? xeroProperty('pdfSource', 'getPdf')?.default;
+			expect(source).toBe(pdfSource);
+			expect(((xeroProperty('pdfSource', 'getPdf')?.options ?? []) as Array<{ value: unknown }>).map((o) => o.value)).toContain(pdfSource);
+		} else {
+			// The link lands in the item field the invoice email reads it from.
+			const field = docParams.outputField ?? xeroProperty('outputField', 'getOnlineInvoice')?.default;
+			expect(field).toBe(ITEM_FIELDS.onlineInvoiceUrl.path);
+			expect(docParams.binaryPropertyName).toBeUndefined();
+		}
+	});
+
+	it.each(cases.filter((c) => c.docNode))('$doc: $docNode sends refused items (output 2) and failures (error output) to Retry or Park, never on to the email', ({ doc, docNode }) => {
+		const w = stage3(doc);
+		const n = node(w, docNode!)!;
+		expect(n.onError).toBe('continueErrorOutput');
+		expect(next(w, n.name, 0)).toEqual(['Email Invoice']);
+		expect(next(w, n.name, 1)).toEqual(['Retry or Park']);
+		expect(next(w, n.name, 2)).toEqual(['Retry or Park']);
+		expect(node(w, 'Retry or Park')!.parameters.operation).toBe('retryOrPark');
 	});
 });
