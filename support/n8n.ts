@@ -365,6 +365,11 @@ export class N8nInstance {
 		return data.results;
 	}
 
+	/** One execution's saved data as n8n stores it (`flatted` JSON text). */
+	async executionData(id: string): Promise<string> {
+		return (await this.rest<{ data: string }>('GET', `/executions/${id}`)).data;
+	}
+
 	/** One execution with its run data (n8n stores it in `flatted` form). */
 	async execution(id: string): Promise<{ summary: ExecutionSummary; runData: Record<string, Array<Record<string, any>>>; error?: unknown }> {
 		const data = await this.rest<ExecutionSummary & { data: string }>('GET', `/executions/${id}`);

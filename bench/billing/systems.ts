@@ -11,10 +11,15 @@ import { billingKey } from '../../nodes/shared/billingKey';
 import { startBillingSandbox } from '../../sandbox';
 import type { BillingSandbox, BillingSandboxOptions } from '../../sandbox';
 import { RssSampler, treeRssKb } from '../../support/memory';
-import { startN8n } from '../../support/n8n';
+import { startN8n, type N8nInstance } from '../../support/n8n';
 import { startPipeline } from '../../support/pipeline';
+import { COLLECT_WORKFLOW_ID, type InvoiceDocument } from '../../scripts/workflows/pipeline';
 import type { OldWayJob } from './old-way';
 import { builtinWorkflows, publishInvoiceRequests } from './builtins';
+
+export const BENCH_PDFS = ['none', 'xero', 'rendered', 'online'] as const;
+export type BenchPdf = (typeof BENCH_PDFS)[number];
+const INVOICE_DOCUMENT: Record<BenchPdf, InvoiceDocument> = { none: 'none', xero: 'xeroPdf', rendered: 'renderedPdf', online: 'onlineLink' };
 
 export interface BenchSettings {
 	invoices: number;
@@ -22,7 +27,12 @@ export interface BenchSettings {
 	newClients: boolean;
 	seed: number;
 	minuteMs: number;
-	pdf: boolean;
+	/**
+	 * The invoice document: none, Xero's PDF (`--pdf`, `--pdf xero`), a PDF rendered by this
+	 * package (`--pdf rendered`) or Xero's online invoice link (`--pdf online`). The old way and
+	 * the built-ins have no renderer: they attach Xero's PDF for any of them.
+	 */
+	pdf: BenchPdf;
 	/** Time box for the slow systems, minutes. */
 	baselineMinutes: number;
 	nodesTemplate: string;
@@ -47,6 +57,20 @@ export interface SystemResult {
 	problems: string[];
 	/** Per 15 s of the run: Xero calls by route and invoices finished (`--timeline` prints it). */
 	timeline: string[];
+	/** This package only: where n8n's memory was (see RssSampler), in MB. */
+	memory?: MemoryDetail;
+}
+
+export interface MemoryDetail {
+	/** n8n (main and task runner) with the package loaded and the workflows published, before the run. */
+	idleMb: number;
+	/** At the peak sample: the main process, its task runner, anonymous (heaps) and file-backed pages. */
+	mainMb: number;
+	runnerMb: number;
+	anonMb: number;
+	fileMb: number;
+	/** The collect stage's saved execution data (the whole run in one execution), MB of JSON. */
+	collectExecutionMb?: number;
 }
 
 export const LATENCY = { xero: 300, secureTrading: 800, smtp: 50 } as const;
@@ -199,7 +223,7 @@ export async function runOldWay(s: BenchSettings): Promise<SystemResult> {
 			xero: { clientId: sandbox.xero.clientId, clientSecret: sandbox.xero.clientSecret, tokenUrl: sandbox.xero.tokenUrl, apiBaseUrl: sandbox.xero.apiBaseUrl },
 			gateway: { url: sandbox.secureTrading.url, username: sandbox.secureTrading.username, password: sandbox.secureTrading.password, siteReference: sandbox.secureTrading.siteReference },
 			smtp: { host: sandbox.smtp.host, port: sandbox.smtp.port },
-			pdf: s.pdf,
+			pdf: s.pdf !== 'none',
 			deadline,
 			invoices: invoices.map(({ lines, ...rest }) => ({ ...rest, lines: lines.map(({ description, quantity, unitAmount }) => ({ description, quantity, unitAmount })) })),
 		};
@@ -228,27 +252,48 @@ export async function runOldWay(s: BenchSettings): Promise<SystemResult> {
  * workers on PostgreSQL and Redis, the sent and charge records shared in PostgreSQL). Peak RSS
  * is then the sum of each process tree's peak (main and every worker).
  */
-export async function runOurs(s: BenchSettings, clients = s.invoices, workers?: number): Promise<SystemResult> {
+export async function runOurs(s: BenchSettings, clients = s.invoices, workers?: number, opts: { env?: Record<string, string>; label?: string } = {}): Promise<SystemResult> {
 	const run = await startPipeline({
 		nodesTemplate: s.nodesTemplate,
 		sandbox: sandboxOptions(s, clients),
 		// Dunning days later than the run; the shipped batch and retry settings otherwise.
-		settings: { attachPdf: s.pdf, dunningDelays: '3d, 7d' },
+		settings: { invoiceDocument: INVOICE_DOCUMENT[s.pdf], dunningDelays: '3d, 7d' },
 		queueMode: workers ? { workers } : false,
+		env: opts.env,
 	});
 	try {
 		if (!s.newClients) seedContacts(run.sandbox);
 		const total = invoiceRequests(run.sandbox).length;
+		const idleKb = treeRssKb(run.n8n.pid!);
 		const samplers = [run.n8n, ...run.workers].map((n) => new RssSampler(n.pid!).start());
 		const startedAt = Date.now();
 		await run.requestRun();
 		const finished = await until(() => notices(run.sandbox).done.size >= total, startedAt + 90 * 60_000);
 		samplers.forEach((r) => r.stop());
-		const name = workers ? `this package, queue mode, ${workers} worker${workers > 1 ? 's' : ''}` : 'this package (shipped workflows)';
+		const name = opts.label ?? (workers ? `this package, queue mode, ${workers} worker${workers > 1 ? 's' : ''}` : 'this package (shipped workflows)');
 		if (!finished) s.log(`${name}: only ${notices(run.sandbox).done.size}/${total} done in 90 minutes`);
-		return result(name, run.sandbox, total, startedAt, !finished, samplers.reduce((sum, r) => sum + r.peakKb, 0), s.minuteMs);
+		const out = result(name, run.sandbox, total, startedAt, !finished, samplers.reduce((sum, r) => sum + r.peakKb, 0), s.minuteMs);
+		if (!workers) out.memory = { ...breakdown(idleKb, samplers[0]), ...(await executionSizes(run.n8n)) };
+		return out;
 	} finally {
 		await run.stop();
+	}
+}
+
+const mb = (kb: number) => kb / 1024;
+
+function breakdown(idleKb: number, sampler: RssSampler): Pick<MemoryDetail, 'idleMb' | 'mainMb' | 'runnerMb' | 'anonMb' | 'fileMb'> {
+	const p = sampler.peak;
+	return { idleMb: mb(idleKb), mainMb: mb(p.mainKb), runnerMb: mb(p.childrenKb), anonMb: mb(p.anonKb), fileMb: mb(p.fileKb) };
+}
+
+/** After the run (so reading it does not count): the collect execution's saved size. */
+async function executionSizes(n8n: N8nInstance): Promise<Pick<MemoryDetail, 'collectExecutionMb'>> {
+	try {
+		const [collect] = await n8n.executions(COLLECT_WORKFLOW_ID);
+		return collect ? { collectExecutionMb: Buffer.byteLength(await n8n.executionData(String(collect.id))) / 2 ** 20 } : {};
+	} catch {
+		return {};
 	}
 }
 
@@ -260,7 +305,7 @@ export async function runBuiltins(s: BenchSettings): Promise<SystemResult> {
 	let n8n;
 	try {
 		const invoices = invoiceRequests(sandbox);
-		const { workflows, credentials } = await builtinWorkflows(sandbox, queue, s.pdf);
+		const { workflows, credentials } = await builtinWorkflows(sandbox, queue, s.pdf !== 'none');
 		// The trigger checks its queue exists when the workflow is published.
 		await publishInvoiceRequests(queue, []);
 		n8n = await startN8n({ nodesTemplate: s.nodesTemplate, credentials, workflows, publish: workflows.map((w) => String(w.id)) });

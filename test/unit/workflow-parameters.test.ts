@@ -102,7 +102,7 @@ describe('workflow parameters exist in the node descriptions', () => {
 
 	it('sees the shipped workflows, every e2e fixture and the benchmarks, with nodes of this package in them', () => {
 		expect(workflows.filter(([label]) => label.startsWith('shipped')).length).toBe(Object.keys(buildWorkflows()).length);
-		expect(workflows.filter(([label]) => label.startsWith('e2e fixture')).length).toBe(11);
+		expect(workflows.filter(([label]) => label.startsWith('e2e fixture')).length).toBe(13);
 		const ours = workflows.flatMap(([, wf]) => (wf.nodes as WorkflowNode[]).filter((n) => n.type.startsWith(`${pkg.name}.`)));
 		// Every node type of the package is used by at least one workflow, so every description is exercised.
 		expect(new Set(ours.map((n) => n.type))).toEqual(new Set(propertiesByType.keys()));
