@@ -387,7 +387,7 @@ describe('Billing Email node in a real n8n', () => {
 		expect(url).toMatch(/\/in\/[A-Za-z0-9]{40}$/);
 		expect(sent).toMatchObject({ billingKey: inv.billingKey, onlineInvoiceUrl: url, emailDelivery: { status: 'sent' }, xeroInvoice: { sentToContact: true } });
 		expect(sent.error).toBeUndefined();
-		expect(sent.emailDelivery.attachment).toBeUndefined();
+		expect(sent.emailDelivery.attachment).toBeNull();
 		expect(sb.invoice(inv.xeroInvoice.invoiceId)).toMatchObject({ SentToContact: true });
 		// One link call, no PDF download; Mark as Sent's one POST.
 		expect(routesSince(fromCall)).toEqual({ 'GET /Invoices/{id}/OnlineInvoice': 1, 'POST /Invoices': 1 });
