@@ -41,3 +41,13 @@ export function parseSdkError(e: unknown): { statusCode: number; body: unknown; 
 	if (!response) throw e;
 	return response;
 }
+
+/** The parsed rejection of an SDK call that must fail (tests). */
+export async function sdkRejection(call: Promise<unknown>): Promise<ReturnType<typeof parseSdkError>> {
+	try {
+		await call;
+	} catch (e) {
+		return parseSdkError(e);
+	}
+	throw new Error('expected the SDK call to reject');
+}

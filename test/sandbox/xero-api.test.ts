@@ -1,7 +1,7 @@
 // The Xero sandbox driven through the real xero-node SDK: auth, contacts, invoices, payments, PDF.
 import { Invoice, type XeroClient } from 'xero-node';
 import { startXeroSandbox, type XeroSandbox } from '../../sandbox/xero';
-import { connectXeroClient, fetchSandboxToken, parseSdkError } from '../../sandbox/xero/sdk';
+import { connectXeroClient, fetchSandboxToken, sdkRejection } from '../../sandbox/xero/sdk';
 
 let sb: XeroSandbox;
 let xero: XeroClient;
@@ -17,14 +17,7 @@ beforeEach(() => sb.reset());
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
-async function rejected(p: Promise<unknown>) {
-	try {
-		await p;
-	} catch (e) {
-		return parseSdkError(e);
-	}
-	throw new Error('expected the SDK call to reject');
-}
+const rejected = sdkRejection;
 
 function contact(name = 'Acme Ltd', number = 'C-1', email = 'billing@acme.test') {
 	return sb.seedContact({ Name: name, ContactNumber: number, EmailAddress: email });

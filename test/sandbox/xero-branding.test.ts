@@ -5,7 +5,7 @@ import * as zlib from 'zlib';
 import { Invoice, type XeroClient } from 'xero-node';
 import { startXeroSandbox, XERO_LIMITS, type XeroSandbox } from '../../sandbox/xero';
 import { crc32 } from '../../sandbox/xero/png';
-import { connectXeroClient, parseSdkError } from '../../sandbox/xero/sdk';
+import { connectXeroClient, sdkRejection } from '../../sandbox/xero/sdk';
 
 const PLAIN = { clientId: 'PLAINORG', clientSecret: 'plain-secret' };
 const THEMED = { clientId: 'THEMEDORG', clientSecret: 'themed-secret' };
@@ -44,14 +44,7 @@ afterAll(async () => {
 });
 beforeEach(() => sb.reset());
 
-async function rejected(p: Promise<unknown>) {
-	try {
-		await p;
-	} catch (e) {
-		return parseSdkError(e);
-	}
-	throw new Error('expected the SDK call to reject');
-}
+const rejected = sdkRejection;
 
 type ValidationBody = { ErrorNumber: number; Type: string; Message: string; Elements: Array<{ InvoiceID: string; ValidationErrors: Array<{ Message: string }> }> };
 
