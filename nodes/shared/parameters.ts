@@ -1,6 +1,7 @@
 // Node parameters read one way across the package: a value out of range is refused with an error
 // that names the parameter (never clamped or silently replaced), so what runs is what was set.
 import type { IExecuteFunctions } from 'n8n-workflow';
+import { itemParameter } from './itemParameter';
 import { FieldError } from './errors';
 
 export interface NumberSpec {
@@ -30,12 +31,12 @@ export function parseNumber(raw: unknown, field: string, spec: NumberSpec): numb
 
 /** A number parameter (dotted paths such as `options.timeoutMs` work) for one item. */
 export function numberParameter(fns: IExecuteFunctions, name: string, itemIndex: number, spec: NumberSpec): number {
-	return parseNumber(fns.getNodeParameter(name, itemIndex, spec.default) as unknown, name, spec);
+	return parseNumber(itemParameter(fns, name, itemIndex, spec.default) as unknown, name, spec);
 }
 
 /** A text parameter, trimmed; empty → `fallback`. */
 export function textParameter(fns: IExecuteFunctions, name: string, itemIndex: number, fallback = ''): string {
-	const raw = fns.getNodeParameter(name, itemIndex, fallback) as unknown;
+	const raw = itemParameter(fns, name, itemIndex, fallback) as unknown;
 	if (typeof raw === 'number') return String(raw);
 	return typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : fallback;
 }
@@ -49,13 +50,13 @@ export function requiredTextParameter(fns: IExecuteFunctions, name: string, item
 
 /** A boolean parameter; anything but a boolean → `fallback`. */
 export function booleanParameter(fns: IExecuteFunctions, name: string, itemIndex: number, fallback: boolean): boolean {
-	const raw = fns.getNodeParameter(name, itemIndex, fallback) as unknown;
+	const raw = itemParameter(fns, name, itemIndex, fallback) as unknown;
 	return typeof raw === 'boolean' ? raw : fallback;
 }
 
 /** One of a fixed set of values; anything else → a FieldError naming the parameter (and its editor label). */
 export function choiceParameter<T extends string>(fns: IExecuteFunctions, name: string, itemIndex: number, choices: readonly T[], fallback: T, label?: string): T {
-	const raw = fns.getNodeParameter(name, itemIndex, fallback) as unknown;
+	const raw = itemParameter(fns, name, itemIndex, fallback) as unknown;
 	if (typeof raw === 'string' && (choices as readonly string[]).includes(raw)) return raw as T;
 	const named = label ? `"${label}" (${name})` : `"${name}"`;
 	throw new FieldError(name, `${named} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);

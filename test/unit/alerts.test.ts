@@ -319,7 +319,9 @@ const node: INode = { id: 'a', name: 'Check Conditions', type: 'n8n-nodes-billin
 
 function context(store: RunLedgerStore, parameters: IDataObject, inputCount = 1): { ctx: OperationContext<ReportClient>; results: ItemResults } {
 	const items: INodeExecutionData[] = Array.from({ length: inputCount }, (_, i) => ({ json: { i } }));
+	// The parameters as n8n resolves them; the node as stored holds none (so itemParameter asks).
 	const fns = {
+		getNode: () => node,
 		getNodeParameter: (name: string, _i: number, fallback?: unknown) => (name in parameters ? parameters[name] : fallback),
 	} as unknown as IExecuteFunctions;
 	const results = new ItemResults(node, items, false, 2);

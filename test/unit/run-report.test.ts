@@ -241,7 +241,7 @@ describe("the status page's replay request", () => {
 	async function check(store: RunLedgerStore, body: IDataObject) {
 		const items: INodeExecutionData[] = [{ json: { body } }];
 		const params: Record<string, unknown> = { ...body, stages: 'collect, invoice, email, debit, dunning, notify, report' };
-		const fns = { getNodeParameter: (name: string, _i: number, fallback?: unknown) => (name in params ? params[name] : fallback) } as unknown as IExecuteFunctions;
+		const fns = { getNode: () => ({ parameters: {} }), getNodeParameter: (name: string, _i: number, fallback?: unknown) => (name in params ? params[name] : fallback) } as unknown as IExecuteFunctions;
 		const ctx: OperationContext<ReportClient> = { fns, node, items, client: { store, report: async () => undefined }, results: new ItemResults(node, items, false, 2) };
 		await checkReplay(ctx);
 		return ctx.results.toOutputs();

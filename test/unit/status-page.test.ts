@@ -426,7 +426,9 @@ function fakeClient(reports: RunReport[], fail?: Error): ReportClient & { asked:
 
 function run(parameters: Record<string, unknown>, client: ReportClient, items = 1, continueOnFail = false) {
 	const list: INodeExecutionData[] = Array.from({ length: items }, (_, i) => ({ json: { i } }));
+	// The parameters as n8n resolves them; the node as stored holds none (so itemParameter asks).
 	const fns = {
+		getNode: () => node,
 		getNodeParameter: (name: string, _i: number, fallback?: unknown) => (name in parameters ? parameters[name] : fallback),
 	} as unknown as IExecuteFunctions;
 	const ctx: OperationContext<ReportClient> = { fns, node, items: list, client, results: new ItemResults(node, list, continueOnFail, 1) };

@@ -1,6 +1,7 @@
 // Builds one outgoing email from one input item: reads the fields, validates them, renders
 // the template (default or overridden) and derives the deterministic Message-ID.
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { itemParameter } from '../../shared/itemParameter';
 import {
 	CHARGE_PROMISES,
 	CHARGE_TIMINGS,
@@ -224,9 +225,9 @@ function retryPromiseOf(day: string | undefined, remaining: number | undefined):
  * field behind it) when a value cannot go into a mail; nothing is sent for such an item.
  */
 export async function composeEmail(fns: IExecuteFunctions, itemIndex: number, kind: EmailKind, defaultSender: string): Promise<ComposedEmail> {
-	const param = (name: ParameterName, fallback: unknown = '') => asText(fns.getNodeParameter(name, itemIndex, fallback), FIELDS[name]);
-	const options = fns.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const overrides = fns.getNodeParameter('templateOverrides', itemIndex, {}) as IDataObject;
+	const param = (name: ParameterName, fallback: unknown = '') => asText(itemParameter(fns, name, itemIndex, fallback), FIELDS[name]);
+	const options = itemParameter(fns, 'options', itemIndex, {}) as IDataObject;
+	const overrides = itemParameter(fns, 'templateOverrides', itemIndex, {}) as IDataObject;
 	const option = (name: OptionName) => asText(options[name], FIELDS[name]).trim();
 
 	// Sender: node option, else the credential's default sender.
@@ -269,7 +270,7 @@ export async function composeEmail(fns: IExecuteFunctions, itemIndex: number, ki
 				// One unit name and default across the package: minor units unless told 'major'.
 				const unit = param('amountUnit', 'minor').trim();
 				if (unit !== 'minor' && unit !== 'major') throw fieldError(FIELDS.amountUnit, `must be minor or major, got "${unit}"`);
-				cached = parseAmount(fns.getNodeParameter('amount', itemIndex, ''), unit, currency(), FIELDS.amount);
+				cached = parseAmount(itemParameter(fns, 'amount', itemIndex, ''), unit, currency(), FIELDS.amount);
 			}
 			return cached;
 		};
@@ -279,7 +280,7 @@ export async function composeEmail(fns: IExecuteFunctions, itemIndex: number, ki
 		let cached: Remainder | undefined;
 		return () => {
 			if (cached === undefined) {
-				const read = (name: 'amountCharged' | 'invoiceTotal' | 'amountPaid') => parseAmount(fns.getNodeParameter(name, itemIndex, ''), 'minor', currency(), FIELDS[name]);
+				const read = (name: 'amountCharged' | 'invoiceTotal' | 'amountPaid') => parseAmount(itemParameter(fns, name, itemIndex, ''), 'minor', currency(), FIELDS[name]);
 				cached = checkRemainder({ charged: read('amountCharged'), total: read('invoiceTotal'), paid: read('amountPaid') }, currency());
 			}
 			return cached;
@@ -298,7 +299,7 @@ export async function composeEmail(fns: IExecuteFunctions, itemIndex: number, ki
 		amountValue: memo(() => minorToDecimal(amountMinor(), currency())),
 		currency,
 		dueDate: memo(() => {
-			const raw = fns.getNodeParameter('dueDate', itemIndex, '');
+			const raw = itemParameter(fns, 'dueDate', itemIndex, '');
 			return raw === '' || raw === null || raw === undefined ? '' : formatDate(raw, locale, FIELDS.dueDate);
 		}),
 		reason,
@@ -350,7 +351,7 @@ export async function composeEmail(fns: IExecuteFunctions, itemIndex: number, ki
 	}
 
 	// The PDF, when this email attaches one: known before the text, whose first sentence says so.
-	const attachInvoice = fns.getNodeParameter('attachInvoice', itemIndex, false) === true;
+	const attachInvoice = itemParameter(fns, 'attachInvoice', itemIndex, false) === true;
 	const property = param('binaryPropertyName', 'data').trim() || 'data';
 	const binary = attachInvoice ? fns.getInputData()[itemIndex]?.binary?.[property] : undefined;
 

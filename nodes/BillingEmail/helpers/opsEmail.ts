@@ -3,6 +3,7 @@
 // emails: the report's Message-ID is its run's, an alert's is its alert key (condition + period),
 // so a redelivered or repeated one is recognised and sent once.
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { itemParameter } from '../../shared/itemParameter';
 import { minorUnitsForDisplay } from '../../shared/currency';
 import { oneLine } from '../../shared/itemFields';
 import { FieldError } from '../../shared/errors';
@@ -68,11 +69,11 @@ export function reportBody(report: IDataObject): { subject: string; text: string
 }
 
 export async function composeOpsEmail(fns: IExecuteFunctions, itemIndex: number, kind: OpsEmailKind, defaultSender: string): Promise<ComposedEmail> {
-	const options = fns.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const options = itemParameter(fns, 'options', itemIndex, {}) as IDataObject;
 	const fromText = param(options.from).trim() || defaultSender;
 	if (!fromText.trim()) throw new FieldError('options.from', 'From is empty and the Billing SMTP credential has no Default Sender');
 	const from: MailAddress = parseMailbox(fromText, { path: 'options.from', label: 'From' });
-	const recipients = parseAddressList(param(fns.getNodeParameter('to', itemIndex, '')), { path: 'to', label: 'To' }, true);
+	const recipients = parseAddressList(param(itemParameter(fns, 'to', itemIndex, '')), { path: 'to', label: 'To' }, true);
 	const domain = param(options.messageIdDomain).trim() || from.address.slice(from.address.lastIndexOf('@') + 1);
 	if (!MESSAGE_ID_DOMAIN.test(domain)) throw new FieldError('options.messageIdDomain', `Message-ID Domain "${domain}" is not a plain ASCII domain name`);
 	const json = fns.getInputData()[itemIndex]?.json ?? {};
@@ -81,23 +82,23 @@ export async function composeOpsEmail(fns: IExecuteFunctions, itemIndex: number,
 	let subject: string;
 	let body: { text: string; html: string };
 	if (kind === 'runReport') {
-		key = param(fns.getNodeParameter('runId', itemIndex, '')).trim();
+		key = param(itemParameter(fns, 'runId', itemIndex, '')).trim();
 		if (!key) throw new FieldError('runId', `Item ${itemIndex}: Billing Run ID is empty; the report's Message-ID is made from it`);
 		const made = reportBody(json);
 		subject = made.subject;
 		body = made;
-		const property = param(fns.getNodeParameter('binaryPropertyName', itemIndex, 'report')).trim() || 'report';
+		const property = param(itemParameter(fns, 'binaryPropertyName', itemIndex, 'report')).trim() || 'report';
 		const binary = fns.getInputData()[itemIndex]?.binary?.[property];
 		if (!binary) throw new FieldError('binaryPropertyName', `Item ${itemIndex} (run ${key}): no binary property "${property}" holding the report's CSV`);
 		attachments.push({ filename: binary.fileName || `billing-run-${key}.csv`, content: await fns.helpers.getBinaryDataBuffer(itemIndex, property), contentType: 'text/csv' });
 		const { reportDue: _due, ...report } = json;
 		attachments.push({ filename: (binary.fileName || `billing-run-${key}.csv`).replace(/\.csv$/, '.json'), content: Buffer.from(JSON.stringify(report, null, 2)), contentType: 'application/json' });
 	} else {
-		key = param(fns.getNodeParameter('alertKey', itemIndex, '')).trim();
+		key = param(itemParameter(fns, 'alertKey', itemIndex, '')).trim();
 		if (!key) throw new FieldError('alertKey', `Item ${itemIndex}: Alert Key is empty; it makes one email per condition and period`);
-		subject = param(fns.getNodeParameter('subject', itemIndex, '')).trim();
+		subject = param(itemParameter(fns, 'subject', itemIndex, '')).trim();
 		if (!subject) throw new FieldError('subject', `Item ${itemIndex} (alert ${key}): Subject is empty`);
-		const plain = param(fns.getNodeParameter('text', itemIndex, ''));
+		const plain = param(itemParameter(fns, 'text', itemIndex, ''));
 		body = { text: `${plain}\n`, html: `<!doctype html><html><body style="font-family:Arial,Helvetica,sans-serif;font-size:14px"><pre style="font-family:inherit;white-space:pre-wrap">${esc(plain)}</pre></body></html>` };
 	}
 	const messageId = opsMessageId(kind, key, domain);

@@ -2,6 +2,7 @@
 // path (`queueSetup.retryDelays`) with its editor label in the message; numbers out of range are
 // refused, never clamped (the kit's parseNumber).
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { itemParameter } from '../../shared/itemParameter';
 import { parseNumber } from '../../shared/parameters';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './message';
 import type { StageConsumerConfig } from './stageConsumer';
@@ -21,7 +22,7 @@ export type ParamGetter = (name: string, fallback?: unknown) => unknown;
 
 /** The parameters of one item, as the getter the readers below take. */
 export function itemParameters(fns: IExecuteFunctions, itemIndex: number): ParamGetter {
-	return (name, fallback) => fns.getNodeParameter(name, itemIndex, fallback);
+	return (name, fallback) => itemParameter(fns, name, itemIndex, fallback);
 }
 
 export function readTopology(get: ParamGetter): TopologyConfig {

@@ -1,6 +1,7 @@
 // The node's own input checks, on top of the kit's parameter readers: each throws a FieldError
 // naming the parameter, before anything is sent to the gateway.
 import type { IExecuteFunctions } from 'n8n-workflow';
+import { itemParameter } from '../../shared/itemParameter';
 import { FieldError } from '../../shared/errors';
 import { normaliseCurrency, toMinorUnits } from '../../shared/currency';
 import { choiceParameter, numberParameter, requiredTextParameter } from '../../shared/parameters';
@@ -18,13 +19,13 @@ export function transactionReference(fns: IExecuteFunctions, itemIndex: number, 
 
 /** An ISO 4217 code (AmountError, a FieldError, when it is not one). */
 export function currencyParameter(fns: IExecuteFunctions, itemIndex: number, name = 'currency'): string {
-	return normaliseCurrency(fns.getNodeParameter(name, itemIndex, '') as unknown, name);
+	return normaliseCurrency(itemParameter(fns, name, itemIndex, '') as unknown, name);
 }
 
 /** Amount in integer minor units of `currency`, from the `amount` and `amountUnit` parameters (default minor, as across the package). */
 export function amountParameter(fns: IExecuteFunctions, itemIndex: number, currency: string): number {
 	const mode = choiceParameter(fns, 'amountUnit', itemIndex, ['minor', 'major'] as const, 'minor');
-	return toMinorUnits(fns.getNodeParameter('amount', itemIndex, '') as unknown, currency, { mode, field: 'amount', allowZero: false });
+	return toMinorUnits(itemParameter(fns, 'amount', itemIndex, '') as unknown, currency, { mode, field: 'amount', allowZero: false });
 }
 
 /** Which kind of merchant-initiated charge a debit is (the Charge Type parameter). */
@@ -52,7 +53,7 @@ export function merchantInitiatedFields(fns: IExecuteFunctions, itemIndex: numbe
 		const subscriptionNumber = numberParameter(fns, 'subscriptionNumber', itemIndex, { default: 0, min: 1, max: 99999, integer: true, label: 'Subscription Number' });
 		return { accounttypedescription: 'RECUR', credentialsonfile: '2', subscriptiontype: subscriptionType, subscriptionnumber: String(subscriptionNumber) };
 	}
-	const raw = fns.getNodeParameter('accountType', itemIndex, 'ECOM') as unknown;
+	const raw = itemParameter(fns, 'accountType', itemIndex, 'ECOM') as unknown;
 	if (raw === 'RECUR') {
 		// The old default: RECUR alone is neither documented kind, so say how to send a complete one.
 		throw new FieldError(

@@ -22,6 +22,7 @@
 //   unknown outcome behind, never a free key (helpers/chargeStore.ts);
 // - a never-retry decline is final for the key, and soft declines stop at Max Charge Attempts.
 import { sleep, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+import { itemParameter } from '../../../shared/itemParameter';
 import { MAX_BILLING_KEY_LENGTH, validateBillingKey } from '../../../shared/billingKey';
 import { LockWaitAborted } from '../../../shared/concurrency';
 import { formatMinorUnits } from '../../../shared/currency';
@@ -235,7 +236,7 @@ async function openChargeStore(fns: IExecuteFunctions): Promise<{ store: ChargeS
 async function debit(ctx: OperationContext<SecureTradingConnection>, itemIndex: number, store: ChargeStore): Promise<IDataObject> {
 	const { fns } = ctx;
 	const parent = transactionReference(fns, itemIndex, 'storedCardReference', 'Stored Card Reference');
-	const billingKey = validateBillingKey(fns.getNodeParameter('billingKey', itemIndex, '') as unknown, 'billingKey');
+	const billingKey = validateBillingKey(itemParameter(fns, 'billingKey', itemIndex, '') as unknown, 'billingKey');
 	// A further, lower limit for gateways that take shorter order references; never above the key's own.
 	const maxLength = numberParameter(fns, 'options.maxOrderReferenceLength', itemIndex, {
 		default: MAX_BILLING_KEY_LENGTH,
@@ -299,14 +300,14 @@ interface Guard {
 
 function guardParameters(ctx: OperationContext<SecureTradingConnection>, itemIndex: number): Guard {
 	const { fns } = ctx;
-	const settle = parseSettleRecord(fns.getNodeParameter('settleRecord', itemIndex, '') as unknown);
+	const settle = parseSettleRecord(itemParameter(fns, 'settleRecord', itemIndex, '') as unknown);
 	return {
 		...(settle ? { settle } : {}),
 		chargeAttempt: numberParameter(fns, 'options.chargeAttempt', itemIndex, { default: 0, min: 0, max: 10, integer: true, label: 'Charge Attempt' }),
 		maxChargeAttempts: numberParameter(fns, 'options.maxChargeAttempts', itemIndex, { default: 3, min: 1, max: 10, integer: true, label: 'Max Charge Attempts' }),
 		settleWindowMs: numberParameter(fns, 'options.settleWindowMinutes', itemIndex, { default: 15, min: 1, label: 'Settle Window (Minutes)' }) * 60_000,
 		settleQueryGapMs: numberParameter(fns, 'options.settleQueryGapMs', itemIndex, { default: 60_000, min: 0, label: 'Settle Query Gap (Ms)' }),
-		overrides: parseDeclineOverrides(fns.getNodeParameter(OVERRIDES_FIELD, itemIndex, '') as unknown),
+		overrides: parseDeclineOverrides(itemParameter(fns, OVERRIDES_FIELD, itemIndex, '') as unknown),
 	};
 }
 

@@ -12,6 +12,7 @@
 // the ContactNumber on contacts claimed by email, so the next run finds them by number.
 // A ContactNumber match always wins over an email match.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { itemParameter } from '../../../shared/itemParameter';
 import { chunk } from '../../../shared/concurrency';
 import { forOperation } from '../../../shared/descriptions';
 import { FieldError } from '../../../shared/errors';
@@ -82,7 +83,7 @@ export async function execute(ctx: XeroContext): Promise<void> {
 			const numberPath = textParameter(fns, 'contactNumberField', i, 'clientId');
 			const namePath = textParameter(fns, 'nameField', i, 'clientName');
 			// Empty means "no email": not replaced by the default path.
-			const emailPath = String(fns.getNodeParameter('emailField', i, 'billingEmail') ?? '').trim();
+			const emailPath = String(itemParameter(fns, 'emailField', i, 'billingEmail') ?? '').trim();
 			const number = textField(item.json, numberPath, 'Contact number (CRM client ID)', { max: 50 });
 			const name = textField(item.json, namePath, 'Contact name', { max: 255 });
 			const email = emailPath ? textField(item.json, emailPath, 'Email', { required: false, max: 255 }) : '';

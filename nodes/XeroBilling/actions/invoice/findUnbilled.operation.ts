@@ -14,6 +14,7 @@
 // A lead already billed in another currency or for another amount is never billed again nor
 // averaged over: the whole item goes to output 2 (billedDifferently) for a person to decide.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { itemParameter } from '../../../shared/itemParameter';
 import { hashedKey, validateBillingKey } from '../../../shared/billingKey';
 import { formatMinorUnits, normaliseCurrency } from '../../../shared/currency';
 import { choiceProperty, forOperation } from '../../../shared/descriptions';
@@ -127,7 +128,7 @@ export async function execute(ctx: XeroContext): Promise<void> {
 				currency: textParameter(fns, 'currencyField', i, 'currency'),
 				lines: textParameter(fns, 'linesField', i, 'lines'),
 			};
-			requests.push(readRequest(item.json, paths, String(fns.getNodeParameter('datedFrom', i, '') ?? '').trim(), i));
+			requests.push(readRequest(item.json, paths, String(itemParameter(fns, 'datedFrom', i, '') ?? '').trim(), i));
 		} catch (error) {
 			results.error(i, error);
 		}

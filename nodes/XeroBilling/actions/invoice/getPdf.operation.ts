@@ -5,6 +5,7 @@
 //   (pdf/), the organisation's details read once per billing run (helpers/organisationDetails.ts).
 //   A DRAFT, DELETED or VOIDED invoice gets no PDF: its item goes to output 2, never emailed.
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { itemParameter } from '../../../shared/itemParameter';
 import { chunk } from '../../../shared/concurrency';
 import { choiceProperty, forOperation, optionsCollection } from '../../../shared/descriptions';
 import { readPath } from '../../../shared/itemFields';
@@ -173,7 +174,7 @@ function readItems(ctx: XeroContext): Wanted[] {
 			const id = xeroIdField(item.json, path, 'Xero invoice ID', 'InvoiceID');
 			const property = requiredTextParameter(fns, 'binaryPropertyName', i, 'Put Output File in Field');
 			// Empty means "name the file by the invoice ID": not replaced by the default path.
-			const numberPath = String(fns.getNodeParameter('invoiceNumberField', i, 'xeroInvoice.invoiceNumber') ?? '').trim();
+			const numberPath = String(itemParameter(fns, 'invoiceNumberField', i, 'xeroInvoice.invoiceNumber') ?? '').trim();
 			const number = numberPath ? readPath(item.json, numberPath) : undefined;
 			const safe = String(typeof number === 'string' && number ? number : id).replace(/[^A-Za-z0-9._-]+/g, '_');
 			wanted.push({ i, id, fileName: `Invoice ${safe}.pdf`, property });
@@ -210,7 +211,7 @@ async function renderHere(ctx: XeroContext, wanted: Wanted[]): Promise<void> {
 	const { fns, items, results } = ctx;
 	const { transport, batchSize } = ctx.client;
 	// One layout and one organisation for all items (read for item 0), checked before any call.
-	const layout = await resolveLayout((fns.getNodeParameter('layout', 0, {}) ?? {}) as IDataObject);
+	const layout = await resolveLayout((itemParameter(fns, 'layout', 0, {}) ?? {}) as IDataObject);
 	const issuer = await issuerOf(ctx, layout);
 
 	const byId = new Map<string, Wanted[]>();
@@ -258,10 +259,10 @@ async function issuerOf(ctx: XeroContext, layout: InvoiceLayout): Promise<Issuer
 	const details = choiceParameter(fns, 'organisationDetails', 0, ['fromXero', 'fromSettings'] as const, 'fromXero', 'Organisation Details');
 	if (details === 'fromXero') return xeroIssuer(ctx.client.transport, { showLogo: layout.showLogo });
 	const settings = parseOrganisationSettings({
-		name: fns.getNodeParameter('organisationName', 0, ''),
-		address: fns.getNodeParameter('organisationAddress', 0, ''),
-		taxNumber: fns.getNodeParameter('organisationTaxNumber', 0, ''),
-		logoFile: fns.getNodeParameter('logoFile', 0, ''),
+		name: itemParameter(fns, 'organisationName', 0, ''),
+		address: itemParameter(fns, 'organisationAddress', 0, ''),
+		taxNumber: itemParameter(fns, 'organisationTaxNumber', 0, ''),
+		logoFile: itemParameter(fns, 'logoFile', 0, ''),
 	});
 	return await settingsIssuer({ ...settings, showLogo: layout.showLogo });
 }
