@@ -30,24 +30,20 @@ export function plainJsonPath(raw: string): Segment[] | null {
 	return path;
 }
 
-/** A primitive as n8n's expression would return it; undefined when n8n has to decide. */
-function primitiveAt(json: IDataObject | undefined, path: Segment[]): string | number | boolean | null | undefined {
-	let value: unknown = json;
-	for (const key of path) {
-		if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, key)) return undefined;
-		value = (value as IDataObject)[key];
-	}
-	return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)) ? value : undefined;
-}
-
-/** The stored parameter (dotted paths such as `options.timeoutMs`), before any expression runs. */
-function storedValue(fns: IExecuteFunctions, name: string): unknown {
-	let value: unknown = fns.getNode().parameters;
-	for (const key of name.split('.')) {
+/** The value at `keys`, own properties only (an inherited one is n8n's to answer); undefined if absent. */
+function ownAt(root: unknown, keys: readonly string[]): unknown {
+	let value = root;
+	for (const key of keys) {
 		if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, key)) return undefined;
 		value = (value as IDataObject)[key];
 	}
 	return value;
+}
+
+/** A primitive as n8n's expression would return it; undefined when n8n has to decide. */
+function primitiveAt(json: IDataObject | undefined, path: Segment[]): string | number | boolean | null | undefined {
+	const value = ownAt(json, path);
+	return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)) ? value : undefined;
 }
 
 /**
@@ -55,7 +51,8 @@ function storedValue(fns: IExecuteFunctions, name: string): unknown {
  * Same results, errors and fallbacks: whatever the fast path cannot answer exactly goes to n8n.
  */
 export function itemParameter(fns: IExecuteFunctions, name: string, itemIndex: number, fallback?: unknown): NodeParameterValueType | object {
-	const stored = storedValue(fns, name);
+	// The stored parameter (dotted paths such as `options.timeoutMs`), before any expression runs.
+	const stored = ownAt(fns.getNode().parameters, name.split('.'));
 	if (typeof stored === 'number' || typeof stored === 'boolean') return stored;
 	if (typeof stored === 'string') {
 		if (!stored.startsWith('=')) return stored;
