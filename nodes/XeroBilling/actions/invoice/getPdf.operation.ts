@@ -211,7 +211,7 @@ async function renderHere(ctx: XeroContext, wanted: Wanted[]): Promise<void> {
 	const { fns, items, results } = ctx;
 	const { transport, batchSize } = ctx.client;
 	// One layout and one organisation for all items (read for item 0), checked before any call.
-	const layout = await resolveLayout((itemParameter(fns, 'layout', 0, {}) ?? {}) as IDataObject);
+	const layout = await resolveLayout((fns.getNodeParameter('layout', 0, {}) ?? {}) as IDataObject);
 	const issuer = await issuerOf(ctx, layout);
 
 	const byId = new Map<string, Wanted[]>();
@@ -259,10 +259,10 @@ async function issuerOf(ctx: XeroContext, layout: InvoiceLayout): Promise<Issuer
 	const details = choiceParameter(fns, 'organisationDetails', 0, ['fromXero', 'fromSettings'] as const, 'fromXero', 'Organisation Details');
 	if (details === 'fromXero') return xeroIssuer(ctx.client.transport, { showLogo: layout.showLogo });
 	const settings = parseOrganisationSettings({
-		name: itemParameter(fns, 'organisationName', 0, ''),
-		address: itemParameter(fns, 'organisationAddress', 0, ''),
-		taxNumber: itemParameter(fns, 'organisationTaxNumber', 0, ''),
-		logoFile: itemParameter(fns, 'logoFile', 0, ''),
+		name: fns.getNodeParameter('organisationName', 0, ''),
+		address: fns.getNodeParameter('organisationAddress', 0, ''),
+		taxNumber: fns.getNodeParameter('organisationTaxNumber', 0, ''),
+		logoFile: fns.getNodeParameter('logoFile', 0, ''),
 	});
 	return await settingsIssuer({ ...settings, showLogo: layout.showLogo });
 }
