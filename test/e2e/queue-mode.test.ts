@@ -132,9 +132,12 @@ describe('billing pipeline in n8n queue mode (main + 2 workers, PostgreSQL, Redi
 	it('a worker SIGKILLed mid-batch: the batch comes back, nothing lost, nothing invoiced, charged or emailed twice', async () => {
 		const keys = Array.from({ length: 12 }, (_, i) => `QM-KILL-${String(i + 1).padStart(2, '0')}`);
 		const card = run.sandbox.secureTrading.addStoredCard({ behaviour: 'approve' });
-		const [doomed, survivor] = run.workers;
-		// Only the doomed worker takes jobs; the SMTP server answers each message after 2 s.
-		survivor.pause();
+		const [doomed, other] = run.workers;
+		// Only the doomed worker takes jobs: the other one is stopped, not paused. A frozen worker's
+		// blocking Redis reads, already sent, still take jobs it cannot run, and n8n fails those as
+		// stalled only 30-60 s later (maxStalledCount 0), which this test is not about.
+		await other.stop();
+		// The SMTP server answers each message after 2 s.
 		run.sandbox.smtp.setLatency([2000, 2000]);
 		const invoiceCopies = (k: string) => run.sandbox.smtp.messages().filter((m) => String(m.messageId).startsWith(`<billing.invoice.k-${k}@`));
 		let killedAt = 0;
@@ -148,7 +151,6 @@ describe('billing pipeline in n8n queue mode (main + 2 workers, PostgreSQL, Redi
 			expect(keys.filter((k) => invoiceCopies(k).length > 0).length).toBeLessThan(keys.length);
 		} finally {
 			run.sandbox.smtp.setLatency(undefined);
-			survivor.resume();
 		}
 		// A replacement worker, as an orchestrator would start one.
 		await run.addWorker();
@@ -161,7 +163,7 @@ describe('billing pipeline in n8n queue mode (main + 2 workers, PostgreSQL, Redi
 			expect({ key, invoices: run.sandbox.xero.invoicesByReference(key).length }).toEqual({ key, invoices: 1 });
 			expect({ key, charges: run.sandbox.secureTrading.chargesFor(key).length }).toEqual({ key, charges: 1 });
 		}
-		// The survivor skipped what the dead worker had sent and recorded (the sent record is in n8n's
+		// The replacement skipped what the dead worker had sent and recorded (the sent record is in n8n's
 		// database, not a user folder): an email answered before the kill went out once. Only those
 		// in flight at the kill (received, not yet answered: at most the node's concurrency, 5) may
 		// have gone out twice, as with any SMTP client that dies before the server's reply.
