@@ -49,6 +49,8 @@ export interface TriggerHarness {
 	ctx: ITriggerFunctions;
 	emits: EmitRecord[];
 	emitErrors: Error[];
+	/** Every line the trigger logged, as "<level> <message>". */
+	logs: string[];
 	response?: ITriggerResponse;
 	start(): Promise<ITriggerResponse>;
 	close(): Promise<void>;
@@ -99,13 +101,12 @@ export function triggerHarness(opts: {
 	};
 	const emits: EmitRecord[] = [];
 	const emitErrors: Error[] = [];
-	const logger = {
-		debug: (m: string) => opts.log && console.log('[debug]', m),
-		info: (m: string) => opts.log && console.log('[info]', m),
-		warn: (m: string) => opts.log && console.log('[warn]', m),
-		error: (m: string) => console.log('[error]', m),
-		verbose: () => undefined,
+	const logs: string[] = [];
+	const line = (level: string, always = false) => (m: string) => {
+		logs.push(`${level} ${m}`);
+		if (opts.log || always) console.log(`[${level}]`, m);
 	};
+	const logger = { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error', true), verbose: () => undefined };
 	const ctx = {
 		getNode: () => node,
 		getMode: () => opts.mode ?? 'trigger',
@@ -176,6 +177,7 @@ export function triggerHarness(opts: {
 		ctx,
 		emits,
 		emitErrors,
+		logs,
 		async start() {
 			const response = await new BillingQueueTrigger().trigger.call(ctx);
 			harness.response = response;

@@ -2,9 +2,10 @@
 // finished, failure → retry with growing delays → parking, poison messages, replay, and the
 // editor's manual mode. Every test ends with every message accounted for.
 import type { IDataObject } from 'n8n-workflow';
+import { connect } from 'amqplib';
 import { closeAllConnections } from '../../nodes/BillingQueue/transport';
 import { sleep } from 'n8n-workflow';
-import { bodyOf as body, BrokerProbe as Probe, headerOf as header } from '../../support/broker';
+import { bodyOf as body, BROKER_URL, BrokerProbe as Probe, headerOf as header } from '../../support/broker';
 import {
 	billingQueue,
 	forward,
@@ -144,6 +145,53 @@ describe('Billing Queue Trigger (real RabbitMQ)', () => {
 		await expectStageDrained(stage);
 		const keys = (await probe.drain(`${exchange}.${next}`)).map((m) => m.properties.messageId);
 		expect(new Set(keys).size).toBe(9);
+	});
+
+	test('a message its quorum queue has delivered often (lost channels count) is named in a warning, then run once', async () => {
+		const stage = stageName('bounced');
+		const next = stageName('bounced-next');
+		const h = triggerHarness({
+			parameters: { stage, mode: 'batch', batchSize: 5, batchWindowMs: 100, queueSetup: setup },
+			workflow: async (json) => {
+				await forward(json, next, setup);
+				return 'success';
+			},
+		});
+		// The stage's queues as the trigger declares them, then one message bounced 10 times by a
+		// consumer whose channel closes with it unacked (as a flapping connection would).
+		await h.start();
+		await h.close();
+		await probe.publishItems(exchange, stage, items(1, stage));
+		const conn = await connect(BROKER_URL);
+		try {
+			for (let n = 0; n < 10; n++) {
+				const ch = await conn.createChannel();
+				const got = new Promise<void>((resolve) => void ch.consume(`${exchange}.${stage}`, (m) => m && resolve(), { noAck: false }));
+				await got;
+				await ch.close();
+			}
+		} finally {
+			await conn.close();
+		}
+		const again = triggerHarness({
+			parameters: { stage, mode: 'batch', batchSize: 5, batchWindowMs: 100, queueSetup: setup },
+			workflow: async (json) => {
+				await forward(json, next, setup);
+				return 'success';
+			},
+		});
+		try {
+			await again.start();
+			await waitFor('the bounced message forwarded', async () => (await probe.count(`${exchange}.${next}`)) === 1);
+			expect(again.emits).toHaveLength(1);
+			expect(again.logs.filter((l) => l.startsWith('warn '))).toEqual([
+				`warn Billing Queue Trigger: ${stage}-1 has been delivered 10 times on "${exchange}.${stage}"; after 20 RabbitMQ moves it to parking`,
+			]);
+			expect(again.logs).toContainEqual(`debug Billing Queue Trigger runs an execution of 1 message(s) from "${exchange}.${stage}": ${stage}-1 (redelivered, count 10)`);
+		} finally {
+			await again.close();
+		}
+		await expectStageDrained(stage);
 	});
 
 	test('failed execution: retry with attempt + 1 after growing delays, then parking with the error after Max Attempts', async () => {

@@ -145,10 +145,10 @@ describe('envelope', () => {
 		expect(messageUid(incoming('{}', { headers: { [HEADERS.publishId]: 'abc' } }))).toBe('abc');
 	});
 
-	test('copyForRequeue keeps bytes and properties, replaces attempt, error and publish id, drops x-death', () => {
+	test('copyForRequeue keeps bytes and properties, replaces attempt, error and publish id, drops x-death and x-delivery-count', () => {
 		const original = incoming('raw{', {
 			messageId: 'K', correlationId: 'r', contentType: 'text/plain',
-			headers: { [HEADERS.publishId]: 'old', [HEADERS.attempt]: 1, 'x-death': [{ reason: 'expired' }], 'x-first-death-reason': 'expired', custom: 'kept', [HEADERS.retryDelayMs]: 5 },
+			headers: { [HEADERS.publishId]: 'old', [HEADERS.attempt]: 1, 'x-death': [{ reason: 'expired' }], 'x-first-death-reason': 'expired', 'x-delivery-count': 7, custom: 'kept', [HEADERS.retryDelayMs]: 5 },
 		});
 		const c = copyForRequeue(original, { stage: 'invoice', routingKey: 'invoice.retry.5s', attempt: 2, error: { message: 'fail', node: 'N' }, retryDelayMs: 5000 });
 		expect(c.content.toString()).toBe('raw{');
@@ -158,6 +158,7 @@ describe('envelope', () => {
 		expect(c.publishId).not.toBe('old');
 		expect(c.properties.headers).not.toHaveProperty('x-death');
 		expect(c.properties.headers).not.toHaveProperty('x-first-death-reason');
+		expect(c.properties.headers).not.toHaveProperty('x-delivery-count');
 	});
 
 	test('payloadOf strips the meta object (and optional keys); describeParked reads broker reasons too', () => {

@@ -181,8 +181,9 @@ export function copyForRequeue(
 	const publishId = randomUUID();
 	const headers: Record<string, string | number | boolean> = {};
 	for (const [key, value] of Object.entries(msg.properties.headers ?? {})) {
-		// x-death & co. describe the previous hop; RabbitMQ adds fresh ones when it dead-letters.
-		if (key.startsWith('x-death') || key.startsWith('x-first-death') || key.startsWith('x-last-death')) continue;
+		// x-death & co. and a quorum queue's x-delivery-count describe the previous hop; RabbitMQ
+		// adds fresh ones (a copied count would be shown on the copy's first delivery, not used).
+		if (key.startsWith('x-death') || key.startsWith('x-first-death') || key.startsWith('x-last-death') || key === 'x-delivery-count') continue;
 		if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') headers[key] = value;
 		else if (Buffer.isBuffer(value)) headers[key] = value.toString('utf8');
 	}

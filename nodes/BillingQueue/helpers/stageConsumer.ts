@@ -25,6 +25,7 @@ import { copyForRequeue, decodeMessage, type ErrorInfo, type OutgoingMessage, ty
 import type { ExecutionOutcome } from './outcome';
 import {
 	decideRetry,
+	QUORUM_DELIVERY_LIMIT,
 	routingKeys,
 	stageQueueName,
 	stageTopology,
@@ -108,6 +109,17 @@ class OutcomeMemory {
 	get(uid: string): Promise<Memo> | undefined {
 		return this.map.get(uid)?.memo;
 	}
+}
+
+/** Billing keys for a trace line, a redelivered copy marked with its delivery count. */
+function traceKeys(entries: Entry[]): string {
+	return entries.map(({ delivery, meta }) => (delivery.redelivered ? `${meta.billingKey} (redelivered, count ${deliveryCount(delivery) ?? '?'})` : meta.billingKey)).join(', ');
+}
+
+/** How often a quorum queue has delivered this message before (its x-delivery-count header). */
+function deliveryCount(delivery: Delivery): number | undefined {
+	const n = Number(delivery.properties.headers?.['x-delivery-count']);
+	return Number.isFinite(n) ? n : undefined;
 }
 
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
@@ -233,6 +245,7 @@ export class StageConsumer {
 		this.channel = undefined;
 		this.consumerTag = undefined;
 		// Messages collected but not yet emitted go back to the queue with the channel.
+		if (this.batch.length > 0) this.hooks.log.debug(`Billing Queue Trigger: ${this.batch.length} message(s) not yet run return to "${this.queue}" with the channel: ${traceKeys(this.batch)}`);
 		this.clearBatch();
 		if (this.state !== 'running') return;
 		this.hooks.log.warn(`Billing Queue Trigger lost its channel on "${this.queue}"${error ? `: ${error.message}` : ''}; resuming`);
@@ -262,7 +275,10 @@ export class StageConsumer {
 
 	private onDelivery(delivery: Delivery): void {
 		// While closing we take nothing new; such messages return when the channel closes.
-		if (this.state !== 'running' || delivery.channel !== this.channel) return;
+		if (this.state !== 'running' || delivery.channel !== this.channel) {
+			this.hooks.log.debug(`Billing Queue Trigger left a delivery on "${this.queue}" to return with its channel (${this.state === 'running' ? 'a replaced channel' : this.state})`, { messageId: delivery.properties.messageId });
+			return;
+		}
 		const decoded = decodeMessage(delivery, {
 			stage: this.cfg.stage,
 			exchange: this.spec.exchange,
@@ -270,6 +286,14 @@ export class StageConsumer {
 			maxBytes: this.cfg.maxMessageBytes,
 		});
 		const uid = decoded.meta.messageUid;
+		// Every return (a lost channel included) counts: past the limit RabbitMQ dead-letters the
+		// message to parking, so a message bouncing this often is worth an operator's look.
+		const count = deliveryCount(delivery);
+		if (count !== undefined && count >= QUORUM_DELIVERY_LIMIT / 2) {
+			this.hooks.log.warn(
+				`Billing Queue Trigger: ${decoded.meta.billingKey} has been delivered ${count} times on "${this.queue}"; after ${QUORUM_DELIVERY_LIMIT} RabbitMQ moves it to parking`,
+			);
+		}
 		const prior = delivery.redelivered ? this.memory.get(uid) : undefined;
 		if (!decoded.ok) {
 			this.track(this.parkInvalid(delivery, decoded.meta, decoded.reason, prior));
@@ -319,6 +343,7 @@ export class StageConsumer {
 			this.memory.set(entry.meta.messageUid, memo.promise);
 			return { entry, memo };
 		});
+		this.hooks.log.debug(`Billing Queue Trigger runs an execution of ${entries.length} message(s) from "${this.queue}": ${traceKeys(entries)}`);
 		const run = await this.execute(members);
 		if (run.kind === 'failed') {
 			this.hooks.log.info(`Billing Queue Trigger: execution failed for ${entries.length} message(s) from "${this.queue}": ${run.error.message}`);
@@ -352,11 +377,16 @@ export class StageConsumer {
 	 */
 	private async settle(group: Member[], run: Run): Promise<void> {
 		if (run.kind === 'ok') {
+			let lost = 0;
 			for (const { entry, memo } of group) {
 				if (entry.delivery.channel.ack(entry.delivery)) this.stats.acked += 1;
+				else lost += 1;
 				// Acked or not (channel gone), the work is done: a redelivered copy is a duplicate.
 				memo.resolve('handled');
 			}
+			this.hooks.log.debug(
+				`Billing Queue Trigger: execution succeeded for ${group.length} message(s) from "${this.queue}"${lost ? `; ${lost} ack(s) lost with the channel, their copies will be dropped as duplicates` : ''}`,
+			);
 			return;
 		}
 		if (run.kind === 'closed') {
