@@ -150,17 +150,16 @@ describe('Billing Queue Trigger (real RabbitMQ)', () => {
 	test('a message its quorum queue has delivered often (lost channels count) is named in a warning, then run once', async () => {
 		const stage = stageName('bounced');
 		const next = stageName('bounced-next');
-		const h = triggerHarness({
-			parameters: { stage, mode: 'batch', batchSize: 5, batchWindowMs: 100, queueSetup: setup },
-			workflow: async (json) => {
-				await forward(json, next, setup);
-				return 'success';
-			},
-		});
+		const forwarding = () =>
+			triggerHarness({
+				parameters: { stage, mode: 'batch', batchSize: 5, batchWindowMs: 100, queueSetup: setup },
+				workflow: async (json) => (await forward(json, next, setup), 'success'),
+			});
 		// The stage's queues as the trigger declares them, then one message bounced 10 times by a
 		// consumer whose channel closes with it unacked (as a flapping connection would).
-		await h.start();
-		await h.close();
+		const first = forwarding();
+		await first.start();
+		await first.close();
 		await probe.publishItems(exchange, stage, items(1, stage));
 		const conn = await connect(BROKER_URL);
 		try {
@@ -173,13 +172,7 @@ describe('Billing Queue Trigger (real RabbitMQ)', () => {
 		} finally {
 			await conn.close();
 		}
-		const again = triggerHarness({
-			parameters: { stage, mode: 'batch', batchSize: 5, batchWindowMs: 100, queueSetup: setup },
-			workflow: async (json) => {
-				await forward(json, next, setup);
-				return 'success';
-			},
-		});
+		const again = forwarding();
 		try {
 			await again.start();
 			await waitFor('the bounced message forwarded', async () => (await probe.count(`${exchange}.${next}`)) === 1);
