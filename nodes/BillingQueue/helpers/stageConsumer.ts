@@ -385,7 +385,7 @@ export class StageConsumer {
 				memo.resolve('handled');
 			}
 			this.hooks.log.debug(
-				`Billing Queue Trigger: execution succeeded for ${group.length} message(s) from "${this.queue}"${lost ? `; ${lost} ack(s) lost with the channel, their copies will be dropped as duplicates` : ''}`,
+				`Billing Queue Trigger: execution succeeded for ${group.length} message(s) from "${this.queue}"${lost ? `; ${lost} ack(s) lost with the channel, their copies will be dropped as duplicates` : ''}: ${traceKeys(group.map((m) => m.entry))}`,
 			);
 			return;
 		}
